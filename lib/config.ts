@@ -1,0 +1,98 @@
+/**
+ * Application configuration: the environment parsed once with zod into one typed object.
+ * Unset optional keys select the embedded defaults (PGlite in DATA_DIR, the local model, the
+ * browser's speech synthesis). Invalid values stop the app with one line per problem.
+ */
+import { z } from "zod";
+
+const optionalText = z.string().trim().min(1).optional();
+const optionalUrl = (what: string) =>
+  z.string().trim().url({ message: `expected an http(s) URL of ${what}` })
+    .refine((u) => /^https?:\/\//.test(u), { message: `expected an http(s) URL of ${what}` })
+    .optional();
+
+const schema = z.object({
+  PORT: z.coerce.number({ message: "expected a port number" }).int().min(0).max(65535).default(8000),
+  HOSTNAME: z.string().trim().min(1).default("0.0.0.0"),
+  DATABASE_URL: z.string().trim()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), { message: "expected a postgres:// or postgresql:// URL" })
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number({ message: "expected a positive integer" }).int().min(1).max(100)
+    .default(10),
+  DATA_DIR: z.string().trim().min(1).default("./.data"),
+  GEMINI_API_KEY: optionalText,
+  GEMINI_MODEL: z.string().trim().min(1).default("gemini-2.5-flash"),
+  GEMINI_BASE_URL: optionalUrl("a Gemini-protocol server"),
+  ELEVENLABS_API_KEY: optionalText,
+  ELEVENLABS_VOICE_ID: z.string().trim().min(1).default("JBFqnCBsd6RMkjVDRZzb"),
+  ELEVENLABS_BASE_URL: optionalUrl("an ElevenLabs-protocol server"),
+  SESSION_SECRET: z.string().trim()
+    .refine((s) => s.split(",").every((part) => part.trim().length >= 32), {
+      message: "expected at least 32 characters (comma-separate several to rotate: newest first)",
+    })
+    .optional(),
+  LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
+  MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], {
+    message: "expected one of debug, info, warn, error, silent",
+  }).default("info"),
+});
+
+/** The validated configuration. Secrets stay on the server: nothing here is sent to a browser. */
+export interface Config {
+  port: number;
+  hostname: string;
+  /** Unset: embedded PGlite in `${dataDir}/pglite`. */
+  databaseUrl?: string;
+  databasePoolMax: number;
+  dataDir: string;
+  gemini: { apiKey?: string; model: string; baseUrl?: string };
+  elevenLabs: { apiKey?: string; voiceId: string; baseUrl?: string };
+  /** Session signing secrets, newest first; unset means generated and kept in DATA_DIR. */
+  sessionSecrets?: string[];
+  localModelDir: string;
+  maxBodyBytes: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+}
+
+/** Thrown when the environment is invalid; `problems` holds one line per problem. */
+export class ConfigError extends Error {
+  readonly code = "invalid_config";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses an environment (e.g. `Deno.env.toObject()`); empty strings count as unset. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""),
+  );
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const value = name in cleaned && !/KEY|SECRET|URL/.test(name) ? ` (got "${cleaned[name]}")` : "";
+      return `${name}: ${issue.message}${value}`;
+    }));
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    hostname: e.HOSTNAME,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    dataDir: e.DATA_DIR,
+    gemini: { apiKey: e.GEMINI_API_KEY, model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL },
+    elevenLabs: {
+      apiKey: e.ELEVENLABS_API_KEY,
+      voiceId: e.ELEVENLABS_VOICE_ID,
+      baseUrl: e.ELEVENLABS_BASE_URL,
+    },
+    sessionSecrets: e.SESSION_SECRET?.split(",").map((s) => s.trim()),
+    localModelDir: e.LOCAL_MODEL_DIR,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Assembles the app (services + Fresh-convention web layer + built-in middleware) and serves it
+ * with `Deno.serve`. Used by `main.ts` and by tests, which start it on port 0.
+ */
+import webConfig from "../fresh.config.ts";
+import type { Config } from "./config.ts";
+import { type AppState, createServices, type Services } from "./services.ts";
+import { createWebApp, type WebApp } from "./web/app.ts";
+import { bodyLimit } from "./web/middleware/body_limit.ts";
+import { csrf } from "./web/middleware/csrf.ts";
+import { requestLog } from "./web/middleware/request_log.ts";
+import { securityHeaders } from "./web/middleware/security_headers.ts";
+import { fromFileUrl } from "./web/paths.ts";
+import type { Middleware } from "./web/types.ts";
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8000`. */
+  url: string;
+  port: number;
+  app: WebApp;
+  services: Services;
+  /** Stops accepting connections, signals in-flight streams, waits for them, closes services. */
+  shutdown(): Promise<void>;
+}
+
+const projectRoot = fromFileUrl(new URL("..", import.meta.url)).replace(/\/$/, "");
+
+/** Builds the web app for `services`. */
+export async function createApp(services: Services, opts: { dev?: boolean } = {}): Promise<WebApp> {
+  const m = webConfig.middleware;
+  const logs = services.config.logLevel !== "silent" && services.config.logLevel !== "error" &&
+    services.config.logLevel !== "warn";
+  const middleware = [
+    m.requestLog && logs ? requestLog() : null,
+    m.securityHeaders ? securityHeaders() : null,
+    m.csrf ? csrf() : null,
+    m.bodyLimit ? bodyLimit(services.config.maxBodyBytes) : null,
+  ].filter((x): x is Middleware => x !== null) as Middleware<unknown>[] as Middleware<AppState>[];
+  return await createWebApp<AppState>({
+    root: projectRoot,
+    routesDir: webConfig.routesDir,
+    islandsDir: webConfig.islandsDir,
+    staticDir: webConfig.staticDir,
+    dev: opts.dev,
+    state: () => ({ services, sessionId: "" }),
+    middleware,
+  });
+}
+
+/** Starts the server for `config`. */
+export async function startServer(config: Config, opts: { dev?: boolean } = {}): Promise<RunningServer> {
+  const stopping = new AbortController();
+  const services = await createServices(config, stopping.signal);
+  const app = await createApp(services, opts);
+  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: (addr) => resolve(addr as Deno.NetAddr),
+  }, app.fetch);
+  const addr = await listening;
+  const host = addr.hostname === "0.0.0.0" ? "127.0.0.1" : addr.hostname;
+  return {
+    url: `http://${host}:${addr.port}`,
+    port: addr.port,
+    app,
+    services,
+    async shutdown() {
+      stopping.abort();
+      await server.shutdown();
+      await services.close();
+    },
+  };
+}

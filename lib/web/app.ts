@@ -1,0 +1,260 @@
+/**
+ * The Fresh-convention web app on Hono: crawls `routes/` and `islands/`, builds island bundles,
+ * and answers requests. Hono does the routing (method + path -> route file, params); everything
+ * a route file sees is the small Fresh-like API in `types.ts`.
+ */
+import { Hono } from "hono";
+import type { ComponentType } from "preact";
+import { buildIslands, type IslandBundle } from "./bundle.ts";
+import { runChain } from "./compose.ts";
+import { HttpError, jsonError } from "./errors.ts";
+import {
+  classifyRouteFile,
+  compareSpecificity,
+  crawl,
+  isUnder,
+  type Segment,
+  toHonoPath,
+} from "./fs_routes.ts";
+import { registerIslandModule } from "./islands.ts";
+import { toFileUrl } from "./paths.ts";
+import { type PageModule, renderPage } from "./render.ts";
+import { builtFileResponse, staticFiles } from "./static.ts";
+import type { Handler, Handlers, HttpMethod, Middleware, PageComponent, RouteContext } from "./types.ts";
+
+/** Options of {@link createWebApp}. */
+export interface WebAppOptions<State> {
+  /** Absolute project directory holding `routes/`, `islands/`, `static/`. */
+  root: string;
+  routesDir?: string;
+  islandsDir?: string;
+  staticDir?: string;
+  /** Dev mode: unminified bundles with source maps, no long caching. */
+  dev?: boolean;
+  /** Fresh state for each request (services, config...). */
+  state: () => State;
+  /** Built-in middleware run before any `_middleware.ts` (security headers, logging, body limit). */
+  middleware?: Middleware<State>[];
+}
+
+/** A built app: a fetch handler plus what was found on disk (for tests and logs). */
+export interface WebApp {
+  fetch(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response>;
+  routes: { path: string; file: string }[];
+  islands: IslandBundle;
+}
+
+const METHODS: HttpMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+interface LoadedRoute {
+  file: string;
+  segments: Segment[];
+  handlers: Partial<Record<HttpMethod, Handler<unknown>>>;
+  page?: PageComponent;
+  middleware: Middleware<unknown>[];
+  layouts: ComponentType<never>[];
+}
+
+/** Crawls the project and returns the app. */
+export async function createWebApp<State extends object>(options: WebAppOptions<State>): Promise<WebApp> {
+  const { root, dev = false } = options;
+  const routesDir = `${root}/${options.routesDir ?? "routes"}`;
+  const islandsDir = `${root}/${options.islandsDir ?? "islands"}`;
+  const staticDir = `${root}/${options.staticDir ?? "static"}`;
+  const importModule = (path: string) => import(toFileUrl(path)) as Promise<Record<string, unknown>>;
+
+  const islandFiles = (await exists(islandsDir) ? await crawl(islandsDir) : []).filter((f) =>
+    /\.[jt]sx?$/.test(f)
+  );
+  for (const file of islandFiles) registerIslandModule(file, await importModule(`${islandsDir}/${file}`));
+  const islands = await buildIslands(root, islandsDir, islandFiles, { dev });
+
+  const classified = (await crawl(routesDir)).map(classifyRouteFile).filter((r) => r !== null);
+  const modules = new Map<string, Record<string, unknown>>();
+  for (const r of classified) modules.set(r.file, await importModule(`${routesDir}/${r.file}`));
+  const special = (kind: "app" | "notFound" | "error") => {
+    const found = classified.find((r) => r.kind === kind);
+    return found ? modules.get(found.file)!.default as ComponentType<never> : undefined;
+  };
+  const scoped = (kind: "middleware" | "layout") =>
+    classified.flatMap((r) => r.kind === kind ? [{ dir: r.dir, mod: modules.get(r.file)! }] : [])
+      .sort((a, b) => a.dir.length - b.dir.length);
+  const middlewareFiles = scoped("middleware");
+  const layoutFiles = scoped("layout");
+  const middlewareFor = (segments: Segment[]) =>
+    middlewareFiles.filter((m) => isUnder(m.dir, segments)).flatMap((m) =>
+      toArray(m.mod.handler) as Middleware<unknown>[]
+    );
+
+  const routes: LoadedRoute[] = classified.flatMap((r) => {
+    if (r.kind !== "route") return [];
+    const mod = modules.get(r.file)!;
+    const page = typeof mod.default === "function" ? mod.default as PageComponent : undefined;
+    const handlers = normalizeHandlers(mod.handler as Handlers<unknown> | undefined);
+    if (!page && Object.keys(handlers).length === 0) {
+      throw new Error(`routes/${r.file} exports neither a default page component nor a handler`);
+    }
+    return [{
+      file: r.file,
+      segments: r.segments,
+      handlers,
+      page,
+      middleware: middlewareFor(r.segments),
+      layouts: layoutFiles.filter((l) => isUnder(l.dir, r.segments)).map((l) =>
+        l.mod.default as ComponentType<never>
+      ),
+    }];
+  }).sort((a, b) => compareSpecificity(a.segments, b.segments));
+
+  const appWrapper = special("app");
+  const notFoundPage = special("notFound") as PageComponent | undefined;
+  const errorPage = special("error") as PageComponent | undefined;
+  const rootLayouts = layoutFiles.filter((l) => l.dir.length === 0).map((l) =>
+    l.mod.default as ComponentType<never>
+  );
+  const serveStatic = staticFiles(staticDir);
+  const staticPaths = new Set((await exists(staticDir) ? await crawl(staticDir) : []).map((f) => `/${f}`));
+  const builtin = (options.middleware ?? []) as Middleware<unknown>[];
+  const rootMiddleware = middlewareFor([]);
+
+  const pageModule = (page: PageComponent, layouts: ComponentType<never>[]): PageModule => ({
+    page,
+    layouts,
+    app: appWrapper,
+    islands,
+  });
+  const isApi = (url: URL) => url.pathname === "/api" || url.pathname.startsWith("/api/");
+
+  const renderNotFound = async (ctx: RouteContext<unknown>): Promise<Response> => {
+    if (isApi(ctx.url) || !notFoundPage) {
+      return jsonError(404, "not_found", `No route for ${ctx.url.pathname}`);
+    }
+    return await renderPage(pageModule(notFoundPage, rootLayouts), ctx, undefined, { status: 404 });
+  };
+
+  const renderError = async (ctx: RouteContext<unknown>, error: unknown): Promise<Response> => {
+    if (error instanceof HttpError) return jsonError(error.status, error.code, error.message, error.headers);
+    console.error(
+      JSON.stringify({
+        level: "error",
+        path: ctx.url.pathname,
+        error: String(error),
+        stack: (error as Error)?.stack,
+      }),
+    );
+    if (isApi(ctx.url) || !errorPage) return jsonError(500, "internal", "Internal server error");
+    try {
+      return await renderPage(pageModule(errorPage, rootLayouts), ctx, undefined, { status: 500 }, error);
+    } catch {
+      return new Response("Internal server error", { status: 500 });
+    }
+  };
+
+  const makeContext = (req: Request, params: Record<string, string>, remoteAddr?: string) => {
+    const ctx: RouteContext<unknown> = {
+      req,
+      url: new URL(req.url),
+      params,
+      state: options.state(),
+      remoteAddr,
+      render: () => Promise.reject(new Error("this route has no page component")),
+      renderNotFound: () => renderNotFound(ctx),
+      next: () => Promise.reject(new Error("ctx.next() is only available in middleware")),
+    };
+    return ctx;
+  };
+
+  const dispatch = async (
+    req: Request,
+    params: Record<string, string>,
+    route: LoadedRoute | null,
+    remoteAddr?: string,
+  ): Promise<Response> => {
+    const ctx = makeContext(req, params, remoteAddr);
+    const chain = [...builtin, ...(route ? route.middleware : rootMiddleware)];
+    const endpoint = async (c: RouteContext<unknown>): Promise<Response> => {
+      if (!route) return await serveFallback(c);
+      if (route.page) {
+        c.render = (data, init) => renderPage(pageModule(route.page!, route.layouts), c, data, init);
+      }
+      const method = req.method as HttpMethod;
+      const handler = route.handlers[method] ??
+        (method === "HEAD" ? route.handlers.GET : undefined) ??
+        (route.page && (method === "GET" || method === "HEAD") ? () => c.render() : undefined);
+      if (!handler) {
+        const allowed = allowedMethods(route);
+        return jsonError(405, "method_not_allowed", `${method} is not allowed here (allowed: ${allowed})`, {
+          allow: allowed,
+        });
+      }
+      const res = await handler(req, c);
+      return method === "HEAD" ? new Response(null, res) : res;
+    };
+    try {
+      return await runChain(chain, async (c) => {
+        try {
+          return await endpoint(c);
+        } catch (error) {
+          return await renderError(c, error);
+        }
+      }, ctx);
+    } catch (error) {
+      return await renderError(ctx, error);
+    }
+  };
+
+  const serveFallback = async (ctx: RouteContext<unknown>): Promise<Response> => {
+    if (ctx.req.method === "GET" || ctx.req.method === "HEAD") {
+      const file = islands.files.get(ctx.url.pathname);
+      if (file) return await builtFileResponse(ctx.req, file, dev);
+      const res = await serveStatic(ctx.req, ctx.url.pathname);
+      if (res) return res;
+    }
+    return await renderNotFound(ctx);
+  };
+
+  const hono = new Hono<{ Bindings: { remoteAddr?: string } }>();
+  for (const route of routes) {
+    hono.all(toHonoPath(route.segments), (c) => dispatch(c.req.raw, c.req.param(), route, c.env?.remoteAddr));
+  }
+  hono.notFound((c) => dispatch(c.req.raw, {}, null, c.env?.remoteAddr));
+
+  return {
+    fetch: async (req, info) => {
+      const addr = (info?.remoteAddr as Deno.NetAddr | undefined)?.hostname;
+      if (req.method === "GET" || req.method === "HEAD") {
+        // Like Fresh, static files and island bundles win over routes.
+        const path = new URL(req.url).pathname;
+        if (staticPaths.has(path) || islands.files.has(path)) return await dispatch(req, {}, null, addr);
+      }
+      return await hono.fetch(req, { remoteAddr: addr });
+    },
+    routes: routes.map((r) => ({ path: toHonoPath(r.segments), file: r.file })),
+    islands,
+  };
+}
+
+function allowedMethods(route: LoadedRoute): string {
+  const set = new Set(Object.keys(route.handlers));
+  if (route.page || set.has("GET")) set.add("GET").add("HEAD");
+  return METHODS.filter((m) => set.has(m)).join(", ");
+}
+
+function normalizeHandlers(h: Handlers<unknown> | undefined): Partial<Record<HttpMethod, Handler<unknown>>> {
+  if (!h) return {};
+  if (typeof h === "function") return Object.fromEntries(METHODS.map((m) => [m, h]));
+  return h;
+}
+
+function toArray<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

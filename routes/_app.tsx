@@ -1,0 +1,21 @@
+/** The HTML document around every page. The chosen theme comes from a cookie, so there is no flash. */
+import type { AppState } from "../lib/services.ts";
+import type { LayoutProps } from "../lib/web/types.ts";
+
+export default function App({ Component, state }: LayoutProps<AppState>) {
+  return (
+    <html lang="en" data-theme={state.theme}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>Mini-Claude</title>
+        <link rel="stylesheet" href="/app.css" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+      </head>
+      <body>
+        <Component />
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,30 @@
+/** Starts the real app on a free port with a throwaway data dir, for API and browser tests. */
+import { loadConfig } from "../../lib/config.ts";
+import { type RunningServer, startServer } from "../../lib/server.ts";
+
+/** A test server plus cleanup. */
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Starts the app; `env` overrides configuration (PORT=0, LOG_LEVEL=silent, a temp DATA_DIR by default). */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = env.DATA_DIR ?? await Deno.makeTempDir({ prefix: "mc-test-" });
+  const config = loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    DATA_DIR: dataDir,
+    ...env,
+  });
+  const server = await startServer(config);
+  return {
+    ...server,
+    dataDir,
+    async close() {
+      await server.shutdown();
+      if (!env.DATA_DIR) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}

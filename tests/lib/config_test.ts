@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "../../lib/config.ts";
+
+Deno.test("no environment selects the embedded defaults", () => {
+  const c = loadConfig({});
+  assert.equal(c.port, 8000);
+  assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.dataDir, "./.data");
+  assert.equal(c.gemini.apiKey, undefined);
+  assert.equal(c.gemini.model, "gemini-2.5-flash");
+  assert.equal(c.elevenLabs.apiKey, undefined);
+  assert.equal(c.sessionSecrets, undefined);
+  assert.equal(c.localModelDir, "./models/local");
+});
+
+Deno.test("empty strings count as unset; secrets split for rotation", () => {
+  const c = loadConfig({ GEMINI_API_KEY: "  ", SESSION_SECRET: `${"a".repeat(32)}, ${"b".repeat(40)}` });
+  assert.equal(c.gemini.apiKey, undefined);
+  assert.deepEqual(c.sessionSecrets, ["a".repeat(32), "b".repeat(40)]);
+});
+
+Deno.test("each invalid value gives one clear line naming the variable, and secrets are never echoed", () => {
+  let error: unknown;
+  try {
+    loadConfig({
+      PORT: "eighty",
+      DATABASE_URL: "mysql://user:hunter2@db/x",
+      SESSION_SECRET: "short-secret",
+      LOG_LEVEL: "loud",
+      GEMINI_BASE_URL: "ftp://example.com",
+    });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ConfigError);
+  assert.deepEqual(error.problems, [
+    'PORT: expected a port number (got "eighty")',
+    "DATABASE_URL: expected a postgres:// or postgresql:// URL",
+    "GEMINI_BASE_URL: expected an http(s) URL of a Gemini-protocol server",
+    "SESSION_SECRET: expected at least 32 characters (comma-separate several to rotate: newest first)",
+    'LOG_LEVEL: expected one of debug, info, warn, error, silent (got "loud")',
+  ]);
+  assert.doesNotMatch(error.message, /hunter2|short-secret/);
+});

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import {
+  loadSessionSecrets,
+  readCookie,
+  sessionCookie,
+  SessionSigner,
+} from "../../../lib/security/session.ts";
+
+const A = "a".repeat(32);
+const B = "b".repeat(32);
+
+Deno.test("a signed id verifies; a tampered id or signature does not", async () => {
+  const signer = await SessionSigner.create([A]);
+  const id = SessionSigner.newId();
+  const signed = await signer.sign(id);
+  assert.deepEqual(await signer.verify(signed), { id, stale: false });
+  const [, sig] = signed.split(".");
+  assert.equal(await signer.verify(`${SessionSigner.newId()}.${sig}`), null);
+  assert.equal(await signer.verify(`${id}.${sig.slice(0, -2)}AA`), null);
+  assert.equal(await signer.verify("garbage"), null);
+  assert.equal(await signer.verify(""), null);
+});
+
+Deno.test("rotation: cookies signed with the old secret still verify and are marked stale", async () => {
+  const old = await SessionSigner.create([A]);
+  const rotated = await SessionSigner.create([B, A]);
+  const id = SessionSigner.newId();
+  assert.deepEqual(await rotated.verify(await old.sign(id)), { id, stale: true });
+  assert.deepEqual(await rotated.verify(await rotated.sign(id)), { id, stale: false });
+  assert.equal(await (await SessionSigner.create([B])).verify(await old.sign(id)), null);
+});
+
+Deno.test("cookie attributes: HttpOnly, SameSite=Lax, Secure only over HTTPS", () => {
+  assert.equal(sessionCookie("v", false), "mc_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000");
+  assert.match(sessionCookie("v", true), /; Secure$/);
+  assert.equal(readCookie("a=1; mc_session=xyz.sig; b=2", "mc_session"), "xyz.sig");
+  assert.equal(readCookie(null, "mc_session"), null);
+});
+
+Deno.test("an unset secret is generated once, kept with mode 0600, and reused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const [first] = await loadSessionSecrets(undefined, dir);
+    assert.ok(first.length >= 32);
+    assert.deepEqual(await loadSessionSecrets(undefined, dir), [first]);
+    assert.equal((await Deno.stat(`${dir}/session_secret`)).mode! & 0o777, 0o600);
+    assert.deepEqual(await loadSessionSecrets([A], dir), [A]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
