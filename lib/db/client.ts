@@ -1,0 +1,181 @@
+/**
+ * Opens the conversation store: a real PostgreSQL (or Neon) server when `databaseUrl` is given,
+ * otherwise embedded PGlite in `<dataDir>/pglite` served over loopback. Both are driven by the same
+ * postgres.js code. Migrations run at open; when the server is unreachable the store still opens,
+ * every call fails with `database_unavailable` (HTTP 503) and the first call after the server
+ * returns migrates and succeeds.
+ */
+import postgres from "postgres";
+import { deriveConnectionOptions, type PoolSettings } from "./connection_options.ts";
+import { startEmbedded } from "./embedded.ts";
+import { DatabaseError, isConnectionError, toDatabaseError } from "./errors.ts";
+import { migrate } from "./migrate.ts";
+import { createStore, type Store } from "./store.ts";
+
+/** Which engine serves the store. */
+export type Engine = "pglite" | "postgres";
+
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions extends PoolSettings {
+  /** `postgres://` URL of a server; unset = embedded PGlite. */
+  databaseUrl?: string;
+  /** Base directory for embedded data (`<dataDir>/pglite`). Required even with a URL (unused then). */
+  dataDir: string;
+}
+
+/** Result of {@link Database.ping}; never contains the URL or password. */
+export interface DatabaseHealth {
+  ok: boolean;
+  latencyMs: number;
+  engine: Engine;
+  error?: string;
+}
+
+/** An open store: repository methods plus lifecycle. */
+export interface Database extends Store {
+  readonly engine: Engine;
+  /** The postgres.js pool, for queries the repositories do not cover. */
+  readonly sql: postgres.Sql;
+  /** Round-trips `select 1`; never throws. */
+  ping(): Promise<DatabaseHealth>;
+  /** Runs `fn` in one transaction: everything it did is rolled back if it throws. */
+  transaction<T>(fn: (store: Store, sql: postgres.TransactionSql) => Promise<T>): Promise<T>;
+  /** Applies pending migrations now (also done at open and lazily after an outage). */
+  migrate(): Promise<string[]>;
+  /** Closes the pool and, for the embedded engine, PGlite. */
+  close(): Promise<void>;
+}
+
+/** Opens the store; throws only for a bad configuration or a failing migration, not for an outage. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const pool: PoolSettings = {
+    poolMax: options.poolMax,
+    connectTimeoutSeconds: options.connectTimeoutSeconds,
+    idleTimeoutSeconds: options.idleTimeoutSeconds,
+  };
+  let sql: postgres.Sql;
+  let engine: Engine;
+  let secret: string | null = null;
+  let closeEngine = () => Promise.resolve();
+  if (options.databaseUrl) {
+    const derived = deriveConnectionOptions(options.databaseUrl, pool);
+    secret = new URL(derived.url).password || null;
+    engine = "postgres";
+    sql = postgres(derived.url, {
+      prepare: derived.prepare,
+      ssl: derived.ssl,
+      max: derived.max,
+      connect_timeout: derived.connect_timeout,
+      idle_timeout: derived.idle_timeout,
+      onnotice: () => {},
+    });
+  } else {
+    const server = await startEmbedded(options.dataDir);
+    engine = "pglite";
+    closeEngine = server.close;
+    // PGlite executes one query at a time: a single connection keeps transactions unambiguous.
+    sql = postgres({
+      host: server.host,
+      port: server.port,
+      user: "postgres",
+      database: "postgres",
+      max: 1,
+      ssl: false,
+      connect_timeout: options.connectTimeoutSeconds ?? 5,
+      idle_timeout: 0,
+      onnotice: () => {},
+    });
+  }
+
+  let migrated = false;
+  let pending: Promise<string[]> | null = null;
+  const runMigrations = (): Promise<string[]> => {
+    if (migrated) return Promise.resolve([]);
+    pending ??= migrate(sql).then(
+      (applied) => {
+        migrated = true;
+        pending = null;
+        return applied;
+      },
+      (error) => {
+        pending = null;
+        throw error;
+      },
+    );
+    return pending;
+  };
+  const ready = async () => {
+    if (!migrated) await runMigrations();
+  };
+
+  try {
+    await runMigrations();
+  } catch (error) {
+    if (!(error instanceof DatabaseError && error.code === "database_unavailable")) {
+      await sql.end({ timeout: 1 }).catch(() => {});
+      await closeEngine();
+      throw error;
+    }
+  }
+
+  const store = createStore(sql, ready);
+  const redact = (text: string) => (secret ? text.split(secret).join("***") : text);
+  const pingTimeoutMs = ((options.connectTimeoutSeconds ?? 5) + 2) * 1000;
+
+  return {
+    ...store,
+    engine,
+    sql,
+    async ping() {
+      const started = performance.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await Promise.race([
+          sql`select 1`.execute(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error("ping timed out")), pingTimeoutMs);
+          }),
+        ]);
+        await ready();
+        return { ok: true, latencyMs: round(performance.now() - started), engine };
+      } catch (error) {
+        return {
+          ok: false,
+          latencyMs: round(performance.now() - started),
+          engine,
+          error: describe(error, redact),
+        };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async transaction<T>(fn: (store: Store, sql: postgres.TransactionSql) => Promise<T>): Promise<T> {
+      await ready().catch((error) => Promise.reject(toDatabaseError(error)));
+      try {
+        return await sql.begin((tx) => fn(createStore(tx, () => Promise.resolve()), tx)) as T;
+      } catch (error) {
+        throw toDatabaseError(error);
+      }
+    },
+    migrate: runMigrations,
+    async close() {
+      try {
+        await sql.end({ timeout: 5 });
+      } finally {
+        await closeEngine();
+      }
+    },
+  };
+}
+
+function describe(error: unknown, redact: (text: string) => string): string {
+  if (isConnectionError(error)) {
+    const code = (error as { code?: unknown }).code;
+    return `database unreachable${typeof code === "string" ? ` (${code})` : ""}`;
+  }
+  return redact(error instanceof Error ? error.message : String(error));
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,82 @@
+/**
+ * Typed errors of the conversation store. Every error carries a `code` the web layer maps to an
+ * HTTP status: `database_unavailable` -> 503, `invalid_input` -> 400, `migration_failed` -> 500.
+ * Unknown or foreign ids are not errors: lookups return `null` (-> 404).
+ * Messages never contain the connection URL or its password.
+ */
+
+/** Codes a {@link DatabaseError} can carry. */
+export type DatabaseErrorCode = "database_unavailable" | "invalid_input" | "migration_failed";
+
+/** Base class of every error thrown by `lib/db`. */
+export class DatabaseError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: DatabaseErrorCode;
+
+  constructor(code: DatabaseErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DatabaseError";
+    this.code = code;
+  }
+}
+
+/** The database cannot be reached (refused, timed out, shutting down, connection lost). */
+export class DatabaseUnavailableError extends DatabaseError {
+  constructor(message = "database unavailable", options?: { cause?: unknown }) {
+    super("database_unavailable", message, options);
+    this.name = "DatabaseUnavailableError";
+  }
+}
+
+/** An argument the store refuses (empty title, unknown role or status, ...). */
+export class InvalidInputError extends DatabaseError {
+  constructor(message: string) {
+    super("invalid_input", message);
+    this.name = "InvalidInputError";
+  }
+}
+
+// postgres.js connection-level error codes, Node socket errors, and SQLSTATE classes 08
+// (connection exception) and 57P0x (operator intervention: shutdown, cannot connect now).
+const CONNECTION_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "57P01",
+  "57P02",
+  "57P03",
+]);
+
+/** True when `error` means the database could not be reached or the connection was lost. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
+  if (typeof error !== "object" || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && (CONNECTION_CODES.has(code) || code.startsWith("08"))) return true;
+  const name = (error as { name?: unknown }).name;
+  // Deno surfaces some socket failures as named errors without a Node code.
+  return name === "ConnectionRefused" || name === "ConnectionReset" || name === "BrokenPipe" ||
+    name === "TimedOut";
+}
+
+/** Maps connection failures to {@link DatabaseUnavailableError}; other errors pass through. */
+export function toDatabaseError(error: unknown): unknown {
+  if (error instanceof DatabaseError) return error;
+  if (isConnectionError(error)) {
+    const code = (error as { code?: unknown }).code;
+    return new DatabaseUnavailableError(
+      `database unavailable${typeof code === "string" ? ` (${code})` : ""}`,
+      { cause: error },
+    );
+  }
+  return error;
+}

@@ -1,0 +1,31 @@
+/** Owners: one row per browser session id (taken from the signed session cookie). */
+import { InvalidInputError } from "./errors.ts";
+import { isOwnerId } from "./ids.ts";
+import { iso, type Queryable } from "./sql.ts";
+
+/** An owner as the API sees it. */
+export interface Owner {
+  id: string;
+  createdAt: string;
+}
+
+/** Creates the owner if missing and returns it. Throws `invalid_input` for an empty or >200 char id. */
+export async function ensureOwner(sql: Queryable, ownerId: string): Promise<Owner> {
+  if (!isOwnerId(ownerId)) throw new InvalidInputError("owner id must be 1 to 200 characters");
+  const rows = await sql`
+    with inserted as (
+      insert into owners (id) values (${ownerId}) on conflict (id) do nothing returning id, created_at
+    )
+    select id, created_at from inserted
+    union all
+    select id, created_at from owners where id = ${ownerId}
+    limit 1`;
+  return { id: rows[0].id as string, createdAt: iso(rows[0].created_at) };
+}
+
+/** Deletes an owner and, by cascade, all its conversations and messages. Returns whether it existed. */
+export async function deleteOwner(sql: Queryable, ownerId: string): Promise<boolean> {
+  if (!isOwnerId(ownerId)) return false;
+  const rows = await sql`delete from owners where id = ${ownerId} returning id`;
+  return rows.length > 0;
+}

@@ -1,0 +1,77 @@
+/**
+ * The repository functions bound to one postgres.js handle (the pool or a transaction), with
+ * connection failures mapped to `database_unavailable`. This is what {@link Database} exposes.
+ */
+import type postgres from "postgres";
+import * as conversations from "./conversations.ts";
+import { toDatabaseError } from "./errors.ts";
+import * as messages from "./messages.ts";
+import * as owners from "./owners.ts";
+
+/** Owner-scoped repository methods (see the modules for each method's contract). */
+export interface Store {
+  ensureOwner(ownerId: string): Promise<owners.Owner>;
+  deleteOwner(ownerId: string): Promise<boolean>;
+  listConversations(
+    ownerId: string,
+    options?: conversations.ListOptions,
+  ): Promise<conversations.ConversationSummary[]>;
+  createConversation(
+    ownerId: string,
+    input?: conversations.NewConversation,
+  ): Promise<conversations.Conversation>;
+  getConversation(ownerId: string, id: string): Promise<conversations.ConversationWithMessages | null>;
+  updateConversation(
+    ownerId: string,
+    id: string,
+    patch: conversations.ConversationPatch,
+  ): Promise<conversations.Conversation | null>;
+  deleteConversation(ownerId: string, id: string): Promise<boolean>;
+  appendMessage(
+    ownerId: string,
+    conversationId: string,
+    message: messages.NewMessage,
+  ): Promise<messages.Message | null>;
+  updateMessage(messageId: string, patch: messages.MessagePatch): Promise<messages.Message | null>;
+  truncateAfter(
+    ownerId: string,
+    conversationId: string,
+    messageId: string,
+    options?: messages.TruncateOptions,
+  ): Promise<number | null>;
+  lastMessages(ownerId: string, conversationId: string, limit: number): Promise<messages.Message[] | null>;
+}
+
+/** Binds the repositories to `sql`; `ready` runs before each call (pending migrations). */
+export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: () => Promise<void>): Store {
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      try {
+        await ready();
+        return await fn(...args);
+      } catch (error) {
+        throw toDatabaseError(error);
+      }
+    };
+  return {
+    ensureOwner: guard((ownerId) => owners.ensureOwner(sql, ownerId)),
+    deleteOwner: guard((ownerId) => owners.deleteOwner(sql, ownerId)),
+    listConversations: guard((ownerId, options) => conversations.listConversations(sql, ownerId, options)),
+    createConversation: guard((ownerId, input) => conversations.createConversation(sql, ownerId, input)),
+    getConversation: guard((ownerId, id) => conversations.getConversation(sql, ownerId, id)),
+    updateConversation: guard((ownerId, id, patch) =>
+      conversations.updateConversation(sql, ownerId, id, patch)
+    ),
+    deleteConversation: guard((ownerId, id) => conversations.deleteConversation(sql, ownerId, id)),
+    appendMessage: guard((ownerId, conversationId, message) =>
+      messages.appendMessage(sql, ownerId, conversationId, message)
+    ),
+    updateMessage: guard((messageId, patch) => messages.updateMessage(sql, messageId, patch)),
+    truncateAfter: guard((ownerId, conversationId, messageId, options) =>
+      messages.truncateAfter(sql, ownerId, conversationId, messageId, options)
+    ),
+    lastMessages: guard((ownerId, conversationId, limit) =>
+      messages.lastMessages(sql, ownerId, conversationId, limit)
+    ),
+  };
+}
