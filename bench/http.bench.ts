@@ -17,7 +17,9 @@ try {
     }
   }
   console.log(table(["request", "connections", "req/s", "p50 ms", "p99 ms", "errors"], rows));
-  console.log(`\n${seconds} s per row; server and load generator share ${navigator.hardwareConcurrency} cores.`);
+  console.log(
+    `\n${seconds} s per row; server and load generator share ${navigator.hardwareConcurrency} cores.`,
+  );
 } finally {
   await app.stop();
 }

@@ -4,6 +4,8 @@
  */
 import webConfig from "../fresh.config.ts";
 import type { Config } from "./config.ts";
+import { DatabaseError } from "./db/mod.ts";
+import { HttpError } from "./web/errors.ts";
 import { type AppState, createServices, type Services } from "./services.ts";
 import { createWebApp, type WebApp } from "./web/app.ts";
 import { bodyLimit } from "./web/middleware/body_limit.ts";
@@ -12,6 +14,23 @@ import { requestLog } from "./web/middleware/request_log.ts";
 import { securityHeaders } from "./web/middleware/security_headers.ts";
 import { fromFileUrl } from "./web/paths.ts";
 import type { Middleware } from "./web/types.ts";
+
+/** Maps store errors to HTTP: an unreachable database is 503 (the app keeps running), bad input 400. */
+export function mapError(error: unknown): HttpError | null {
+  if (!(error instanceof DatabaseError)) return null;
+  if (error.code === "database_unavailable") {
+    return new HttpError(
+      503,
+      "database_unavailable",
+      "The database is unavailable right now. Please try again shortly.",
+      {
+        "retry-after": "5",
+      },
+    );
+  }
+  if (error.code === "invalid_input") return new HttpError(400, "invalid_input", error.message);
+  return null;
+}
 
 /** A running server. */
 export interface RunningServer {
@@ -45,6 +64,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
     dev: opts.dev,
     state: () => ({ services, sessionId: "" }),
     middleware,
+    mapError,
   });
 }
 

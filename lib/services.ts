@@ -1,8 +1,11 @@
 /**
- * The services a request can reach through `ctx.state`: configuration, session signing, and
- * (as they arrive) the database, the chat model and the voice service. Built once at start.
+ * The services a request can reach through `ctx.state`: configuration, session signing, the
+ * conversation store, the chat model and (as it arrives) the voice service. Built once at start.
  */
+import { createGeminiProvider } from "./chat/gemini.ts";
+import type { ChatProvider } from "./chat/provider.ts";
 import type { Config } from "./config.ts";
+import { type Database, openDatabase } from "./db/mod.ts";
 import type { HealthCheck } from "./health.ts";
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
 
@@ -10,6 +13,9 @@ import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
 export interface Services {
   config: Config;
   signer: SessionSigner;
+  db: Database;
+  /** The chat model; null when none is configured or available. */
+  chat: ChatProvider | null;
   /** Health checks by name (`database`, `model`, `voice`). */
   health: Record<string, HealthCheck>;
   /** Aborted when the server begins shutting down; long-running streams listen to it. */
@@ -27,21 +33,45 @@ export interface AppState {
   theme?: "light" | "dark";
 }
 
+/** Message shown when no model is available. */
+export const NO_MODEL_MESSAGE =
+  "No chat model is configured: set GEMINI_API_KEY (and optionally GEMINI_MODEL or GEMINI_BASE_URL) and restart.";
+
+/** Picks the chat provider for `config`: Gemini when a key is set. */
+export function createChatProvider(config: Config): ChatProvider | null {
+  if (config.gemini.apiKey) {
+    return createGeminiProvider({
+      apiKey: config.gemini.apiKey,
+      model: config.gemini.model,
+      baseUrl: config.gemini.baseUrl,
+    });
+  }
+  return null;
+}
+
 /** Builds the services for `config`. */
 export async function createServices(config: Config, shutdown: AbortSignal): Promise<Services> {
   const signer = await SessionSigner.create(await loadSessionSecrets(config.sessionSecrets, config.dataDir));
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.databasePoolMax,
+  });
+  const chat = createChatProvider(config);
   const health: Record<string, HealthCheck> = {
-    database: () => Promise.resolve({ ok: false, error: "no database layer yet" }),
-    model: () =>
-      Promise.resolve(
-        config.gemini.apiKey
-          ? { ok: true, provider: "gemini" }
-          : { ok: false, error: "no model configured: set GEMINI_API_KEY to chat with Gemini" },
-      ),
+    database: async () => {
+      const h = await db.ping();
+      return { ok: h.ok, provider: h.engine, latencyMs: h.latencyMs, error: h.error };
+    },
+    model: async () => {
+      if (!chat) return { ok: false, error: NO_MODEL_MESSAGE };
+      const h = await chat.health();
+      return { ok: h.ok, provider: chat.id, latencyMs: h.latencyMs, error: h.error };
+    },
     voice: () =>
       Promise.resolve(
         config.elevenLabs.apiKey ? { ok: true, provider: "elevenlabs" } : { ok: true, provider: "browser" },
       ),
   };
-  return { config, signer, health, shutdown, close: () => Promise.resolve() };
+  return { config, signer, db, chat, health, shutdown, close: () => db.close() };
 }

@@ -50,7 +50,9 @@ export async function closedLoop(
 }
 
 /** Starts `main.ts` in a child process on a free port; returns its URL and a stop function. */
-export async function spawnApp(env: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+export async function spawnApp(
+  env: Record<string, string> = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
   const dataDir = env.DATA_DIR ?? await Deno.makeTempDir({ prefix: "mc-bench-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
@@ -81,7 +83,8 @@ export async function spawnApp(env: Record<string, string> = {}): Promise<{ url:
 
 /** Formats rows as a Markdown table. */
 export function table(header: string[], rows: (string | number)[][]): string {
-  const fmt = (v: string | number) => typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v;
+  const fmt = (v: string | number) =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v;
   return [
     `| ${header.join(" | ")} |`,
     `| ${header.map(() => "---").join(" | ")} |`,

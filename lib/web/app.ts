@@ -35,6 +35,8 @@ export interface WebAppOptions<State> {
   state: () => State;
   /** Built-in middleware run before any `_middleware.ts` (security headers, logging, body limit). */
   middleware?: Middleware<State>[];
+  /** Turns domain errors (e.g. "database unavailable") into HTTP errors; null leaves them as 500s. */
+  mapError?: (error: unknown) => HttpError | null;
 }
 
 /** A built app: a fetch handler plus what was found on disk (for tests and logs). */
@@ -133,6 +135,7 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
   };
 
   const renderError = async (ctx: RouteContext<unknown>, error: unknown): Promise<Response> => {
+    error = options.mapError?.(error) ?? error;
     if (error instanceof HttpError) return jsonError(error.status, error.code, error.message, error.headers);
     console.error(
       JSON.stringify({
@@ -187,7 +190,7 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
           allow: allowed,
         });
       }
-      const res = await handler(req, c);
+      const res = await handler(c.req, c);
       return method === "HEAD" ? new Response(null, res) : res;
     };
     try {

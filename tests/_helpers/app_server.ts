@@ -1,6 +1,7 @@
 /** Starts the real app on a free port with a throwaway data dir, for API and browser tests. */
 import { loadConfig } from "../../lib/config.ts";
 import { type RunningServer, startServer } from "../../lib/server.ts";
+import { freshDataDir } from "./pglite_template.ts";
 
 /** A test server plus cleanup. */
 export interface TestServer extends RunningServer {
@@ -10,7 +11,8 @@ export interface TestServer extends RunningServer {
 
 /** Starts the app; `env` overrides configuration (PORT=0, LOG_LEVEL=silent, a temp DATA_DIR by default). */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = env.DATA_DIR ?? await Deno.makeTempDir({ prefix: "mc-test-" });
+  const dataDir = env.DATA_DIR ??
+    (env.DATABASE_URL ? await Deno.makeTempDir({ prefix: "mc-test-" }) : await freshDataDir());
   const config = loadConfig({
     PORT: "0",
     HOSTNAME: "127.0.0.1",

@@ -30,7 +30,12 @@ export function limitBody(ctx: RouteContext<unknown>, maxBytes: number): void {
       },
     }),
   );
-  (ctx as { req: Request }).req = new Request(req, { body: counted, duplex: "half" } as RequestInit);
+  (ctx as { req: Request }).req = new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: counted,
+    duplex: "half",
+  } as RequestInit);
 }
 
 function bodyTooLarge(maxBytes: number): HttpError {

@@ -1,0 +1,95 @@
+/**
+ * The conversation API's request schemas and response shapes (DESIGN.md's contract), shared by
+ * the route files under `routes/api/conversations/`.
+ */
+import { z } from "zod";
+import type { Conversation, ConversationSummary, ConversationWithMessages, Message } from "../db/mod.ts";
+import { HttpError } from "../web/errors.ts";
+
+/** Longest message a user may send, in characters. */
+export const MAX_MESSAGE_CHARS = 32_000;
+/** Longest system prompt, in characters. */
+export const MAX_SYSTEM_PROMPT_CHARS = 8_000;
+/** Longest title, in characters. */
+export const MAX_TITLE_CHARS = 200;
+
+const title = z.string().trim().min(1, "title must not be empty").max(
+  MAX_TITLE_CHARS,
+  `title is longer than ${MAX_TITLE_CHARS} characters`,
+);
+const systemPrompt = z.string().max(
+  MAX_SYSTEM_PROMPT_CHARS,
+  `systemPrompt is longer than ${MAX_SYSTEM_PROMPT_CHARS} characters`,
+);
+const model = z.string().regex(
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+  "model must be a model id such as gemini-2.5-flash",
+).nullable();
+
+/** `POST /api/conversations`. */
+export const CreateConversationBody = z.strictObject({
+  title: title.optional(),
+  systemPrompt: systemPrompt.optional(),
+  model: model.optional(),
+});
+
+/** `PATCH /api/conversations/:id`. */
+export const PatchConversationBody = z.strictObject({
+  title: title.optional(),
+  systemPrompt: systemPrompt.optional(),
+  model: model.optional(),
+}).refine((b) => Object.keys(b).length > 0, "send at least one of title, systemPrompt, model");
+
+/** `POST /api/conversations/:id/messages`: content checked for length separately (413). */
+export const SendMessageBody = z.strictObject({
+  content: z.string().refine((s) => s.trim().length > 0, "content must not be empty"),
+});
+
+/** `POST /api/conversations/:id/edit`: replace a user message and reply again. */
+export const EditMessageBody = z.strictObject({
+  messageId: z.string().uuid("messageId must be a message id"),
+  content: z.string().refine((s) => s.trim().length > 0, "content must not be empty"),
+});
+
+/** Rejects over-long messages with 413. */
+export function checkMessageLength(content: string): void {
+  if (content.length > MAX_MESSAGE_CHARS) {
+    throw new HttpError(
+      413,
+      "message_too_long",
+      `A message may have at most ${MAX_MESSAGE_CHARS} characters`,
+    );
+  }
+}
+
+/** A conversation list row as the API returns it. */
+export function summaryJson(c: ConversationSummary) {
+  return { id: c.id, title: c.title, createdAt: c.createdAt, updatedAt: c.updatedAt };
+}
+
+/** A conversation (without messages) as the API returns it. */
+export function conversationJson(c: Conversation) {
+  return { ...summaryJson(c), systemPrompt: c.systemPrompt, model: c.model };
+}
+
+/** A message as the API returns it. */
+export function messageJson(m: Message) {
+  return {
+    id: m.id,
+    role: m.role,
+    content: m.content,
+    status: m.status,
+    usage: m.usage,
+    createdAt: m.createdAt,
+  };
+}
+
+/** A conversation with its messages as the API returns it. */
+export function conversationWithMessagesJson(c: ConversationWithMessages) {
+  return { ...conversationJson(c), messages: c.messages.map(messageJson) };
+}
+
+/** The 404 for an unknown id or another session's conversation (indistinguishable on purpose). */
+export function conversationNotFound(): HttpError {
+  return new HttpError(404, "not_found", "Conversation not found");
+}

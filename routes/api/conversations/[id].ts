@@ -1,0 +1,29 @@
+/** `GET`, `PATCH` and `DELETE /api/conversations/:id`, scoped to the session (404 otherwise). */
+import {
+  conversationJson,
+  conversationNotFound,
+  conversationWithMessagesJson,
+  PatchConversationBody,
+} from "../../../lib/chat/api.ts";
+import type { AppState } from "../../../lib/services.ts";
+import { readJson } from "../../../lib/web/body.ts";
+import type { Handlers } from "../../../lib/web/types.ts";
+
+export const handler: Handlers<AppState> = {
+  async GET(_req, ctx) {
+    const c = await ctx.state.services.db.getConversation(ctx.state.sessionId, ctx.params.id);
+    if (!c) throw conversationNotFound();
+    return Response.json(conversationWithMessagesJson(c));
+  },
+  async PATCH(req, ctx) {
+    const body = await readJson(req, PatchConversationBody);
+    const c = await ctx.state.services.db.updateConversation(ctx.state.sessionId, ctx.params.id, body);
+    if (!c) throw conversationNotFound();
+    return Response.json(conversationJson(c));
+  },
+  async DELETE(_req, ctx) {
+    const deleted = await ctx.state.services.db.deleteConversation(ctx.state.sessionId, ctx.params.id);
+    if (!deleted) throw conversationNotFound();
+    return new Response(null, { status: 204 });
+  },
+};
