@@ -154,7 +154,7 @@ const css: Grammar = {
     DQ_STRING,
     SQ_STRING,
     ["keyword", /@[\w-]+|!important\b/y],
-    ["property", /--?[A-Za-z][\w-]*(?=\s*:[^;{}]*(?:[;}]|$))/y],
+    ["property", /-{0,2}[A-Za-z][\w-]*(?=\s*:[^;{}]*(?:[;}]|$))/y],
     ["number", /#[\da-fA-F]{3,8}\b(?=[^{]*[;}])/y],
     ["type", /[.#][A-Za-z_-][\w-]*/y],
     ["function", /[A-Za-z-][\w-]*(?=\()/y],
@@ -372,8 +372,8 @@ function classify(word: string, src: string, end: number, g: Grammar): TokenType
   if (g.literals?.has(w)) return "literal";
   if (g.types?.has(w)) return "type";
   if (g.builtins?.has(w)) return "builtin";
-  if (/^\s*\(/.test(src.slice(end, end + 8))) return "function";
-  if (g.capitalTypes && /^[A-Z][a-z]/.test(word)) return "type";
+  if (/^\s*(?:<[^<>()]*>\s*)?\(/.test(src.slice(end, end + 40))) return "function";
+  if (g.capitalTypes && /^[A-Z](?:[a-z]|$)/.test(word)) return "type";
   return null;
 }
 

@@ -1,0 +1,119 @@
+/**
+ * `deno task bench markdown`: cost of rendering a ~10 KB chat reply, per stage, and of streaming
+ * it (re-rendering the growing text every token), plus the gzipped size of the browser bundle.
+ */
+import * as esbuild from "esbuild";
+import { renderToString } from "preact-render-to-string";
+import { highlight, parseMarkdown, renderMarkdown } from "../lib/markdown/mod.ts";
+
+const SECTION = `## Section N
+
+Here is **bold**, *italic*, ~~struck~~ and \`inline code\`, plus a [link](https://example.com/docs?x=1)
+and a bare URL https://deno.com/manual. Escapes \\*stay\\* literal & entities &copy; decode.
+
+1. First step with a nested list:
+   - alpha
+   - [x] beta (task)
+2. Second step
+
+> A quote that spans
+> two lines with *emphasis*.
+
+| Column | Count | Note |
+|:-------|------:|:----:|
+| alpha  | 12    | ok   |
+| beta   | 7     | —    |
+
+\`\`\`ts
+// Compute a running average.
+export function average(xs: number[]): number {
+  let sum = 0;
+  for (const x of xs) sum += x * 1.5;
+  return xs.length === 0 ? 0 : sum / xs.length; /* done */
+}
+\`\`\`
+
+\`\`\`python
+def greet(name: str) -> str:
+    return f"Hello, {name}!"  # comment
+\`\`\`
+
+---
+
+`;
+
+function makeDoc(bytes: number): string {
+  let doc = "# Reply\n\n";
+  for (let i = 1; doc.length < bytes; i++) doc += SECTION.replace("N", String(i));
+  return doc;
+}
+
+/** Median milliseconds of `fn` over enough runs to fill ~`budgetMs`. */
+function time(fn: () => unknown, budgetMs = 400): number {
+  for (const warm = performance.now(); performance.now() - warm < budgetMs / 2;) fn();
+  const samples: number[] = [];
+  const start = performance.now();
+  while (performance.now() - start < budgetMs || samples.length < 10) {
+    const t = performance.now();
+    fn();
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+const fmt = (ms: number) => ms.toFixed(3);
+const doc = makeDoc(10_000);
+
+console.log(`Document: ${doc.length} characters, ${parseMarkdown(doc).length} top-level blocks.\n`);
+const parse = time(() => parseMarkdown(doc));
+const vnodes = time(() => renderMarkdown(doc));
+const html = time(() => renderToString(renderMarkdown(doc)));
+const codeText = SECTION.split("```ts\n")[1].split("```")[0];
+const hl = time(() => highlight(codeText, "ts"));
+console.log("| stage (10 KB reply) | median ms | share of full render |");
+console.log("| --- | ---: | ---: |");
+console.log(`| parse to syntax tree | ${fmt(parse)} | ${(parse / html * 100).toFixed(0)}% |`);
+console.log(`| parse + build VNodes | ${fmt(vnodes)} | ${(vnodes / html * 100).toFixed(0)}% |`);
+console.log(`| parse + VNodes + renderToString | ${fmt(html)} | 100% |`);
+console.log(`| highlight one ${codeText.length}-char ts block (uncached) | ${fmt(hl)} | — |`);
+
+// Streaming: the island re-renders the whole reply after every token (~4 characters).
+console.log(
+  "\n| streaming, re-render per token (4 chars) | renders | median ms per render at full size | total ms | ms per render (mean) | vs 16.7 ms frame |",
+);
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+for (const size of [1_000, 5_000, 10_000]) {
+  const text = doc.slice(0, size);
+  const t0 = performance.now();
+  let renders = 0;
+  for (let end = 4; end <= text.length; end += 4, renders++) renderMarkdown(text.slice(0, end));
+  const total = performance.now() - t0;
+  const full = time(() => renderMarkdown(text), 200);
+  console.log(
+    `| ${size} chars | ${renders} | ${fmt(full)} | ${total.toFixed(0)} | ${fmt(total / renders)} | ${
+      (full / 16.7 * 100).toFixed(1)
+    }% |`,
+  );
+}
+
+// Browser bundle: what an island that renders markdown adds on top of preact.
+const built = await esbuild.build({
+  entryPoints: [new URL("../lib/markdown/mod.ts", import.meta.url).pathname],
+  bundle: true,
+  minify: true,
+  format: "esm",
+  write: false,
+  external: ["preact", "preact/*"],
+  platform: "browser",
+  target: "es2022",
+  logLevel: "silent",
+});
+await esbuild.stop();
+const bytes = built.outputFiles[0].contents;
+const gz = await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip")))
+  .arrayBuffer();
+console.log("\n| browser bundle of lib/markdown (preact external) | bytes |");
+console.log("| --- | ---: |");
+console.log(`| minified | ${bytes.length} |`);
+console.log(`| minified + gzip | ${gz.byteLength} |`);
