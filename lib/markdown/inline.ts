@@ -25,14 +25,20 @@ const AUTOLINK = /<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>/y;
 const EMAIL =
   /<([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)>/y;
 const BARE_URL = /(?:https?:\/\/|www\.)[A-Za-z0-9][^\s<]*/y;
-const ANGLE_DEST = /<((?:[^<>\n\\]|\\.)*)>/y;
+const ANGLE_DEST = /<((?:[^<>\n\\]|\\.){0,2048})>/y;
+/** Bounds that keep pathological input linear-ish: label nesting, emphasis nesting, link sizes. */
+const MAX_LABEL_DEPTH = 4;
+const MAX_EMPHASIS_DEPTH = 32;
+const MAX_DEST = 2048;
+const MAX_TITLE = 1024;
 
 /**
  * Parses the inline content of one block. Inside a link label (`inLink`), links and autolinks
- * are not recognized, so links never nest.
+ * are not recognized, so links never nest; `depth` counts enclosing labels.
  */
-export function parseInline(src: string, inLink = false): Inline[] {
+export function parseInline(src: string, inLink = false, depth = 0): Inline[] {
   const items: Item[] = [];
+  let brackets: Map<number, number> | undefined;
   let buf = "";
   const flush = () => {
     if (buf) items.push({ type: "text", value: buf });
@@ -91,7 +97,8 @@ export function parseInline(src: string, inLink = false): Inline[] {
       i = k;
     } else if (c === "[" || (c === "!" && src[i + 1] === "[")) {
       const image = c === "!";
-      const link = image || !inLink ? parseLink(src, image ? i + 1 : i) : null;
+      const allowed = (image || !inLink) && depth < MAX_LABEL_DEPTH;
+      const link = allowed ? parseLink(src, image ? i + 1 : i, brackets ??= matchBrackets(src)) : null;
       if (!link) {
         buf += c;
         i++;
@@ -102,11 +109,16 @@ export function parseInline(src: string, inLink = false): Inline[] {
         items.push({
           type: "image",
           src: link.dest,
-          alt: plainText(parseInline(link.label, true)),
+          alt: plainText(parseInline(link.label, true, depth + 1)),
           ...link.title,
         });
       } else {
-        items.push({ type: "link", href: link.dest, ...link.title, children: parseInline(link.label, true) });
+        items.push({
+          type: "link",
+          href: link.dest,
+          ...link.title,
+          children: parseInline(link.label, true, depth + 1),
+        });
       }
       i = link.end;
     } else if (c === "<" && !inLink) {
@@ -130,9 +142,10 @@ export function parseInline(src: string, inLink = false): Inline[] {
       buf += decoded ?? c;
       i += decoded !== null && ref ? ref[0].length : 1;
     } else if (c === "\n") {
-      const hard = / {2,}$/.test(buf);
-      buf = buf.replace(/ +$/, "");
-      if (hard) {
+      let spaces = 0;
+      while (buf[buf.length - 1 - spaces] === " ") spaces++;
+      buf = buf.slice(0, buf.length - spaces);
+      if (spaces >= 2) {
         flush();
         items.push({ type: "break" });
       } else buf += "\n";
@@ -207,23 +220,29 @@ interface LinkParts {
   end: number;
 }
 
-/** Parses `[label](destination "title")` starting at the `[`; null when it is not a link. */
-function parseLink(src: string, open: number): LinkParts | null {
-  const n = src.length;
-  let depth = 0;
-  let j = open + 1;
-  for (; j < n; j++) {
-    const ch = src[j];
-    if (ch === "\\") j++;
+/** Pairs each `[` with its balanced `]`, skipping escapes and code spans (one pass). */
+function matchBrackets(src: string): Map<number, number> {
+  const pairs = new Map<number, number>();
+  const open: number[] = [];
+  for (let k = 0; k < src.length; k++) {
+    const ch = src[k];
+    if (ch === "\\") k++;
     else if (ch === "`") {
-      let k = j;
-      while (src[k] === "`") k++;
-      const close = findBacktickRun(src, k, k - j);
-      j = close < 0 ? k - 1 : close + (k - j) - 1;
-    } else if (ch === "[") depth++;
-    else if (ch === "]" && depth-- === 0) break;
+      let end = k;
+      while (src[end] === "`") end++;
+      const close = findBacktickRun(src, end, end - k);
+      k = close < 0 ? end - 1 : close + (end - k) - 1;
+    } else if (ch === "[") open.push(k);
+    else if (ch === "]" && open.length > 0) pairs.set(open.pop()!, k);
   }
-  if (j >= n || src[j + 1] !== "(") return null;
+  return pairs;
+}
+
+/** Parses `[label](destination "title")` starting at the `[`; null when it is not a link. */
+function parseLink(src: string, open: number, brackets: Map<number, number>): LinkParts | null {
+  const n = src.length;
+  const j = brackets.get(open);
+  if (j === undefined || src[j + 1] !== "(") return null;
   let p = skipSpace(src, j + 2);
   let dest: string;
   if (src[p] === "<") {
@@ -236,6 +255,7 @@ function parseLink(src: string, open: number): LinkParts | null {
     const start = p;
     let parens = 0;
     for (; p < n; p++) {
+      if (p - start > MAX_DEST) return null;
       const ch = src[p];
       if (ch === "\\" && ASCII_PUNCT.test(src[p + 1] ?? "")) p++;
       else if (ch <= " ") break;
@@ -251,8 +271,8 @@ function parseLink(src: string, open: number): LinkParts | null {
   if (p > afterDest && (quote === '"' || quote === "'" || quote === "(")) {
     const closer = quote === "(" ? ")" : quote;
     let k = p + 1;
-    while (k < n && src[k] !== closer) k += src[k] === "\\" ? 2 : 1;
-    if (k >= n) return null;
+    while (k < n && src[k] !== closer && k - p < MAX_TITLE) k += src[k] === "\\" ? 2 : 1;
+    if (k >= n || src[k] !== closer) return null;
     title = unescape(src.slice(p + 1, k));
     p = skipSpace(src, k + 1);
   }
@@ -297,8 +317,10 @@ function count(s: string, ch: string): number {
 
 /** Matches delimiter runs into em/strong/del nodes (CommonMark "process emphasis"). */
 function resolveEmphasis(items: Item[]): Inline[] {
-  // Lowest index worth searching for an opener, per closer kind; reset whenever items move.
-  let bottom = new Map<string, number>();
+  const depthOf = new WeakMap<Inline, number>();
+  // Per closer kind: highest index at or below which no opener can match (CommonMark's
+  // openers_bottom). Items at or below index o-1 never move when a match at opener o splices.
+  const bottom = new Map<string, number>();
   for (let c = 0; c < items.length; c++) {
     const closer = items[c];
     if (closer.type !== "delim" || !closer.canClose) continue;
@@ -316,14 +338,21 @@ function resolveEmphasis(items: Item[]): Inline[] {
         (op.orig % 3 !== 0 || closer.orig % 3 !== 0);
       if (!oddMatch) break;
     }
-    if (o <= floor) {
+    let depth = 1;
+    for (let k = o + 1; k < c && o > floor; k++) {
+      depth = Math.max(depth, 1 + (depthOf.get(items[k] as Inline) ?? 0));
+    }
+    // Openers further out would nest even deeper, so "too deep" means "no opener".
+    if (o <= floor || depth > MAX_EMPHASIS_DEPTH) {
       bottom.set(key, c - 1);
       continue;
     }
     const opener = items[o] as Delim;
     const use = closer.char === "~" ? closer.count : closer.count >= 2 && opener.count >= 2 ? 2 : 1;
     const type = closer.char === "~" ? "del" : use === 2 ? "strong" : "em";
-    items.splice(o + 1, c - o - 1, { type, children: toInlines(items.slice(o + 1, c)) });
+    const node: Inline = { type, children: toInlines(items.slice(o + 1, c)) };
+    depthOf.set(node, depth);
+    items.splice(o + 1, c - o - 1, node);
     c = o + 2;
     opener.count -= use;
     closer.count -= use;
@@ -333,7 +362,7 @@ function resolveEmphasis(items: Item[]): Inline[] {
     }
     if (closer.count === 0) items.splice(c, 1);
     c--;
-    bottom = new Map();
+    for (const [k, b] of bottom) if (b >= o) bottom.set(k, o - 1);
   }
   return toInlines(items);
 }

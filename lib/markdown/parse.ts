@@ -46,12 +46,15 @@ function isFakeFence(line: string): boolean {
 }
 
 type Parsed = { block: Block; next: number } | null;
-type BlockParser = (lines: string[], i: number) => Parsed;
+type BlockParser = (lines: string[], i: number, depth: number) => Parsed;
+
+/** Containers nested deeper than this are read as plain paragraphs (bounded recursion). */
+const MAX_DEPTH = 16;
 
 const PARSERS: BlockParser[] = [fencedCode, indentedCode, atxHeading, thematicBreak, blockquote, list, table];
 
 /** Parses lines into blocks; `gaps` tells whether blank lines separated two blocks (loose lists). */
-function parseBlocks(lines: string[]): { blocks: Block[]; gaps: boolean } {
+function parseBlocks(lines: string[], depth = 0): { blocks: Block[]; gaps: boolean } {
   const blocks: Block[] = [];
   let gaps = false, blankSeen = false;
   let i = 0;
@@ -62,7 +65,7 @@ function parseBlocks(lines: string[]): { blocks: Block[]; gaps: boolean } {
       continue;
     }
     let parsed: Parsed = null;
-    for (const parser of PARSERS) if ((parsed = parser(lines, i))) break;
+    for (const parser of PARSERS) if ((parsed = parser(lines, i, depth))) break;
     parsed ??= paragraph(lines, i);
     gaps ||= blankSeen;
     blankSeen = false;
@@ -111,30 +114,32 @@ function thematicBreak(lines: string[], i: number): Parsed {
   return HR.test(lines[i]) ? { block: { type: "hr" }, next: i + 1 } : null;
 }
 
-/** Whether a non-blank line may continue the paragraph that ends `body` (lazy continuation). */
-function lazyContinues(body: string[], line: string): boolean {
-  if (body.length === 0 || isBlank(body[body.length - 1]) || interrupts(line)) return false;
-  let fence: string | null = null;
-  for (const l of body) {
-    const m = FENCE.exec(l);
-    if (!m) continue;
-    if (fence === null) fence = m[2];
-    else if (m[2][0] === fence[0] && m[2].length >= fence.length && m[3].trim() === "") fence = null;
-  }
-  return fence === null;
+/** The fence still open after `line` (null when none), given the one open before it. */
+function fenceAfter(open: string | null, line: string): string | null {
+  const m = FENCE.exec(line);
+  if (!m) return open;
+  if (open === null) return isFakeFence(line) ? null : m[2];
+  return m[2][0] === open[0] && m[2].length >= open.length && m[3].trim() === "" ? null : open;
 }
 
-function blockquote(lines: string[], i: number): Parsed {
-  if (!QUOTE.test(lines[i])) return null;
+/** Whether `line` may continue the paragraph that ends a container's body (lazy continuation). */
+function lazyContinues(last: string | undefined, openFence: string | null, line: string): boolean {
+  return last !== undefined && !isBlank(last) && openFence === null && !isBlank(line) && !interrupts(line);
+}
+
+function blockquote(lines: string[], i: number, depth: number): Parsed {
+  if (depth >= MAX_DEPTH || !QUOTE.test(lines[i])) return null;
   const body: string[] = [];
+  let fence: string | null = null;
   let j = i;
   for (; j < lines.length; j++) {
     const m = QUOTE.exec(lines[j]);
     if (m) body.push(lines[j].slice(m[0].length));
-    else if (!isBlank(lines[j]) && lazyContinues(body, lines[j])) body.push(lines[j]);
+    else if (lazyContinues(body[body.length - 1], fence, lines[j])) body.push(lines[j]);
     else break;
+    fence = fenceAfter(fence, body[body.length - 1]);
   }
-  return { block: { type: "blockquote", children: parseBlocks(body).blocks }, next: j };
+  return { block: { type: "blockquote", children: parseBlocks(body, depth + 1).blocks }, next: j };
 }
 
 interface Marker {
@@ -164,8 +169,8 @@ function listMarker(line: string): Marker | null {
   };
 }
 
-function list(lines: string[], i: number): Parsed {
-  const head = listMarker(lines[i]);
+function list(lines: string[], i: number, depth: number): Parsed {
+  const head = depth < MAX_DEPTH ? listMarker(lines[i]) : null;
   if (!head) return null;
   const items: ListItem[] = [];
   let loose = false;
@@ -176,19 +181,21 @@ function list(lines: string[], i: number): Parsed {
     if (!marker || marker.ordered !== head.ordered || marker.bullet !== head.bullet) break;
     if (items.length > 0 && end < j) loose = true;
     const body = [marker.first];
+    let fence = fenceAfter(null, marker.first);
     let k = j + 1;
     for (; k < lines.length; k++) {
       const line = lines[k];
       if (isBlank(line)) body.push("");
       else if (indentOf(line) >= marker.contentIndent) body.push(line.slice(marker.contentIndent));
-      else if (!listMarker(line) && lazyContinues(body, line)) body.push(line);
+      else if (!listMarker(line) && lazyContinues(body[body.length - 1], fence, line)) body.push(line);
       else break;
+      fence = fenceAfter(fence, body[body.length - 1]);
     }
     while (body.length > 1 && isBlank(body[body.length - 1])) body.pop();
     end = j + body.length;
     const task = TASK.exec(body[0]);
     if (task) body[0] = body[0].slice(task[0].length);
-    const parsed = parseBlocks(body);
+    const parsed = parseBlocks(body, depth + 1);
     loose ||= parsed.gaps;
     items.push({ checked: task ? task[1] !== " " : null, children: parsed.blocks });
     j = k;

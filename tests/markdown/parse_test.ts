@@ -1,5 +1,6 @@
-import { deepEqual } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { parseInline, parseMarkdown, plainText } from "../../lib/markdown/mod.ts";
+import { md } from "./_html.ts";
 
 const text = (value: string) => ({ type: "text", value });
 const para = (value: string) => ({ type: "paragraph", children: [text(value)] });
@@ -60,4 +61,15 @@ Deno.test("parse: CRLF, tabs and pathological input", () => {
   const stars = "*a ".repeat(2000);
   deepEqual(parseMarkdown(stars), [para(stars.trimEnd())]);
   deepEqual(parseMarkdown(">".repeat(50) + " deep").length, 1);
+});
+
+Deno.test("parse: nesting is bounded, so hostile input cannot overflow the stack", () => {
+  const depthOf = (html: string, tag: string) => html.split(`<${tag}>`).length - 1;
+  const quotes = md("> ".repeat(3000) + "x");
+  equal(depthOf(quotes, "blockquote"), 16);
+  const lists = md(Array.from({ length: 500 }, () => "> - ").join("") + "x");
+  equal(depthOf(lists, "blockquote") + depthOf(lists, "ul"), 16);
+  const em = md("*".repeat(5000) + "a" + "*".repeat(5000));
+  ok(depthOf(em, "em") + depthOf(em, "strong") <= 32);
+  ok(md("![".repeat(3000) + "a" + "](x)".repeat(3000)).length > 0);
 });
