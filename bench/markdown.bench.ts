@@ -1,8 +1,10 @@
 /**
  * `deno task bench markdown`: cost of rendering a ~10 KB chat reply, per stage, and of streaming
- * it (re-rendering the growing text every token), plus the gzipped size of the browser bundle.
+ * it (re-rendering the growing text every token) on the server and, when Chromium is installed,
+ * into a real DOM with Preact; plus the gzipped size of the browser bundle.
  */
 import * as esbuild from "esbuild";
+import { chromium } from "playwright-core";
 import { renderToString } from "preact-render-to-string";
 import { highlight, parseMarkdown, renderMarkdown } from "../lib/markdown/mod.ts";
 
@@ -102,6 +104,8 @@ const built = await esbuild.build({
   entryPoints: [new URL("../lib/markdown/mod.ts", import.meta.url).pathname],
   bundle: true,
   minify: true,
+  jsx: "automatic",
+  jsxImportSource: "preact",
   format: "esm",
   write: false,
   external: ["preact", "preact/*"],
@@ -109,7 +113,6 @@ const built = await esbuild.build({
   target: "es2022",
   logLevel: "silent",
 });
-await esbuild.stop();
 const bytes = built.outputFiles[0].contents;
 const gz = await new Response(new Blob([bytes.slice()]).stream().pipeThrough(new CompressionStream("gzip")))
   .arrayBuffer();
@@ -117,3 +120,54 @@ console.log("\n| browser bundle of lib/markdown (preact external) | bytes |");
 console.log("| --- | ---: |");
 console.log(`| minified | ${bytes.length} |`);
 console.log(`| minified + gzip | ${gz.byteLength} |`);
+
+// In the browser: Preact re-rendering the reply into a real DOM after every token, as an island does.
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+if (hasChromium) {
+  const page = `import { h, render } from "preact"; import { Markdown } from "./lib/markdown/mod.ts";
+globalThis.stream = (doc, step) => {
+  const root = document.getElementById("root");
+  const t0 = performance.now();
+  let renders = 0;
+  for (let end = step; end <= doc.length; end += step, renders++) render(h(Markdown, { text: doc.slice(0, end) }), root);
+  return { renders, total: performance.now() - t0 };
+};`;
+  const iife = await esbuild.build({
+    stdin: { contents: page, resolveDir: new URL("..", import.meta.url).pathname, loader: "ts" },
+    bundle: true,
+    minify: true,
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    format: "iife",
+    write: false,
+    logLevel: "silent",
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+    ],
+  });
+  const tab = await browser.newPage();
+  await tab.setContent(`<div id="root"></div><script>${iife.outputFiles[0].text}</script>`);
+  console.log(
+    "\n| Chromium: Preact render into the DOM per token (4 chars) | renders | total ms | ms per render (mean) |",
+  );
+  console.log("| --- | ---: | ---: | ---: |");
+  for (const size of [1_000, 10_000]) {
+    const { renders, total } = await tab.evaluate(
+      ([text]) =>
+        (globalThis as unknown as { stream(d: string, s: number): { renders: number; total: number } })
+          .stream(text, 4),
+      [doc.slice(0, size)],
+    );
+    console.log(`| ${size} chars | ${renders} | ${total.toFixed(0)} | ${fmt(total / renders)} |`);
+  }
+  await browser.close();
+} else console.log(`\n(Chromium not found at ${CHROMIUM}: browser rendering not measured.)`);
+await esbuild.stop();
