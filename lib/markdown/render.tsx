@@ -1,0 +1,185 @@
+/**
+ * Renders the markdown syntax tree as Preact VNodes. Safe by construction: every string becomes a
+ * text node or an attribute value that Preact escapes; hrefs pass `safeHref` or the link is shown
+ * as text; images become links to the image (never `<img>`); code-fence languages only reach a
+ * class name after being reduced to `[a-z0-9_+#.-]`. Runs the same on the server and in islands.
+ */
+import type { ComponentChildren, VNode } from "preact";
+import type { Align, Block, Inline, ListItem } from "./ast.ts";
+import { highlight, type Token } from "./highlight.ts";
+import { parseMarkdown } from "./parse.ts";
+import { safeHref } from "./url.ts";
+
+/** Props of `<Markdown>`. */
+export interface MarkdownProps {
+  /** Markdown source; may be unfinished (a reply still streaming). */
+  text: string;
+  /** Extra class names for the wrapping `<div class="markdown">`. */
+  class?: string;
+}
+
+/** Renders markdown text inside `<div class="markdown">`. Usable as a component or a function. */
+export function Markdown({ text, class: extra }: MarkdownProps): VNode {
+  return <div class={extra ? `markdown ${extra}` : "markdown"}>{renderBlocks(parseMarkdown(text))}</div>;
+}
+
+/** `renderMarkdown(text)` is `<Markdown text={text} />` rendered directly (no component layer). */
+export function renderMarkdown(text: string): VNode {
+  return Markdown({ text });
+}
+
+/** Renders already-parsed blocks (without the wrapper div). */
+export function renderBlocks(blocks: Block[], tight = false): ComponentChildren[] {
+  return blocks.map((block) => renderBlock(block, tight));
+}
+
+function renderBlock(block: Block, tight: boolean): ComponentChildren {
+  switch (block.type) {
+    case "heading": {
+      const Tag = `h${block.level}` as const;
+      return <Tag>{renderInlines(block.children)}</Tag>;
+    }
+    case "paragraph":
+      return tight ? renderInlines(block.children) : <p>{renderInlines(block.children)}</p>;
+    case "code":
+      return <CodeBlock lang={block.lang} text={block.text} closed={block.closed} />;
+    case "blockquote":
+      return <blockquote>{renderBlocks(block.children)}</blockquote>;
+    case "list": {
+      const items = block.items.map((item) => renderItem(item, !block.loose));
+      if (!block.ordered) return <ul>{items}</ul>;
+      return <ol start={block.start === 1 ? undefined : block.start}>{items}</ol>;
+    }
+    case "table":
+      return (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                {block.head.map((cell, c) => (
+                  <th key={c} class={alignClass(block.align[c])}>{renderInlines(cell)}</th>
+                ))}
+              </tr>
+            </thead>
+            {block.rows.length > 0 && (
+              <tbody>
+                {block.rows.map((row, r) => (
+                  <tr key={r}>
+                    {row.map((cell, c) => (
+                      <td key={c} class={alignClass(block.align[c])}>{renderInlines(cell)}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            )}
+          </table>
+        </div>
+      );
+    case "hr":
+      return <hr />;
+  }
+}
+
+function renderItem(item: ListItem, tight: boolean): VNode {
+  const body = renderBlocks(item.children, tight);
+  if (item.checked === null) return <li>{body}</li>;
+  return (
+    <li class="task-item">
+      <input type="checkbox" disabled checked={item.checked} />
+      {body}
+    </li>
+  );
+}
+
+function alignClass(align: Align): string | undefined {
+  return align ? `align-${align}` : undefined;
+}
+
+/** Renders inline nodes; inside a link (`inLink`) images degrade to their alt text. */
+export function renderInlines(nodes: Inline[], inLink = false): ComponentChildren[] {
+  return nodes.map((node) => renderInline(node, inLink));
+}
+
+function renderInline(node: Inline, inLink: boolean): ComponentChildren {
+  switch (node.type) {
+    case "text":
+      return node.value;
+    case "inlineCode":
+      return <code>{node.value}</code>;
+    case "em":
+      return <em>{renderInlines(node.children, inLink)}</em>;
+    case "strong":
+      return <strong>{renderInlines(node.children, inLink)}</strong>;
+    case "del":
+      return <del>{renderInlines(node.children, inLink)}</del>;
+    case "break":
+      return <br />;
+    case "link": {
+      const href = inLink ? null : safeHref(node.href);
+      const children = renderInlines(node.children, true);
+      if (href === null) return children;
+      return (
+        <a href={href} title={node.title} rel="noopener noreferrer" target="_blank">
+          {children}
+        </a>
+      );
+    }
+    case "image": {
+      const href = inLink ? null : safeHref(node.src);
+      const alt = node.alt || "image";
+      if (href === null) return alt;
+      return (
+        <a class="image-link" href={href} title={node.title} rel="noopener noreferrer" target="_blank">
+          {alt}
+        </a>
+      );
+    }
+  }
+}
+
+interface CodeBlockProps {
+  lang: string;
+  text: string;
+  closed: boolean;
+}
+
+/**
+ * A fenced code block: header with the language and a copy button (behavior attached by the
+ * island through `button.copy-code[data-copy]`), then highlighted code. An unclosed fence gets
+ * the extra class `code-open`.
+ */
+function CodeBlock({ lang, text, closed }: CodeBlockProps): VNode {
+  const name = lang.toLowerCase().replace(/[^a-z0-9_+#.-]/g, "").slice(0, 32);
+  const tokens = closed ? highlightCached(text, name) : highlight(text, name);
+  return (
+    <div class={closed ? "code-block" : "code-block code-open"}>
+      <div class="code-header">
+        <span class="code-lang">{name || "text"}</span>
+        <button type="button" class="copy-code" data-copy="" aria-label="Copy code">Copy</button>
+      </div>
+      <pre><code class={name ? `language-${name}` : undefined}>{tokens.map(renderToken)}</code></pre>
+    </div>
+  );
+}
+
+function renderToken(token: Token): ComponentChildren {
+  return token.type ? <span class={`tok-${token.type}`}>{token.text}</span> : token.text;
+}
+
+// Closed code blocks stay identical while the rest of a reply streams: highlight them once.
+const CACHE_SIZE = 64;
+const cache = new Map<string, Token[]>();
+
+function highlightCached(text: string, lang: string): Token[] {
+  const key = lang + "\u0000" + text;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const tokens = highlight(text, lang);
+  cache.set(key, tokens);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return tokens;
+}
