@@ -214,7 +214,9 @@ async function streamAfterFirstChunk(
 
 /**
  * `POST /api/tts` with JSON `{ text, voiceId? }` -> 200 `audio/mpeg` stream. The session is
- * charged one rate unit per character.
+ * charged one rate unit per character. A client that disconnects cancels the response stream,
+ * which cancels the upstream download. (`req.signal` is not used: under `Deno.serve` it aborts
+ * on completed responses too, the legacy behavior.)
  */
 export async function handleTts(req: Request, ctx: VoiceContext): Promise<Response> {
   if (req.method !== "POST") return methodNotAllowed("POST");
@@ -260,7 +262,6 @@ export async function handleTts(req: Request, ctx: VoiceContext): Promise<Respon
     const upstream = await ctx.voice.synthesize({
       text,
       voiceId: voiceId ?? ctx.voice.defaultVoiceId,
-      signal: req.signal,
     });
     const body = await streamAfterFirstChunk(upstream);
     return new Response(body, {
@@ -283,7 +284,7 @@ export async function handleVoices(req: Request, ctx: VoiceContext): Promise<Res
   const decision = await (ctx.limiter ?? defaultVoiceRateLimiter).take(`voices:${ctx.sessionId}`, 1);
   if (!decision.allowed) return rateLimited(decision.retryAfterSeconds, "voice list");
   try {
-    const voices = await ctx.voice.listVoices(req.signal);
+    const voices = await ctx.voice.listVoices();
     return new Response(JSON.stringify({ voices, defaultVoiceId: ctx.voice.defaultVoiceId }), {
       status: 200,
       headers: { "content-type": "application/json; charset=utf-8", "cache-control": "private, max-age=300" },
@@ -379,7 +380,7 @@ export async function handleStt(req: Request, ctx: VoiceContext): Promise<Respon
   const decision = await (ctx.limiter ?? defaultVoiceRateLimiter).take(`stt:${ctx.sessionId}`, 1);
   if (!decision.allowed) return rateLimited(decision.retryAfterSeconds, "speech-to-text");
   try {
-    const transcript = await ctx.voice.transcribe({ audio, mimeType, filename, signal: req.signal });
+    const transcript = await ctx.voice.transcribe({ audio, mimeType, filename });
     return new Response(JSON.stringify(transcript), {
       status: 200,
       headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },

@@ -230,6 +230,20 @@ export function splitSentences(reply: string, options: SplitOptions = {}): strin
 }
 
 /**
+ * The reply as few chunks as possible, each at most `maxChars` long, cut at sentence ends: what
+ * one request per reply sends when sentence pipelining is off.
+ */
+export function packSentences(reply: string, maxChars: number): string[] {
+  const out: string[] = [];
+  for (const sentence of splitSentences(reply, { maxChars, minChars: 0 })) {
+    const last = out.length - 1;
+    if (last >= 0 && out[last].length + 1 + sentence.length <= maxChars) out[last] += ` ${sentence}`;
+    else out.push(sentence);
+  }
+  return out;
+}
+
+/**
  * Incremental splitter for a reply that arrives in pieces (streamed tokens): `push` returns the
  * chunks that are complete so far, `flush` the rest at the end. The concatenation of everything
  * returned equals `splitSentences(wholeReply)`.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SentenceStream, splitSentences, toSpeakableText } from "../../lib/voice/sentences.ts";
+import { packSentences, SentenceStream, splitSentences, toSpeakableText } from "../../lib/voice/sentences.ts";
 
 Deno.test("sentences: plain sentence ends split; abbreviations, initials and decimals do not", () => {
   const text = "Hello there. Dr. Smith paid $3.14 for it, e.g. a coffee. Was it worth it? Yes! " +
@@ -96,4 +96,10 @@ Deno.test("sentences: SentenceStream releases the first sentence before the repl
   assert.deepEqual(stream.push("Sure, here is the answer"), []);
   assert.deepEqual(stream.push(". It has two"), ["Sure, here is the answer."]);
   assert.deepEqual(stream.flush(), ["It has two."]);
+});
+
+Deno.test("sentences: packSentences fills requests up to maxChars at sentence ends", () => {
+  const reply = "One two three. Four five six. Seven eight nine. Ten.";
+  assert.deepEqual(packSentences(reply, 1000), [reply]);
+  assert.deepEqual(packSentences(reply, 30), ["One two three. Four five six.", "Seven eight nine. Ten."]);
 });
