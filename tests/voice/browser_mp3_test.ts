@@ -1,0 +1,60 @@
+/** The stub's silent MP3 really plays in Chromium (the audio element reaches `playing` and `ended`). */
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { missingFile, requireSuite } from "../_helpers/suites.ts";
+import { silentMp3 } from "../stubs/elevenlabs_server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ok = requireSuite("voice-browser", missingFile(CHROMIUM, "chromium"));
+
+Deno.test({
+  name: "browser: Chromium plays the stub's MP3 to the end",
+  ignore: !ok,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const mp3 = silentMp3(40); // 0.96 s
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+      if (new URL(req.url).pathname === "/a.mp3") {
+        return new Response(mp3, { headers: { "content-type": "audio/mpeg" } });
+      }
+      return new Response("<!doctype html><title>mp3</title>", { headers: { "content-type": "text/html" } });
+    });
+    const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--autoplay-policy=no-user-gesture-required",
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      const events = await page.evaluate(async () => {
+        const audio = new Audio("/a.mp3");
+        const seen: string[] = [];
+        for (const e of ["playing", "ended", "error"]) audio.addEventListener(e, () => seen.push(e));
+        await audio.play();
+        await new Promise<void>((resolve) => {
+          audio.addEventListener("ended", () => resolve());
+          audio.addEventListener("error", () => resolve());
+          setTimeout(resolve, 5000);
+        });
+        return { seen, duration: audio.duration };
+      });
+      assert.deepEqual(events.seen, ["playing", "ended"]);
+      assert.ok(Math.abs(events.duration - 0.96) < 0.1, `duration ${events.duration}`);
+    } finally {
+      await browser.close();
+      await server.shutdown();
+    }
+  },
+});

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { packSentences, SentenceStream, splitSentences, toSpeakableText } from "../../lib/voice/sentences.ts";
+
+Deno.test("sentences: plain sentence ends split; abbreviations, initials and decimals do not", () => {
+  const text = "Hello there. Dr. Smith paid $3.14 for it, e.g. a coffee. Was it worth it? Yes! " +
+    "J. R. R. Tolkien wrote books etc. The end...";
+  assert.deepEqual(splitSentences(text, { minChars: 0 }), [
+    "Hello there.",
+    "Dr. Smith paid $3.14 for it, e.g. a coffee.",
+    "Was it worth it?",
+    "Yes!",
+    "J. R. R. Tolkien wrote books etc.",
+    "The end...",
+  ]);
+});
+
+Deno.test("sentences: dotted abbreviations end a sentence only before a capital", () => {
+  assert.deepEqual(
+    splitSentences(
+      "He lives in the U.S. and works for Acme Inc. Really. Go to St. Louis at 5 p.m. Then rest.",
+      {
+        minChars: 0,
+      },
+    ),
+    ["He lives in the U.S. and works for Acme Inc.", "Really.", "Go to St. Louis at 5 p.m.", "Then rest."],
+  );
+});
+
+Deno.test("sentences: code blocks are skipped, Markdown marks and link targets dropped", () => {
+  const reply = "Here is code:\n\n```ts\nconst x = 1. + 2;\nconsole.log(x)\n```\n\nThat prints **3**. " +
+    "See [the docs](https://x.y/z) and `npm test`.\n- first item\n- second item\n\n# Heading\n1. Step one";
+  assert.deepEqual(splitSentences(reply, { minChars: 0 }), [
+    "Here is code:",
+    "That prints 3.",
+    "See the docs and npm test.",
+    "first item.",
+    "second item.",
+    "Heading.",
+    "Step one.",
+  ]);
+  assert.equal(toSpeakableText("```\nonly code\n```"), "");
+  assert.deepEqual(splitSentences("```py\nprint(1)\n```"), []);
+  // An unterminated fence hides everything after it.
+  assert.deepEqual(splitSentences("Look. Now code:\n```\nx = 1. y = 2.", { minChars: 0 }), [
+    "Look.",
+    "Now code:",
+  ]);
+});
+
+Deno.test("sentences: long sentences are cut at clause marks within maxChars", () => {
+  const long =
+    "This is a rather long sentence that keeps going, and going, with many clauses; it would take " +
+    "a while to synthesize in one piece, which is exactly why we cut it at a clause mark near the limit.";
+  const chunks = splitSentences(long, { maxChars: 80, minChars: 0 });
+  assert.deepEqual(chunks, [
+    "This is a rather long sentence that keeps going, and going, with many clauses;",
+    "it would take a while to synthesize in one piece,",
+    "which is exactly why we cut it at a clause mark near the limit.",
+  ]);
+  const word = "x".repeat(250);
+  assert.deepEqual(splitSentences(word, { maxChars: 100 }).map((c) => c.length), [100, 100, 51]);
+  for (const c of splitSentences(long.repeat(5), { maxChars: 60 })) assert.ok(c.length <= 60, c);
+});
+
+Deno.test("sentences: short chunks after the first join the next one", () => {
+  assert.deepEqual(
+    splitSentences("Sure! Yes. No. This sentence is long enough on its own.", { minChars: 12 }),
+    [
+      "Sure!",
+      "Yes. No. This sentence is long enough on its own.",
+    ],
+  );
+});
+
+Deno.test("sentences: SentenceStream fed char by char equals the batch split", () => {
+  const replies = [
+    "Hello there. Dr. Smith paid $3.14 for it, e.g. a coffee. Was it worth it? Yes! The end...",
+    "Intro:\n\n```js\nlet a = 1. b\n```\nAfter code. In the U.S. people say hi. Done",
+    "- one\n- two\n\n## Title\nThis is a rather long sentence that keeps going, and going, with many clauses; " +
+    "it would take a while to synthesize in one piece, which is why we cut it.",
+    "Numbers like 1.5 and 2.25 stay whole. So do initials, e.g. J. K. Rowling. Fin.",
+  ];
+  for (const reply of replies) {
+    for (const options of [{}, { maxChars: 60, minChars: 10 }]) {
+      const stream = new SentenceStream(options);
+      const got: string[] = [];
+      for (const ch of reply) got.push(...stream.push(ch));
+      got.push(...stream.flush());
+      assert.deepEqual(got, splitSentences(reply, options), reply);
+    }
+  }
+});
+
+Deno.test("sentences: SentenceStream releases the first sentence before the reply ends", () => {
+  const stream = new SentenceStream();
+  assert.deepEqual(stream.push("Sure, here is the answer"), []);
+  assert.deepEqual(stream.push(". It has two"), ["Sure, here is the answer."]);
+  assert.deepEqual(stream.flush(), ["It has two."]);
+});
+
+Deno.test("sentences: packSentences fills requests up to maxChars at sentence ends", () => {
+  const reply = "One two three. Four five six. Seven eight nine. Ten.";
+  assert.deepEqual(packSentences(reply, 1000), [reply]);
+  assert.deepEqual(packSentences(reply, 30), ["One two three. Four five six.", "Seven eight nine. Ten."]);
+});
