@@ -5,6 +5,7 @@
 import webConfig from "../fresh.config.ts";
 import type { Config } from "./config.ts";
 import { DatabaseError } from "./db/mod.ts";
+import { DEFAULT_VOICE_LIMITS } from "./voice/limits.ts";
 import { HttpError } from "./web/errors.ts";
 import { type AppState, createServices, type Services } from "./services.ts";
 import { createWebApp, type WebApp } from "./web/app.ts";
@@ -54,7 +55,11 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
     m.requestLog && logs ? requestLog() : null,
     m.securityHeaders ? securityHeaders() : null,
     m.csrf ? csrf() : null,
-    m.bodyLimit ? bodyLimit(services.config.maxBodyBytes) : null,
+    m.bodyLimit
+      ? bodyLimit(services.config.maxBodyBytes, {
+        "/api/stt": DEFAULT_VOICE_LIMITS.maxUploadBytes + 64 * 1024,
+      })
+      : null,
   ].filter((x): x is Middleware => x !== null) as Middleware<unknown>[] as Middleware<AppState>[];
   return await createWebApp<AppState>({
     root: projectRoot,

@@ -1,6 +1,6 @@
 /**
  * The services a request can reach through `ctx.state`: configuration, session signing, the
- * conversation store, the chat model and (as it arrives) the voice service. Built once at start.
+ * conversation store, the chat model and the voice service. Built once at start.
  */
 import { createGeminiProvider } from "./chat/gemini.ts";
 import type { ChatProvider } from "./chat/provider.ts";
@@ -8,6 +8,8 @@ import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
 import type { HealthCheck } from "./health.ts";
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
+import { createElevenLabsService, voiceHealth } from "./voice/elevenlabs.ts";
+import type { VoiceService } from "./voice/service.ts";
 
 /** Everything the routes use, created once per server. */
 export interface Services {
@@ -16,6 +18,8 @@ export interface Services {
   db: Database;
   /** The chat model; null when none is configured or available. */
   chat: ChatProvider | null;
+  /** ElevenLabs voice; null without `ELEVENLABS_API_KEY` (the browser's speech is used then). */
+  voice: VoiceService | null;
   /** Health checks by name (`database`, `model`, `voice`). */
   health: Record<string, HealthCheck>;
   /** Aborted when the server begins shutting down; long-running streams listen to it. */
@@ -58,6 +62,13 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     poolMax: config.databasePoolMax,
   });
   const chat = createChatProvider(config);
+  const voice = config.elevenLabs.apiKey
+    ? createElevenLabsService({
+      apiKey: config.elevenLabs.apiKey,
+      baseUrl: config.elevenLabs.baseUrl,
+      defaultVoiceId: config.elevenLabs.voiceId,
+    })
+    : null;
   const health: Record<string, HealthCheck> = {
     database: async () => {
       const h = await db.ping();
@@ -68,10 +79,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       const h = await chat.health();
       return { ok: h.ok, provider: chat.id, latencyMs: h.latencyMs, error: h.error };
     },
-    voice: () =>
-      Promise.resolve(
-        config.elevenLabs.apiKey ? { ok: true, provider: "elevenlabs" } : { ok: true, provider: "browser" },
-      ),
+    voice: () => voiceHealth(voice),
   };
-  return { config, signer, db, chat, health, shutdown, close: () => db.close() };
+  return { config, signer, db, chat, voice, health, shutdown, close: () => db.close() };
 }

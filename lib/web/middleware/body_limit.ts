@@ -5,10 +5,14 @@
 import { HttpError, jsonError } from "../errors.ts";
 import type { Middleware, RouteContext } from "../types.ts";
 
-/** Middleware limiting request bodies to `maxBytes` (routes may set a larger one with {@link limitBody}). */
-export function bodyLimit(maxBytes: number): Middleware {
+/**
+ * Middleware limiting request bodies to `maxBytes`; `perPath` sets other limits for exact paths
+ * (e.g. audio uploads).
+ */
+export function bodyLimit(defaultMax: number, perPath: Record<string, number> = {}): Middleware {
   return (req, ctx) => {
     if (req.body === null) return ctx.next();
+    const maxBytes = perPath[ctx.url.pathname] ?? defaultMax;
     const declared = Number(req.headers.get("content-length") ?? NaN);
     if (declared > maxBytes) return Promise.resolve(tooLarge(maxBytes));
     limitBody(ctx, maxBytes);
