@@ -4,7 +4,7 @@
  * (alpha/sqrt(r) with rsLoRA).
  */
 import { tf } from "../backend.ts";
-import { denseForward, type Linear } from "../linear.ts";
+import { denseForward, type Linear, matMul2d } from "../linear.ts";
 import type { ForwardOptions, LinearLike } from "../module.ts";
 import { kaimingUniformBound, normalArray, Rng, uniformArray } from "../random.ts";
 import { loraScaling } from "./config.ts";
@@ -105,7 +105,9 @@ export class LoraLinear implements LinearLike {
 
   /** ΔW in tfjs layout [in, out]: s·Aᵀ·Bᵀ = s·(B·A)ᵀ. */
   delta(): tf.Tensor2D {
-    return tf.tidy(() => tf.mul(tf.matMul(this.loraA, this.loraB, true, true), this.scaling) as tf.Tensor2D);
+    return tf.tidy(() =>
+      tf.mul(tf.matMul(tf.transpose(this.loraA), tf.transpose(this.loraB)), this.scaling) as tf.Tensor2D
+    );
   }
 
   /** Folds ΔW into the base weight; inference then costs exactly one dense matMul. No-op if merged. */
@@ -131,7 +133,7 @@ export class LoraLinear implements LinearLike {
         ? tf.dropout(x, this.dropout, undefined, options.seed)
         : x;
       const flat = tf.reshape(dropped, [-1, this.inFeatures]) as tf.Tensor2D;
-      const low = tf.matMul(tf.matMul(flat, this.loraA, false, true), this.loraB, false, true);
+      const low = matMul2d(matMul2d(flat, tf.transpose(this.loraA)), tf.transpose(this.loraB));
       return tf.add(y, tf.reshape(tf.mul(low, this.scaling), y.shape));
     });
   }
