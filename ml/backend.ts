@@ -1,0 +1,105 @@
+/**
+ * The tfjs runtime for everything under `ml/`: one namespace `tf` (tfjs-core with every op's gradient
+ * registered) and one function, {@link initBackend}, that selects and starts the backend.
+ *
+ * tfjs-core's Node bundle registers no gradients; importing the `@tensorflow/tfjs` union package does,
+ * into the same engine, so every module imports `tf` from here rather than from tfjs-core directly.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+
+export { tf };
+
+/** Backends `ml/` can run on. */
+export type BackendName = "wasm" | "cpu" | "webgpu";
+
+/** The backends accepted by `ML_BACKEND`, in order of preference. */
+export const BACKENDS: readonly BackendName[] = ["wasm", "cpu", "webgpu"];
+
+/** Why a backend could not start. */
+export type BackendErrorCode =
+  | "BACKEND_UNKNOWN"
+  | "BACKEND_START_FAILED"
+  | "WEBGPU_UNAVAILABLE"
+  | "WEBGPU_FALLBACK_ADAPTER";
+
+/** A backend was asked for that cannot run here; `code` says why. */
+export class BackendError extends Error {
+  /** Machine-readable reason. */
+  readonly code: BackendErrorCode;
+  constructor(code: BackendErrorCode, message: string) {
+    super(message);
+    this.name = "BackendError";
+    this.code = code;
+  }
+}
+
+/** Returns the requested backend name from an explicit argument or `ML_BACKEND` (default `wasm`). */
+export function requestedBackend(explicit?: string): BackendName {
+  const raw = (explicit ?? Deno.env.get("ML_BACKEND") ?? "wasm").trim().toLowerCase();
+  if ((BACKENDS as readonly string[]).includes(raw)) return raw as BackendName;
+  throw new BackendError("BACKEND_UNKNOWN", `ML_BACKEND="${raw}" is not one of ${BACKENDS.join(", ")}`);
+}
+
+/**
+ * Returns null when a real (non-fallback) WebGPU adapter exists, else the reason there is none.
+ * Software adapters (e.g. SwiftShader/llvmpipe) report `isFallbackAdapter` and are refused: they are
+ * slower than wasm.
+ */
+export async function webgpuUnavailableReason(): Promise<string | null> {
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+  if (!gpu) return "this runtime has no navigator.gpu";
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (e) {
+    return `requestAdapter failed: ${(e as Error).message}`;
+  }
+  if (!adapter) return "no WebGPU adapter found";
+  const info = (adapter as GPUAdapter & { info?: { isFallbackAdapter?: boolean } }).info;
+  const fallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+    info?.isFallbackAdapter ?? false;
+  return fallback ? "fallback" : null;
+}
+
+/**
+ * Selects and starts a tfjs backend: `name`, else `ML_BACKEND`, else `wasm`. Throws a
+ * {@link BackendError} when it cannot start (tfjs's own `setBackend` only returns false). Calling it
+ * again with the backend already active is a no-op. Returns the active backend's name.
+ */
+export async function initBackend(name?: string): Promise<BackendName> {
+  const wanted = requestedBackend(name);
+  if (tf.getBackend() === wanted) return wanted;
+  if (wanted === "webgpu") {
+    const reason = await webgpuUnavailableReason();
+    if (reason === "fallback") {
+      throw new BackendError("WEBGPU_FALLBACK_ADAPTER", "the only WebGPU adapter is a software fallback");
+    }
+    if (reason !== null) throw new BackendError("WEBGPU_UNAVAILABLE", reason);
+    await import("@tensorflow/tfjs-backend-webgpu");
+  }
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(wanted);
+    await tf.ready();
+  } catch (e) {
+    throw new BackendError(
+      "BACKEND_START_FAILED",
+      `backend "${wanted}" failed to start: ${(e as Error).message}`,
+    );
+  }
+  if (!ok || tf.getBackend() !== wanted) {
+    throw new BackendError(
+      "BACKEND_START_FAILED",
+      `tfjs refused backend "${wanted}" (setBackend returned false)`,
+    );
+  }
+  return wanted;
+}
+
+/** Number of live tensors in the engine; tests compare it before and after work to prove no leak. */
+export function liveTensors(): number {
+  return tf.memory().numTensors;
+}

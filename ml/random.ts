@@ -1,0 +1,71 @@
+/**
+ * Seeded pseudo-random numbers in plain JS, so initial weights are identical on every backend and run.
+ * Generator: mulberry32 (32-bit state); normals by Box-Muller.
+ */
+
+/** A seeded random source. */
+export class Rng {
+  #state: number;
+  #spare: number | null = null;
+
+  constructor(seed: number) {
+    this.#state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Uniform in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** Normal with the given mean and standard deviation. */
+  normal(mean = 0, std = 1): number {
+    if (this.#spare !== null) {
+      const s = this.#spare;
+      this.#spare = null;
+      return mean + std * s;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    this.#spare = radius * Math.sin(2 * Math.PI * v);
+    return mean + std * radius * Math.cos(2 * Math.PI * v);
+  }
+
+  /** A new integer seed drawn from this generator (for deriving independent streams). */
+  seed(): number {
+    return Math.floor(this.next() * 2147483647);
+  }
+}
+
+/** `n` floats uniform in [lo, hi). */
+export function uniformArray(n: number, lo: number, hi: number, rng: Rng): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.uniform(lo, hi);
+  return out;
+}
+
+/** `n` floats drawn from N(mean, std²). */
+export function normalArray(n: number, mean: number, std: number, rng: Rng): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal(mean, std);
+  return out;
+}
+
+/**
+ * Bound of PyTorch's `kaiming_uniform_(w, a)` for a weight with `fanIn` inputs:
+ * gain·sqrt(3/fanIn) with gain = sqrt(2/(1+a²)); for a = sqrt(5) this is 1/sqrt(fanIn).
+ */
+export function kaimingUniformBound(fanIn: number, a = Math.sqrt(5)): number {
+  const gain = Math.sqrt(2 / (1 + a * a));
+  return gain * Math.sqrt(3 / fanIn);
+}
