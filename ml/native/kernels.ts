@@ -18,13 +18,11 @@ import {
   unregisterKernel,
 } from "@tensorflow/tfjs-core";
 import { type OpenBlas, openOpenBlas } from "./openblas.ts";
-import {
-  type BatchMatMulArgs,
-  type FusedMatMulArgs,
-  nativeBatchMatMul,
-  nativeFusedMatMul,
-} from "./matmul.ts";
+import { nativeBatchMatMul, nativeFusedMatMul } from "./matmul.ts";
 import { isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
+import { nativeTranspose } from "./transpose.ts";
+import { nativeSum } from "./reduce.ts";
+import { nativeIdentity, nativePow } from "./elementwise.ts";
 import { selfTest } from "./self_test.ts";
 
 /** What {@link installNativeKernels} did. */
@@ -49,21 +47,27 @@ export interface NativeStatus {
 export type NativeCallCounts = Record<string, { native: number; fallback: number }>;
 
 /** The overrides, in install order. */
-export const NATIVE_KERNEL_NAMES = ["BatchMatMul", "_FusedMatMul"] as const;
+export const NATIVE_KERNEL_NAMES = [
+  "BatchMatMul",
+  "_FusedMatMul",
+  "Transpose",
+  "Sum",
+  "Pow",
+  "Identity",
+] as const;
+
+/** Name of one native kernel override. */
+export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
 type NativeImpl = (blas: OpenBlas, backend: WasmBackendLike, args: never) => TensorInfo | null;
 
-const IMPLS: Record<(typeof NATIVE_KERNEL_NAMES)[number], NativeImpl> = {
-  BatchMatMul: nativeBatchMatMul as (
-    b: OpenBlas,
-    w: WasmBackendLike,
-    a: BatchMatMulArgs,
-  ) => TensorInfo | null,
-  _FusedMatMul: nativeFusedMatMul as (
-    b: OpenBlas,
-    w: WasmBackendLike,
-    a: FusedMatMulArgs,
-  ) => TensorInfo | null,
+const IMPLS: Record<NativeKernelName, NativeImpl> = {
+  BatchMatMul: nativeBatchMatMul as NativeImpl,
+  _FusedMatMul: nativeFusedMatMul as NativeImpl,
+  Transpose: nativeTranspose as NativeImpl,
+  Sum: nativeSum as NativeImpl,
+  Pow: nativePow as NativeImpl,
+  Identity: nativeIdentity as NativeImpl,
 };
 
 let blasCache: OpenBlas | null = null;
@@ -112,12 +116,15 @@ function override(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
 }
 
 /**
- * Replaces the wasm backend's matMul kernels with OpenBLAS ones. Call after importing
+ * Replaces the wasm backend's matMul kernels with OpenBLAS ones (and the other kernels in
+ * {@link NATIVE_KERNEL_NAMES}, or only `options.kernels`). Call after importing
  * `@tensorflow/tfjs-backend-wasm` (ideally right after `tf.setBackend("wasm")`). Never throws: without
  * OpenBLAS, without `--allow-ffi`, with `ML_NATIVE=off`, or when the OpenBLAS self-test fails, the stock
  * kernels stay and the returned status says why in one line. Calling it again returns the current status.
  */
-export function installNativeKernels(options: { threads?: number } = {}): NativeStatus {
+export function installNativeKernels(
+  options: { threads?: number; kernels?: readonly NativeKernelName[] } = {},
+): NativeStatus {
   if (originals.size > 0) return current;
   const flag = (envGet("ML_NATIVE") ?? "").toLowerCase();
   if (["off", "0", "false", "no"].includes(flag)) return inactive("ML_NATIVE=off");
@@ -135,7 +142,10 @@ export function installNativeKernels(options: { threads?: number } = {}): Native
       blasCache = opened.blas;
     } else if (options.threads !== undefined) blasCache.setThreads(options.threads);
     const blas = blasCache;
-    const kernels = NATIVE_KERNEL_NAMES.filter((name) => override(name, blas, IMPLS[name]));
+    const wanted = options.kernels ?? NATIVE_KERNEL_NAMES;
+    const kernels = NATIVE_KERNEL_NAMES.filter((name) =>
+      wanted.includes(name) && override(name, blas, IMPLS[name])
+    );
     const threads = blas.threads();
     current = {
       active: kernels.length > 0,

@@ -19,12 +19,14 @@ export interface WasmBackendLike {
   dataIdMap: { get(dataId: object): WasmTensorData | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
 }
 
 /** True when `backend` has the fields the native kernels rely on. */
 export function isWasmBackend(backend: unknown): backend is WasmBackendLike {
   const b = backend as Partial<WasmBackendLike> | null;
-  return b != null && typeof b.makeOutput === "function" && b.dataIdMap != null &&
+  return b != null && typeof b.makeOutput === "function" && typeof b.incRef === "function" &&
+    b.dataIdMap != null &&
     b.wasm != null && b.wasm.HEAPU8 instanceof Uint8Array;
 }
 

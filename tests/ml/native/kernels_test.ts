@@ -13,7 +13,11 @@ import { planMatMul } from "../../../ml/native/matmul.ts";
 
 assert.ok(await tf.setBackend("wasm"), "tfjs wasm backend must start");
 const probe = openOpenBlas();
-const ok = requireSuite("ml/native OpenBLAS kernels", probe.ok ? null : probe.reason);
+const switchedOff = ["off", "0", "false", "no"].includes((Deno.env.get("ML_NATIVE") ?? "").toLowerCase());
+const ok = requireSuite(
+  "ml/native OpenBLAS kernels",
+  switchedOff ? "ML_NATIVE=off in the environment" : probe.ok ? null : probe.reason,
+);
 
 /** Deterministic pseudo-random tensor (tfjs seeds are per call; this keeps inputs fixed across paths). */
 function rand(shape: number[], seed: number): tf.Tensor {
@@ -98,6 +102,7 @@ Deno.test("openOpenBlas reports a missing library in one line instead of throwin
 Deno.test("ML_NATIVE=off keeps the stock kernels and says so", () => {
   uninstallNativeKernels();
   const before = tf.getKernel("BatchMatMul", "wasm");
+  const saved = Deno.env.get("ML_NATIVE");
   Deno.env.set("ML_NATIVE", "off");
   try {
     const status = installNativeKernels();
@@ -108,7 +113,8 @@ Deno.test("ML_NATIVE=off keeps the stock kernels and says so", () => {
     const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
     assert.deepEqual([...y.dataSync()], [17, 39]);
   } finally {
-    Deno.env.delete("ML_NATIVE");
+    if (saved === undefined) Deno.env.delete("ML_NATIVE");
+    else Deno.env.set("ML_NATIVE", saved);
   }
 });
 
@@ -116,6 +122,7 @@ Deno.test("without --allow-ffi the install keeps stock kernels and explains why"
   const cli = new URL("../../../ml/native/status_cli.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", "--allow-env", cli],
+    env: { ML_NATIVE: "on" },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -128,7 +135,7 @@ Deno.test("without the library the install keeps stock kernels and names what to
   const cli = new URL("../../../ml/native/status_cli.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", cli],
-    env: { ML_OPENBLAS_LIB: "/nonexistent/libopenblas.so.0" },
+    env: { ML_OPENBLAS_LIB: "/nonexistent/libopenblas.so.0", ML_NATIVE: "on" },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -143,13 +150,23 @@ Deno.test({
   ignore: !ok,
   fn() {
     uninstallNativeKernels();
+    const stockTranspose = tf.getKernel("Transpose", "wasm");
     const status = installNativeKernels();
     assert.ok(status.active, status.summary);
-    assert.deepEqual(status.kernels, ["BatchMatMul", "_FusedMatMul"]);
+    assert.deepEqual(status.kernels, ["BatchMatMul", "_FusedMatMul", "Transpose", "Sum", "Pow", "Identity"]);
     assert.ok((status.threads ?? 0) >= 1);
-    assert.match(status.summary, /^native kernels on: BatchMatMul, _FusedMatMul via OpenBLAS/);
+    assert.match(
+      status.summary,
+      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity via OpenBLAS/,
+    );
     assert.equal(installNativeKernels(), status, "second install returns the same status");
     assert.equal(nativeStatus(), status);
+    uninstallNativeKernels();
+    const only = installNativeKernels({ kernels: ["BatchMatMul"] });
+    assert.deepEqual(only.kernels, ["BatchMatMul"]);
+    assert.equal(tf.getKernel("Transpose", "wasm"), stockTranspose, "kernels not asked for stay stock");
+    uninstallNativeKernels();
+    installNativeKernels();
   },
 });
 
@@ -388,5 +405,136 @@ Deno.test({
       );
       return g([a, b, bias]);
     }, "fused grad");
+  },
+});
+
+const TRANSPOSE_CASES: { shape: number[]; perm: number[]; dtype?: "int32" }[] = [
+  { shape: [8, 6, 3, 4, 5], perm: [2, 0, 3, 1, 4] }, // attention head split
+  { shape: [2, 4, 6, 5], perm: [0, 2, 1, 3] }, // head merge
+  { shape: [33, 47], perm: [1, 0] },
+  { shape: [3, 1, 5, 7], perm: [3, 1, 0, 2] },
+  { shape: [2, 3, 4], perm: [0, 1, 2] },
+  { shape: [4, 300, 2], perm: [1, 0, 2], dtype: "int32" },
+  { shape: [2, 2, 600], perm: [1, 0, 2] }, // long contiguous runs
+];
+
+for (const c of TRANSPOSE_CASES) {
+  Deno.test({
+    name: `Transpose ${JSON.stringify(c.shape)} perm ${JSON.stringify(c.perm)} ${
+      c.dtype ?? "float32"
+    } equals reference`,
+    ignore: !ok,
+    async fn() {
+      const before = nativeCallCounts().Transpose?.native ?? 0;
+      await compare(
+        () => {
+          const x = rand(c.shape, 9);
+          return tf.transpose(c.dtype ? tf.cast(tf.mul(x, 1000), "int32") : x, c.perm).toFloat();
+        },
+        "transpose",
+        true,
+        0,
+      );
+      assert.ok((nativeCallCounts().Transpose?.native ?? 0) > before, "ran natively");
+    },
+  });
+}
+
+const SUM_CASES: { shape: number[]; axis: number | number[]; keepDims: boolean; native: boolean }[] = [
+  { shape: [512, 96], axis: 0, keepDims: false, native: true }, // bias gradient
+  { shape: [4, 16, 24], axis: [0, 1], keepDims: true, native: true },
+  { shape: [4, 16, 24], axis: [1, 0], keepDims: false, native: true },
+  { shape: [4, 16, 24], axis: -1, keepDims: false, native: false }, // innermost: stock
+  { shape: [4, 16, 24], axis: [0, 2], keepDims: false, native: false },
+  { shape: [7, 9], axis: [0, 1], keepDims: false, native: false },
+];
+
+for (const c of SUM_CASES) {
+  Deno.test({
+    name: `Sum ${JSON.stringify(c.shape)} axis ${
+      JSON.stringify(c.axis)
+    } keepDims=${c.keepDims} equals reference`,
+    ignore: !ok,
+    async fn() {
+      const before = nativeCallCounts().Sum?.native ?? 0;
+      await compare(() => tf.sum(rand(c.shape, 10), c.axis, c.keepDims), "sum", true, 1e-5);
+      assert.equal((nativeCallCounts().Sum?.native ?? 0) > before, c.native, "native only for leading axes");
+    },
+  });
+}
+
+Deno.test({
+  name: "Pow with scalar exponents (2, 3, 0.5, -1.5) equals reference; tensor exponent falls back",
+  ignore: !ok,
+  async fn() {
+    for (const e of [2, 3, 0.5, -1.5, 1]) {
+      await compare(
+        () => tf.pow(tf.add(rand([64, 33], 11), e % 1 === 0 ? 0 : 0.6), e),
+        `pow ${e}`,
+        true,
+        1e-6,
+      );
+    }
+    const before = nativeCallCounts().Pow.fallback;
+    await compare(
+      () => tf.pow(tf.add(rand([5, 4], 1), 1), tf.add(rand([5, 4], 2), 1)),
+      "pow tensor",
+      true,
+      1e-6,
+    );
+    assert.ok(nativeCallCounts().Pow.fallback > before);
+  },
+});
+
+Deno.test({
+  name: "Identity aliases its input and the GELU-style gradient still equals reference",
+  ignore: !ok,
+  async fn() {
+    await compare(
+      () => {
+        const x = rand([16, 40], 12);
+        const g = tf.grad((t: tf.Tensor) => {
+          const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(t, tf.mul(0.044715, tf.pow(t, 3))));
+          return tf.sum(tf.mul(tf.mul(0.5, t), tf.add(1, tf.tanh(inner))));
+        });
+        return [g(x), tf.clone(x)];
+      },
+      "gelu grad",
+      true,
+      1e-5,
+    );
+  },
+});
+
+Deno.test({
+  name: "a small transformer-style training step leaks no tensors with the native kernels",
+  ignore: !ok,
+  fn() {
+    installNativeKernels();
+    const w = tf.variable(rand([24, 24], 13));
+    const x = rand([2, 8, 3, 2, 4], 14);
+    const opt = tf.train.adam(0.01);
+    const step = () =>
+      opt.minimize(
+        () => {
+          const t = tf.reshape(tf.transpose(x, [2, 0, 3, 1, 4]), [24, 16]);
+          const y = tf.matMul(w, t, true, false);
+          return tf.mean(tf.pow(y, 2)) as tf.Scalar;
+        },
+        true,
+        [w],
+      )!;
+    step().dispose();
+    const before = tf.memory().numTensors;
+    const losses = [0, 1, 2].map(() => {
+      const l = step();
+      const v = l.dataSync()[0];
+      l.dispose();
+      return v;
+    });
+    assert.equal(tf.memory().numTensors, before);
+    assert.ok(losses[2] < losses[0], `loss falls: ${losses}`);
+    tf.dispose([w, x]);
+    opt.dispose();
   },
 });
