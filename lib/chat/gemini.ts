@@ -69,7 +69,6 @@ const SAFETY_FINISH = new Set([
   "IMAGE_SAFETY",
   "RECITATION",
 ]);
-const DONE_FINISH_MISSING = undefined;
 
 /** Turns "gemini-2.5-flash-lite" into "Gemini 2.5 Flash Lite". */
 export function modelLabel(id: string, known: readonly ChatModelInfo[] = GEMINI_MODELS): string {
@@ -307,7 +306,7 @@ export class GeminiProvider implements ChatProvider {
               : {}),
           },
         });
-        let finishReason: string | undefined = DONE_FINISH_MISSING;
+        let finishReason: string | undefined;
         let usage: GenerateContentResponse["usageMetadata"];
         for await (const chunk of upstream) {
           arm();
@@ -325,7 +324,7 @@ export class GeminiProvider implements ChatProvider {
             throw new ChatError("safety_blocked", safetyMessage(String(reason)));
           }
         }
-        if (finishReason === DONE_FINISH_MISSING) {
+        if (finishReason === undefined) {
           throw new Error("the stream ended without a finish reason");
         }
         if (usage) {
@@ -346,6 +345,7 @@ export class GeminiProvider implements ChatProvider {
           : planRetry(error, { retries, waitedMs }, this.#retry, this.#random);
         if (wait === null) throw error;
         clearTimeout(timer);
+        attempt.abort(new DOMException("retrying", "AbortError"));
         try {
           await sleep(wait, request.signal);
         } catch (abortReason) {

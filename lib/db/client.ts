@@ -7,7 +7,7 @@
  */
 import postgres from "postgres";
 import { deriveConnectionOptions, type PoolSettings } from "./connection_options.ts";
-import { startEmbedded } from "./embedded.ts";
+import { type EmbeddedTransport, startEmbedded } from "./embedded.ts";
 import { DatabaseError, isConnectionError, toDatabaseError } from "./errors.ts";
 import { migrate } from "./migrate.ts";
 import { createStore, type Store } from "./store.ts";
@@ -21,6 +21,8 @@ export interface OpenDatabaseOptions extends PoolSettings {
   databaseUrl?: string;
   /** Base directory for embedded data (`<dataDir>/pglite`). Required even with a URL (unused then). */
   dataDir: string;
+  /** How postgres.js reaches embedded PGlite: private Unix socket (default) or loopback TCP. */
+  embeddedTransport?: EmbeddedTransport;
 }
 
 /** Result of {@link Database.ping}; never contains the URL or password. */
@@ -70,13 +72,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       onnotice: () => {},
     });
   } else {
-    const server = await startEmbedded(options.dataDir);
+    const server = await startEmbedded(options.dataDir, options.embeddedTransport);
     engine = "pglite";
     closeEngine = server.close;
     // PGlite executes one query at a time: a single connection keeps transactions unambiguous.
     sql = postgres({
-      host: server.host,
-      port: server.port,
+      ...server.address,
       user: "postgres",
       database: "postgres",
       max: 1,

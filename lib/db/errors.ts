@@ -1,12 +1,17 @@
 /**
  * Typed errors of the conversation store. Every error carries a `code` the web layer maps to an
- * HTTP status: `database_unavailable` -> 503, `invalid_input` -> 400, `migration_failed` -> 500.
+ * HTTP status: `database_unavailable` -> 503, `invalid_input` -> 400. `migration_failed` and
+ * `data_dir_locked` (another process uses the embedded data directory) are start-up failures.
  * Unknown or foreign ids are not errors: lookups return `null` (-> 404).
  * Messages never contain the connection URL or its password.
  */
 
 /** Codes a {@link DatabaseError} can carry. */
-export type DatabaseErrorCode = "database_unavailable" | "invalid_input" | "migration_failed";
+export type DatabaseErrorCode =
+  | "database_unavailable"
+  | "invalid_input"
+  | "migration_failed"
+  | "data_dir_locked";
 
 /** Base class of every error thrown by `lib/db`. */
 export class DatabaseError extends Error {

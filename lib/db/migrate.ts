@@ -50,8 +50,10 @@ export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
 export async function migrate(sql: Sql, migrations?: Migration[]): Promise<string[]> {
   const list = migrations ?? await loadMigrations();
   const applied: string[] = [];
+  let current = "";
   try {
     for (const migration of list) {
+      current = migration.name;
       const didApply = await sql.begin(async (tx) => {
         await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
         await tx`
@@ -71,7 +73,7 @@ export async function migrate(sql: Sql, migrations?: Migration[]): Promise<strin
   } catch (error) {
     if (isConnectionError(error) || error instanceof DatabaseError) throw toDatabaseError(error);
     const message = error instanceof Error ? error.message : String(error);
-    throw new DatabaseError("migration_failed", `migration failed: ${message}`, { cause: error });
+    throw new DatabaseError("migration_failed", `migration ${current} failed: ${message}`, { cause: error });
   }
   return applied;
 }

@@ -21,6 +21,7 @@ export {
   type NewConversation,
   type TitleSource,
 } from "./conversations.ts";
+export { type EmbeddedTransport } from "./embedded.ts";
 export {
   DatabaseError,
   type DatabaseErrorCode,

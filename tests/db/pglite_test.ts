@@ -1,46 +1,64 @@
-/** The store suite on embedded PGlite, plus persistence across a close and reopen. */
+/**
+ * The store suite on embedded PGlite, then persistence across a close and reopen (switching the
+ * transport), the data-dir lock and the private socket directory. One data directory for all of it:
+ * creating a PGlite cluster (initdb in WASM) is the slow part.
+ */
 import assert from "node:assert/strict";
-import { openDatabase } from "../../lib/db/mod.ts";
+import { type Database, openDatabase } from "../../lib/db/mod.ts";
+import { startEmbedded } from "../../lib/db/embedded.ts";
 import { runStoreSuite } from "./store_suite.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
-Deno.test({ name: "store on PGlite", ...opts }, async (t) => {
+Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: false }, async (t) => {
   const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-pglite-" });
+  let db: Database | undefined;
   try {
-    const db = await openDatabase({ dataDir });
-    try {
-      assert.equal(db.engine, "pglite");
-      await runStoreSuite(t, db);
-    } finally {
-      await db.close();
-    }
-  } finally {
-    await Deno.remove(dataDir, { recursive: true });
-  }
-});
+    db = await openDatabase({ dataDir, embeddedTransport: "tcp" });
+    assert.equal(db.engine, "pglite");
+    await runStoreSuite(t, db);
 
-Deno.test({ name: "PGlite data survives a restart and migrations are not re-applied", ...opts }, async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-pglite-" });
-  try {
-    const first = await openDatabase({ dataDir });
-    const conv = await first.createConversation("owner-persist", { title: "kept across restarts" });
-    await first.appendMessage("owner-persist", conv.id, { role: "user", content: "still here 🎉" });
-    await first.close();
-    assert.ok(Deno.statSync(`${dataDir}/pglite`).isDirectory);
+    const open = db;
+    await t.step("a second open of the same data directory is refused while it is in use", async () => {
+      await assert.rejects(openDatabase({ dataDir }), { code: "data_dir_locked" });
+      await assert.rejects(startEmbedded(dataDir, "tcp"), { code: "data_dir_locked" });
+      assert.equal((await open.ping()).ok, true, "the refused open did not disturb the running one");
+    });
 
-    const second = await openDatabase({ dataDir });
-    try {
-      const got = await second.getConversation("owner-persist", conv.id);
+    await t.step("data survives a restart and migrations are not re-applied", async () => {
+      const conv = await open.createConversation("owner-persist", { title: "kept across restarts" });
+      await open.appendMessage("owner-persist", conv.id, { role: "user", content: "still here 🎉" });
+      await open.close();
+      db = undefined;
+      assert.ok(Deno.statSync(`${dataDir}/pglite/PG_VERSION`).isFile);
+
+      db = await openDatabase({ dataDir, embeddedTransport: "unix" });
+      const got = await db.getConversation("owner-persist", conv.id);
       assert.equal(got?.title, "kept across restarts");
       assert.deepEqual(got?.messages.map((m) => m.content), ["still here 🎉"]);
-      const applied = await second.sql`select count(*)::int as n from schema_migrations`;
-      assert.equal(applied[0].n, 1);
-      assert.deepEqual(await second.migrate(), []);
-    } finally {
-      await second.close();
-    }
+      const applied = await db.sql`select count(*)::int as n from schema_migrations`;
+      assert.equal(
+        applied[0].n,
+        (await import("../../lib/db/migrate.ts").then((m) => m.loadMigrations())).length,
+      );
+      assert.deepEqual(await db.migrate(), []);
+      await db.close();
+      db = undefined;
+    });
+
+    await t.step("the Unix socket lives in a private directory removed on close", async () => {
+      const server = await startEmbedded(dataDir, "unix");
+      let socketDir = "";
+      try {
+        assert.ok("path" in server.address);
+        socketDir = server.address.path.slice(0, server.address.path.lastIndexOf("/"));
+        assert.equal(Deno.statSync(socketDir).mode! & 0o777, 0o700);
+        assert.ok(Deno.statSync(server.address.path).isSocket);
+      } finally {
+        await server.close();
+      }
+      assert.throws(() => Deno.statSync(socketDir), Deno.errors.NotFound);
+    });
   } finally {
+    await db?.close();
     await Deno.remove(dataDir, { recursive: true });
   }
 });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Database } from "../../lib/db/mod.ts";
 import { DEFAULT_TITLE, InvalidInputError } from "../../lib/db/mod.ts";
-import { loadMigrations } from "../../lib/db/migrate.ts";
+import { loadMigrations, migrate } from "../../lib/db/migrate.ts";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MISSING_UUID = "00000000-0000-4000-8000-000000000000";
@@ -36,7 +36,6 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     const rows = await db.sql`select version, name from schema_migrations order by version`;
     assert.deepEqual(rows.map((r) => r.name), files.map((m) => m.name));
     assert.deepEqual(await db.migrate(), []);
-    const { migrate } = await import("../../lib/db/migrate.ts");
     assert.deepEqual(await Promise.all([migrate(db.sql), migrate(db.sql), migrate(db.sql)]), [[], [], []]);
     const again = await db.sql`select count(*)::int as n from schema_migrations`;
     assert.equal(again[0].n, files.length);
@@ -338,5 +337,42 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     assert.equal(health.engine, db.engine);
     assert.ok(health.latencyMs >= 0 && health.latencyMs < 5000);
     assert.equal(health.error, undefined);
+  });
+
+  await t.step("a failing migration is rolled back whole and not recorded", async () => {
+    const files = await loadMigrations();
+    const broken = {
+      version: 9001,
+      name: "9001_broken",
+      sql: "create table broken_a (x int);\nselect nope;",
+    };
+    await assert.rejects(migrate(db.sql, [...files, broken]), (e: Error & { code?: string }) => {
+      assert.equal(e.code, "migration_failed");
+      assert.match(e.message, /9001_broken/);
+      return true;
+    });
+    const table = await db.sql`select to_regclass('broken_a') as t`;
+    assert.equal(table[0].t, null);
+    const recorded = await db.sql`select 1 from schema_migrations where version = 9001`;
+    assert.equal(recorded.length, 0);
+  });
+
+  await t.step("concurrent starts apply a new migration exactly once", async () => {
+    const files = await loadMigrations();
+    const extra = {
+      version: 9002,
+      name: "9002_extra",
+      sql: "create table extra_once (id int primary key);\ninsert into extra_once values (1);",
+    };
+    try {
+      const runs = await Promise.all([1, 2, 3].map(() => migrate(db.sql, [...files, extra])));
+      assert.deepEqual(runs.map((r) => r.length).sort(), [0, 0, 1]);
+      assert.deepEqual(runs.flat(), ["9002_extra"]);
+      const rows = await db.sql`select count(*)::int as n from extra_once`;
+      assert.equal(rows[0].n, 1);
+    } finally {
+      await db.sql`drop table if exists extra_once`;
+      await db.sql`delete from schema_migrations where version = 9002`;
+    }
   });
 }

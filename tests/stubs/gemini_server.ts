@@ -381,6 +381,12 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
           rec.outcome = "completed";
           controller.close();
         } finally {
+          // Ended by the client leaving, close() or a stall: end the body so the server can finish.
+          try {
+            controller.close();
+          } catch {
+            // already closed, errored or cancelled
+          }
           finish();
         }
       },

@@ -18,7 +18,7 @@ create table conversations (
   updated_at timestamptz not null default now()
 );
 
-create index conversations_owner_updated_idx on conversations (owner_id, updated_at desc);
+create index conversations_owner_updated_idx on conversations (owner_id, updated_at desc, id desc);
 
 -- Messages in exact order: seq is unique and increasing within a conversation, so order never
 -- depends on timestamps.

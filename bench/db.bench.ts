@@ -1,0 +1,149 @@
+/**
+ * Conversation store latency on both engines with 1,000 conversations and 100,000 messages in the
+ * database: list an owner's 50 newest conversations, and load one 200-message conversation, each
+ * through the same repository calls the API uses. Prints p50/p99 per engine and the PGlite/PostgreSQL
+ * ratio measured in this run. `deno task bench db` (`DB_BENCH_ITERATIONS=N` to change the 200 runs).
+ */
+import { type Database, openDatabase } from "../lib/db/mod.ts";
+import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
+
+const CONVERSATIONS = 1_000;
+const MESSAGES = 100_000;
+const OWNERS = 10;
+const ITERATIONS = Number(Deno.env.get("DB_BENCH_ITERATIONS") ?? 200);
+const WARMUP = 20;
+
+interface Result {
+  engine: string;
+  seedMs: number;
+  list: number[];
+  load: number[];
+}
+
+/** Seeds with set-based INSERT ... SELECT so seeding takes seconds, not minutes. */
+async function seed(db: Database): Promise<{ owner: string; conversationId: string }> {
+  const sql = db.sql;
+  const perConversation = MESSAGES / CONVERSATIONS; // 100
+  await sql.begin(async (tx) => {
+    await tx`insert into owners (id) select 'bench-owner-' || g from generate_series(1, ${OWNERS}::int) g`;
+    await tx`
+      insert into conversations (owner_id, title, title_source, last_seq, created_at, updated_at)
+      select 'bench-owner-' || ((g - 1) % ${OWNERS}::int + 1), 'Conversation ' || g, 'auto', ${perConversation}::int,
+        now() - make_interval(mins => g), now() - make_interval(mins => g)
+      from generate_series(1, ${CONVERSATIONS}::int) g`;
+    await tx`
+      insert into messages (conversation_id, seq, role, content, status, created_at, updated_at)
+      select c.id, s, case when s % 2 = 1 then 'user' else 'assistant' end,
+        repeat('lorem ipsum dolor sit amet ', 10) || s, 'complete',
+        c.created_at + make_interval(secs => s), c.created_at + make_interval(secs => s)
+      from conversations c cross join generate_series(1, ${perConversation}::int) s`;
+    // One conversation of the listed owner grows to 200 messages; one other is emptied, keeping 100,000.
+    const [target] = await tx`
+      select id from conversations where owner_id = 'bench-owner-1' order by updated_at desc limit 1`;
+    const [emptied] = await tx`
+      select id from conversations where owner_id = 'bench-owner-2' order by updated_at limit 1`;
+    await tx`delete from messages where conversation_id = ${emptied.id}`;
+    await tx`
+      insert into messages (conversation_id, seq, role, content, status)
+      select ${target.id}::uuid, s, case when s % 2 = 1 then 'user' else 'assistant' end,
+        repeat('lorem ipsum dolor sit amet ', 10) || s, 'complete'
+      from generate_series(${perConversation + 1}::int, ${2 * perConversation}::int) s`;
+    await tx`update conversations set last_seq = ${2 * perConversation}::int where id = ${target.id}`;
+  });
+  await sql`analyze`;
+  const [counts] = await sql`
+    select (select count(*)::int from conversations) as c, (select count(*)::int from messages) as m`;
+  if (counts.c !== CONVERSATIONS || counts.m !== MESSAGES) {
+    throw new Error(
+      `seeded ${counts.c} conversations / ${counts.m} messages, expected ${CONVERSATIONS} / ${MESSAGES}`,
+    );
+  }
+  const [target] = await sql`
+    select c.id from conversations c where owner_id = 'bench-owner-1' order by updated_at desc limit 1`;
+  return { owner: "bench-owner-1", conversationId: target.id as string };
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < WARMUP; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < ITERATIONS; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
+
+async function measure(engine: string, db: Database): Promise<Result> {
+  const t0 = performance.now();
+  const { owner, conversationId } = await seed(db);
+  const seedMs = performance.now() - t0;
+  const list = await time(async () => {
+    const rows = await db.listConversations(owner, { limit: 50 });
+    if (rows.length !== 50) throw new Error(`listed ${rows.length} conversations`);
+  });
+  const load = await time(async () => {
+    const conv = await db.getConversation(owner, conversationId);
+    if (conv?.messages.length !== 200) throw new Error(`loaded ${conv?.messages.length} messages`);
+  });
+  return { engine, seedMs, list, load };
+}
+
+function pct(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const f = (ms: number) => ms.toFixed(2);
+const results: Result[] = [];
+
+const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-bench-pglite-" });
+try {
+  const db = await openDatabase({ dataDir });
+  try {
+    results.push(await measure("PGlite (embedded, loopback socket)", db));
+  } finally {
+    await db.close();
+  }
+} finally {
+  await Deno.remove(dataDir, { recursive: true });
+}
+
+const missing = postgresMissing();
+if (missing === null) {
+  const cluster = await startPostgresCluster();
+  try {
+    const db = await openDatabase({ databaseUrl: cluster.url, dataDir: "/nonexistent" });
+    try {
+      results.push(await measure(`PostgreSQL ${cluster.version} (loopback TCP)`, db));
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await cluster.destroy();
+  }
+} else {
+  console.log(`PostgreSQL skipped: ${missing}\n`);
+}
+
+console.log(
+  `${CONVERSATIONS.toLocaleString("en")} conversations, ${MESSAGES.toLocaleString("en")} messages ` +
+    `(~280 bytes each), ${OWNERS} owners; ${ITERATIONS} timed runs after ${WARMUP} warm-up runs, sequential.\n`,
+);
+console.log(
+  "| engine | seed (s) | list 50 p50 (ms) | list 50 p99 (ms) | load 200 p50 (ms) | load 200 p99 (ms) |",
+);
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+for (const r of results) {
+  console.log(
+    `| ${r.engine} | ${(r.seedMs / 1000).toFixed(1)} | ${f(pct(r.list, 50))} | ${f(pct(r.list, 99))} | ` +
+      `${f(pct(r.load, 50))} | ${f(pct(r.load, 99))} |`,
+  );
+}
+if (results.length === 2) {
+  const [a, b] = results;
+  console.log(
+    `\nPGlite / PostgreSQL p50 ratio: list ${(pct(a.list, 50) / pct(b.list, 50)).toFixed(2)}x, ` +
+      `load ${(pct(a.load, 50) / pct(b.load, 50)).toFixed(2)}x`,
+  );
+}

@@ -1,0 +1,176 @@
+/**
+ * `deno task bench native`: OpenBLAS kernels vs stock tfjs wasm, measured side by side in one run.
+ * - matMul 1024² GFLOP/s (plain and transposeA, as used by gradients) as a fraction of the CPU peak;
+ * - training step of the fixture transformer (small and larger config): stock vs native vs PyTorch;
+ * - per-kernel profile of one small training step, stock vs native.
+ * `BENCH_STEPS` (default 5) sets timed steps per path; the large stock path runs one step (about a minute).
+ */
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { installNativeKernels, type NativeStatus, uninstallNativeKernels } from "../ml/native/kernels.ts";
+import { profileKernels, profileTable } from "../ml/native/profile.ts";
+import { buildFixture, type FixtureConfig, LARGE, SMALL } from "./transformer_fixture.ts";
+
+if (!(await tf.setBackend("wasm"))) throw new Error("tfjs wasm backend failed to start");
+const steps = Number(Deno.env.get("BENCH_STEPS") ?? 5);
+
+function cpuPeak(): { gflops: number; text: string } {
+  const info = Deno.readTextFileSync("/proc/cpuinfo");
+  const mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(info)?.[1] ?? 0);
+  const flags = /flags\s*:(.*)/.exec(info)?.[1] ?? "";
+  const model = /model name\s*:\s*(.*)/.exec(info)?.[1] ?? "unknown CPU";
+  const cores = navigator.hardwareConcurrency;
+  const fma = flags.includes(" fma") && flags.includes(" avx2");
+  const perCycle = fma ? 32 : 8; // 2 FMA units × 8 fp32 lanes × 2 FLOP (AVX2+FMA); else 1 add + 1 mul × 4 lanes
+  const gflops = (cores * mhz * perCycle) / 1000;
+  return {
+    gflops,
+    text:
+      `${model}, ${cores} cores × ${
+        (mhz / 1000).toFixed(2)
+      } GHz (/proc/cpuinfo) × ${perCycle} fp32 FLOP/cycle ` +
+      `(${fma ? "AVX2+FMA: 2 FMA units × 8 lanes × 2" : "no FMA"}) = **${gflops.toFixed(0)} GFLOP/s**` +
+      `${
+        flags.includes("avx512f")
+          ? " (AVX-512 present; boost clocks above the listed MHz can exceed this)"
+          : ""
+      }`,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function matmulGflops(n: number, transposeA: boolean, reps: number): number {
+  return tf.tidy(() => {
+    const a = tf.randomNormal([n, n], 0, 1, "float32", 1), b = tf.randomNormal([n, n], 0, 1, "float32", 2);
+    tf.matMul(a, b, transposeA).dispose();
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      const y = tf.matMul(a, b, transposeA); // the wasm backend computes synchronously
+      times.push(performance.now() - t0);
+      y.dispose();
+    }
+    return (2 * n ** 3) / median(times) / 1e6;
+  });
+}
+
+function stepMs(model: { step(): number }, warm: number, timed: number): { ms: number; loss: number } {
+  let loss = 0;
+  for (let i = 0; i < warm; i++) loss = model.step();
+  const times: number[] = [];
+  for (let i = 0; i < timed; i++) {
+    const t0 = performance.now();
+    loss = model.step();
+    times.push(performance.now() - t0);
+  }
+  return { ms: median(times), loss };
+}
+
+async function torchStep(
+  config: FixtureConfig,
+  timed: number,
+): Promise<{ ms: number; text: string } | string> {
+  const script = new URL("./torch_reference.py", import.meta.url).pathname;
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    try {
+      const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stderr: "null" }).output();
+      if (probe.code !== 0) continue;
+      const out = await new Deno.Command(python, {
+        args: [script, JSON.stringify(config), String(timed)],
+        stderr: "piped",
+      }).output();
+      if (out.code !== 0) {
+        return `PyTorch run failed: ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`;
+      }
+      const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+      return { ms: r.stepMs, text: `PyTorch ${r.torch}, ${r.threads} threads (${python})` };
+    } catch {
+      // interpreter missing: try the next
+    }
+  }
+  return "PyTorch not installed (Debian: apt-get install python3-torch); skipped";
+}
+
+const peak = cpuPeak();
+uninstallNativeKernels();
+const probe: NativeStatus = installNativeKernels();
+uninstallNativeKernels();
+console.log(`Peak: ${peak.text}\n`);
+console.log(`Native: ${probe.summary}\n`);
+
+// --- matMul ----------------------------------------------------------------------------------------
+const rows: string[] = [];
+for (const transposeA of [false, true]) {
+  uninstallNativeKernels();
+  const stock = matmulGflops(1024, transposeA, transposeA ? 2 : 5);
+  const native = probe.active ? (installNativeKernels(), matmulGflops(1024, transposeA, 10)) : NaN;
+  const pct = (g: number) => `${((100 * g) / peak.gflops).toFixed(1)} %`;
+  rows.push(
+    `| 1024² ${transposeA ? "transposeA" : "plain"} | ${stock.toFixed(1)} (${pct(stock)}) | ` +
+      `${probe.active ? `${native.toFixed(1)} (${pct(native)})` : "n/a"} | ${
+        probe.active ? `${(native / stock).toFixed(1)}×` : "n/a"
+      } |`,
+  );
+}
+uninstallNativeKernels();
+console.log("### matMul GFLOP/s (fraction of peak)\n");
+console.log("| matMul | stock wasm | native OpenBLAS | speedup |\n| --- | --- | --- | --- |");
+console.log(rows.join("\n") + "\n");
+
+// --- training steps --------------------------------------------------------------------------------
+console.log("### Training step (forward + backward + Adam), median ms\n");
+console.log(
+  "| config | params | stock wasm | native | native speedup | PyTorch | native / PyTorch |\n" +
+    "| --- | --- | --- | --- | --- | --- | --- |",
+);
+const notes: string[] = [];
+for (const [name, config] of [["small", SMALL], ["large", LARGE]] as const) {
+  const model = buildFixture(config);
+  uninstallNativeKernels();
+  const large = name === "large";
+  // The large stock step takes about a minute here: one untimed-warmup-free step is all it gets.
+  const stock = large ? stepMs(model, 0, 1) : stepMs(model, 1, steps);
+  let native = { ms: NaN, loss: NaN };
+  if (probe.active) {
+    installNativeKernels();
+    native = stepMs(model, 2, steps);
+    uninstallNativeKernels();
+  }
+  const torch = await torchStep(config, steps * 2);
+  if (typeof torch === "string") notes.push(torch);
+  else notes.push(`${name}: ${torch.text}`);
+  const t = typeof torch === "string" ? NaN : torch.ms;
+  const shape = `B${config.batch} T${config.seq} d${config.dModel} h${config.heads} mlp${config.mlp} ` +
+    `V${config.vocab} L${config.layers}`;
+  console.log(
+    `| ${name} (${shape}) | ${(model.parameterCount / 1e6).toFixed(2)} M | ${stock.ms.toFixed(1)} | ` +
+      `${native.ms.toFixed(1)} | ${(stock.ms / native.ms).toFixed(1)}× | ${
+        isNaN(t) ? "n/a" : t.toFixed(1)
+      } | ` +
+      `${isNaN(t) ? "n/a" : `${(native.ms / t).toFixed(2)}×`} |`,
+  );
+  model.dispose();
+}
+console.log(`\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
+
+// --- per-op profile --------------------------------------------------------------------------------
+console.log("### Where one small training step spends its time (kernel ms, exclusive)\n");
+{
+  const model = buildFixture(SMALL);
+  uninstallNativeKernels();
+  model.step();
+  const stock = (await profileKernels(() => model.step())).profile;
+  const named = [{ label: "stock", profile: stock }];
+  if (probe.active) {
+    installNativeKernels();
+    model.step();
+    named.push({ label: "native", profile: (await profileKernels(() => model.step())).profile });
+    uninstallNativeKernels();
+  }
+  console.log(profileTable(named, 14));
+  model.dispose();
+}

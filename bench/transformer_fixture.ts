@@ -1,0 +1,135 @@
+/**
+ * A compact GPT-style decoder used only by `bench/native.bench.ts` (until `ml/model.ts` exists):
+ * token embedding as oneHot(ids)·E (the gradient of gather fails on wasm), learned positions,
+ * pre-LayerNorm blocks with fused QKV projection, causal softmax attention, tanh-GELU MLP, tied
+ * output head, softmax cross-entropy, Adam. `bench/torch_reference.py` builds the same model.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Model and batch sizes. */
+export interface FixtureConfig {
+  batch: number;
+  seq: number;
+  dModel: number;
+  heads: number;
+  mlp: number;
+  vocab: number;
+  layers: number;
+}
+
+/** The issue's small configuration. */
+export const SMALL: FixtureConfig = {
+  batch: 8,
+  seq: 64,
+  dModel: 128,
+  heads: 4,
+  mlp: 512,
+  vocab: 256,
+  layers: 2,
+};
+/** The issue's larger configuration. */
+export const LARGE: FixtureConfig = {
+  batch: 8,
+  seq: 128,
+  dModel: 512,
+  heads: 8,
+  mlp: 2048,
+  vocab: 256,
+  layers: 2,
+};
+
+/** A fixture model with one Adam training step. */
+export interface FixtureModel {
+  config: FixtureConfig;
+  /** One forward+backward+Adam update on the fixed batch; returns the loss. */
+  step(): number;
+  parameterCount: number;
+  dispose(): void;
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Builds the model and a fixed random batch (seeded). */
+export function buildFixture(config: FixtureConfig, seed = 1): FixtureModel {
+  const { batch: B, seq: T, dModel: D, heads: H, mlp: F, vocab: V, layers: L } = config;
+  const dh = D / H;
+  const rnd = seeded(seed);
+  const normal = (shape: number[], std: number) => {
+    const n = shape.reduce((p, d) => p * d, 1);
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = (rnd() + rnd() + rnd() - 1.5) * 2 * std; // ~N(0, std)
+    return tf.variable(tf.tensor(v, shape));
+  };
+  const ones = (n: number) => tf.variable(tf.ones([n]));
+  const zeros = (n: number) => tf.variable(tf.zeros([n]));
+  const wte = normal([V, D], 0.02), wpe = normal([T, D], 0.01);
+  const blocks = Array.from({ length: L }, () => ({
+    ln1g: ones(D),
+    ln1b: zeros(D),
+    wqkv: normal([D, 3 * D], 0.02),
+    bqkv: zeros(3 * D),
+    wo: normal([D, D], 0.02 / Math.sqrt(2 * L)),
+    bo: zeros(D),
+    ln2g: ones(D),
+    ln2b: zeros(D),
+    w1: normal([D, F], 0.02),
+    b1: zeros(F),
+    w2: normal([F, D], 0.02 / Math.sqrt(2 * L)),
+    b2: zeros(D),
+  }));
+  const lnfg = ones(D), lnfb = zeros(D);
+  const vars: tf.Variable[] = [wte, wpe, lnfg, lnfb, ...blocks.flatMap((b) => Object.values(b))];
+  const ids = tf.tensor2d(Array.from({ length: B * T }, () => Math.floor(rnd() * V)), [B, T], "int32");
+  const targets = tf.tensor1d(Array.from({ length: B * T }, () => Math.floor(rnd() * V)), "int32");
+  const mask = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9));
+  const optimizer = tf.train.adam(1e-3);
+
+  const layerNorm = (x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b) as tf.Tensor2D;
+  };
+  const gelu = (x: tf.Tensor) => {
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  };
+  const linear = (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+
+  const loss = (): tf.Scalar => {
+    let x = tf.matMul(tf.oneHot(tf.reshape(ids, [B * T]), V), wte) as tf.Tensor2D;
+    x = tf.reshape(tf.add(tf.reshape(x, [B, T, D]), wpe), [B * T, D]);
+    for (const blk of blocks) {
+      const h = layerNorm(x, blk.ln1g, blk.ln1b);
+      const qkv = tf.transpose(tf.reshape(linear(h, blk.wqkv, blk.bqkv), [B, T, 3, H, dh]), [2, 0, 3, 1, 4]);
+      const [q, k, v] = tf.unstack(qkv, 0) as tf.Tensor4D[];
+      const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), mask);
+      const att = tf.matMul(tf.softmax(scores), v);
+      const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, D]) as tf.Tensor2D;
+      x = tf.add(x, linear(merged, blk.wo, blk.bo));
+      const m = gelu(linear(layerNorm(x, blk.ln2g, blk.ln2b), blk.w1, blk.b1)) as tf.Tensor2D;
+      x = tf.add(x, linear(m, blk.w2, blk.b2));
+    }
+    const logits = tf.matMul(layerNorm(x, lnfg, lnfb), wte, false, true);
+    return tf.losses.softmaxCrossEntropy(tf.oneHot(targets, V), logits) as tf.Scalar;
+  };
+
+  return {
+    config,
+    parameterCount: vars.reduce((s, v) => s + v.size, 0),
+    step() {
+      const value = optimizer.minimize(loss, true, vars)!;
+      const out = value.dataSync()[0];
+      value.dispose();
+      return out;
+    },
+    dispose() {
+      tf.dispose([...vars, ids, targets, mask]);
+      optimizer.dispose();
+    },
+  };
+}
