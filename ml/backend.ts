@@ -2,6 +2,9 @@
  * The tfjs runtime for everything under `ml/`: one namespace `tf` (tfjs-core with every op's gradient
  * registered) and one function, {@link initBackend}, that selects and starts the backend.
  *
+ * On wasm, matMul-heavy kernels are replaced by OpenBLAS calls through Deno FFI when the library is
+ * present (`ml/native/`); otherwise the stock kernels run, and {@link nativeKernelStatus} says why.
+ *
  * tfjs-core's Node bundle registers no gradients; importing the `@tensorflow/tfjs` union package does,
  * into the same engine, so every module imports `tf` from here rather than from tfjs-core directly.
  */
@@ -9,6 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
+import { installNativeKernels, type NativeStatus } from "./native/kernels.ts";
 
 export { tf };
 
@@ -96,7 +100,19 @@ export async function initBackend(name?: string): Promise<BackendName> {
       `tfjs refused backend "${wanted}" (setBackend returned false)`,
     );
   }
+  if (wanted === "wasm") nativeStatusAtInit = installNativeKernels();
   return wanted;
+}
+
+let nativeStatusAtInit: NativeStatus | null = null;
+
+/**
+ * What the native OpenBLAS kernels are doing on the wasm backend: one line (`summary`) saying they
+ * are on, or why the stock kernels are used (no OpenBLAS, no `--allow-ffi`, `ML_NATIVE=off`). Null
+ * before the wasm backend was initialized.
+ */
+export function nativeKernelStatus(): NativeStatus | null {
+  return nativeStatusAtInit;
 }
 
 /** Number of live tensors in the engine; tests compare it before and after work to prove no leak. */
