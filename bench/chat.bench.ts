@@ -51,7 +51,7 @@ try {
     const a = await timeStream(
       t1,
       await client.fetch(
-        `/api/conversations/${conv.id}/regenerate`.replace("regenerate", i === 0 ? "messages" : "regenerate"),
+        `/api/conversations/${conv.id}/${i === 0 ? "messages" : "regenerate"}`,
         {
           method: "POST",
           json: i === 0 ? { content: `bench ${i}` } : undefined,
