@@ -120,16 +120,23 @@ export async function getConversation(
   return { ...conversationFromRow(rows[0]), messages: messages.map(messageFromRow) };
 }
 
-/** Updates title / system prompt / model; a new title becomes custom. Null when not the owner's. */
+/**
+ * Updates title / system prompt / model and bumps `updatedAt`; a new title becomes custom. An empty
+ * patch changes nothing. Null when not the owner's.
+ */
 export async function updateConversation(
   sql: Queryable,
   ownerId: string,
   id: string,
   patch: ConversationPatch,
 ): Promise<Conversation | null> {
-  if (!isOwnerId(ownerId) || !isUuid(id)) return null;
   const title = patch.title === undefined ? null : checkTitle(patch.title);
   checkOptionalText(patch);
+  if (!isOwnerId(ownerId) || !isUuid(id)) return null;
+  if (title === null && patch.systemPrompt === undefined && patch.model === undefined) {
+    const current = await sql`select * from conversations where id = ${id} and owner_id = ${ownerId}`;
+    return current.length === 0 ? null : conversationFromRow(current[0]);
+  }
   const rows = await sql`
     update conversations set
       title = coalesce(${title}::text, title),

@@ -71,6 +71,11 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     assert.equal(renamed.systemPrompt, "");
     assert.equal(renamed.model, "gemini-x", "omitted fields stay");
     assert.ok(renamed.updatedAt >= created.updatedAt);
+    assert.deepEqual(
+      await db.updateConversation(me, created.id, {}),
+      renamed,
+      "an empty patch changes nothing",
+    );
     const noModel = await db.updateConversation(me, created.id, { model: null });
     assert.equal(noModel?.model, null);
     assert.equal(noModel?.title, "Trip plans");
