@@ -231,6 +231,8 @@ export class GeminiProvider implements ChatProvider {
     this.#random = options.random ?? Math.random;
     this.#generation = { temperature: options.temperature, maxOutputTokens: options.maxOutputTokens };
     this.#ai = new GoogleGenAI({
+      // Explicit, so GOOGLE_GENAI_USE_VERTEXAI or GOOGLE_API_KEY in the environment cannot redirect it.
+      vertexai: false,
       apiKey: options.apiKey,
       apiVersion: options.apiVersion ?? "v1beta",
       httpOptions: options.baseUrl ? { baseUrl: options.baseUrl } : undefined,
