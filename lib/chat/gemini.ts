@@ -316,7 +316,8 @@ export class GeminiProvider implements ChatProvider {
         let finishReason: string | undefined;
         let usage: GenerateContentResponse["usageMetadata"];
         for await (const chunk of upstream) {
-          arm();
+          // The idle timer runs only while waiting on the upstream, not while the caller is busy.
+          clearTimeout(timer);
           const blocked = chunk.promptFeedback?.blockReason;
           if (blocked) throw new ChatError("safety_blocked", safetyMessage(String(blocked)));
           const text = chunkText(chunk);
@@ -330,6 +331,7 @@ export class GeminiProvider implements ChatProvider {
           if (reason && SAFETY_FINISH.has(String(reason))) {
             throw new ChatError("safety_blocked", safetyMessage(String(reason)));
           }
+          arm();
         }
         if (finishReason === undefined) {
           throw new Error("the stream ended without a finish reason");
