@@ -453,3 +453,20 @@ Deno.test("100 concurrent streams all complete with exact text", async () => {
     assert.equal(stub.activeStreams(), 0);
   });
 });
+
+Deno.test("a slow consumer does not trip the idle timeout (it only times the upstream)", async () => {
+  await withStub(async (stub, make) => {
+    const chunks: string[] = [];
+    for await (
+      const c of make({ timeoutMs: 80 }).stream({
+        history: user("a b c"),
+        signal: new AbortController().signal,
+      })
+    ) {
+      if (c.type === "text") chunks.push(c.text);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    assert.equal(chunks.join(""), "Echo: a b c");
+    assert.equal(stub.requests[0].outcome, "completed");
+  });
+});

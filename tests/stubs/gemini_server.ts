@@ -8,8 +8,8 @@
  *
  * `{version}` is any `v1…` segment (the SDK 3.x default is `v1`; older clients use `v1beta`).
  * The key is checked from the `x-goog-api-key` header (or `?key=`): missing → 403, wrong → 400
- * API_KEY_INVALID, as Google answers. The reply is deterministic: "Echo:" followed by the words of
- * the last user message, one word per SSE frame (see {@link stubReplyTokens}).
+ * API_KEY_INVALID, as Google answers. The reply is deterministic: "Echo: " followed by the last
+ * user message (whitespace and newlines kept), one word per SSE frame (see {@link stubReplyTokens}).
  *
  * Faults are chosen per test with {@link GeminiStub.setFault}, or per prompt by a magic word in the
  * last user message, `[[stub:KIND]]` or `[[stub:KIND:N]]` (KIND as in {@link GeminiStubFault};
@@ -120,16 +120,26 @@ const encoder = new TextEncoder();
 
 /** The prompt with magic words removed, split into words. */
 function promptWords(prompt: string): string[] {
-  return prompt.replace(new RegExp(MAGIC.source, "g"), " ").split(/\s+/).filter((w) => w !== "");
+  return stripMagic(prompt).split(/\s+/).filter((w) => w !== "");
+}
+
+/** The prompt with magic words (and the whitespace after them) removed, trimmed. */
+function stripMagic(prompt: string): string {
+  return prompt.replace(new RegExp(`${MAGIC.source}\\s*`, "g"), "").trim();
 }
 
 /**
- * The tokens the stub streams for `prompt`: "Echo:" then each word of the prompt (magic words
- * removed) with a leading space. With `replyTokens`, exactly that many tokens, words cycling.
+ * The tokens the stub streams for `prompt`: "Echo:", then the prompt (magic words removed,
+ * trimmed) cut before each word, keeping its whitespace (newlines included, so Markdown survives),
+ * the first word prefixed by a space. So the reply is exactly `"Echo: " + prompt`. With
+ * `replyTokens`, exactly that many tokens: " word" with the prompt's words cycling.
  */
 export function stubReplyTokens(prompt: string, replyTokens?: number): string[] {
+  if (replyTokens === undefined) {
+    const pieces = stripMagic(prompt).match(/\s*\S+/g) ?? [];
+    return ["Echo:", ...pieces.map((p, i) => (i === 0 ? ` ${p}` : p))];
+  }
   const words = promptWords(prompt);
-  if (replyTokens === undefined) return ["Echo:", ...words.map((w) => ` ${w}`)];
   const pool = words.length > 0 ? words : ["token"];
   const out = ["Echo:"];
   for (let i = 0; out.length < replyTokens; i++) out.push(` ${pool[i % pool.length]}`);
