@@ -470,3 +470,17 @@ Deno.test("a slow consumer does not trip the idle timeout (it only times the ups
     assert.equal(stub.requests[0].outcome, "completed");
   });
 });
+
+Deno.test("maxOutputTokens and temperature reach the wire; a MAX_TOKENS finish is a normal end", async () => {
+  await withStub(async (stub, make) => {
+    const { chunks, text, error } = await run(
+      make({ maxOutputTokens: 3, temperature: 0.2 }),
+      user("a b c d e"),
+    );
+    assert.equal(error, undefined);
+    assert.equal(text, "Echo: a b");
+    assert.deepEqual(chunks.at(-1), { type: "usage", promptTokens: 3, completionTokens: 3, totalTokens: 6 });
+    const body = stub.requests[0].body as { generationConfig: Record<string, unknown> };
+    assert.deepEqual(body.generationConfig, { maxOutputTokens: 3, temperature: 0.2 });
+  });
+});
