@@ -262,6 +262,7 @@ Deno.test("a wrong key is bad_key; neither message nor detail leaks the key", as
     assert.ok(!error!.message.includes(secret));
     assert.ok(!(error!.detail ?? "").includes(secret));
     assert.ok(!JSON.stringify(error).includes(secret));
+    assert.equal(error!.cause, undefined, "the raw upstream error is not kept");
     assert.equal(stub.requests.length, 1, "bad keys are not retried");
     assert.equal(stub.requests[0].apiKey, secret);
   });
