@@ -104,15 +104,22 @@ async function providerStream(): Promise<Sample> {
   return { ttftMs: ttft, totalMs: performance.now() - t0 };
 }
 
-async function sequential(fn: () => Promise<Sample>): Promise<Sample[]> {
-  for (let i = 0; i < 20; i++) await fn(); // warm-up
-  const out: Sample[] = [];
-  for (let i = 0; i < STREAMS; i++) out.push(await fn());
-  return out;
+/** Runs the two clients alternately (A/B pairs), so load drift on a shared machine hits both alike. */
+async function interleaved(): Promise<[Sample[], Sample[]]> {
+  for (let i = 0; i < 20; i++) {
+    await rawStream(); // warm-up
+    await providerStream();
+  }
+  const a: Sample[] = [];
+  const b: Sample[] = [];
+  for (let i = 0; i < STREAMS; i++) {
+    a.push(await rawStream());
+    b.push(await providerStream());
+  }
+  return [a, b];
 }
 
-const raw = await sequential(rawStream);
-const prov = await sequential(providerStream);
+const [raw, prov] = await interleaved();
 const med = (s: Sample[], k: keyof Sample) => pct(s.map((x) => x[k]), 50);
 
 console.log(

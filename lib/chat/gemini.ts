@@ -128,7 +128,10 @@ function parseErrorBody(message: string): GoogleErrorBody["error"] | undefined {
   }
 }
 
-/** A ChatError whose detail is the redacted original, so logs stay useful. */
+/**
+ * A ChatError whose `detail` is the redacted original, so logs stay useful. The raw error is not
+ * kept as `cause`: it can hold upstream text, and a proxy might echo the key.
+ */
 function fail(
   code: ChatErrorCode,
   apiKey: string,
@@ -140,7 +143,6 @@ function fail(
     status: init.status,
     retryAfterMs: init.retryAfterMs,
     detail: redactSecrets(raw, [apiKey]).slice(0, 2000),
-    cause,
   });
 }
 

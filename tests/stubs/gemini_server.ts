@@ -9,7 +9,8 @@
  * `{version}` is any `v1…` segment (the SDK 3.x default is `v1`; older clients use `v1beta`).
  * The key is checked from the `x-goog-api-key` header (or `?key=`): missing → 403, wrong → 400
  * API_KEY_INVALID, as Google answers. The reply is deterministic: "Echo: " followed by the last
- * user message (whitespace and newlines kept), one word per SSE frame (see {@link stubReplyTokens}).
+ * user message (whitespace and newlines kept), one word per SSE frame (see {@link stubReplyTokens}),
+ * cut to `generationConfig.maxOutputTokens` tokens with finishReason MAX_TOKENS when that is smaller.
  *
  * Faults are chosen per test with {@link GeminiStub.setFault}, or per prompt by a magic word in the
  * last user message, `[[stub:KIND]]` or `[[stub:KIND:N]]` (KIND as in {@link GeminiStubFault};
@@ -198,6 +199,25 @@ function lastUserText(body: unknown): string {
   return "";
 }
 
+/** The request's `generationConfig.maxOutputTokens`, if a positive integer. */
+function maxOutputTokens(body: unknown): number | undefined {
+  const n = (body as { generationConfig?: { maxOutputTokens?: unknown } } | undefined)?.generationConfig
+    ?.maxOutputTokens;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The reply tokens for a request, cut to `maxOutputTokens`; `capped` says whether it cut. */
+function replyFor(
+  rec: RecordedRequest,
+  replyTokens: number | undefined,
+): { tokens: string[]; capped: boolean } {
+  const all = stubReplyTokens(rec.prompt ?? "", replyTokens);
+  const max = maxOutputTokens(rec.body);
+  return max !== undefined && max < all.length
+    ? { tokens: all.slice(0, max), capped: true }
+    : { tokens: all, capped: false };
+}
+
 function promptTokenCount(body: unknown): number {
   const b = body as { contents?: GeminiContent[]; systemInstruction?: GeminiContent } | undefined;
   let chars = contentText(b?.systemInstruction).length;
@@ -279,7 +299,7 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
   const frame = (obj: unknown) => encoder.encode(`data: ${JSON.stringify(obj)}\r\n\r\n`);
 
   function streamReply(rec: RecordedRequest, f: GeminiStubFault | null): Response {
-    const tokens = stubReplyTokens(rec.prompt ?? "", replyTokens);
+    const { tokens, capped } = replyFor(rec, replyTokens);
     const promptTokens = promptTokenCount(rec.body);
     const delay = f?.kind === "slow" ? f.tokenDelayMs : tokenDelayMs;
     const stop = new AbortController();
@@ -331,7 +351,7 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
               content: { parts: [{ text: tokens[i] }], role: "model" },
               index: 0,
             };
-            if (last) candidate.finishReason = "STOP";
+            if (last) candidate.finishReason = capped ? "MAX_TOKENS" : "STOP";
             controller.enqueue(frame({
               candidates: [candidate],
               usageMetadata: last
@@ -420,7 +440,7 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
         usageMetadata: { promptTokenCount: 1 },
       });
     }
-    const tokens = stubReplyTokens(rec.prompt ?? "", replyTokens);
+    const { tokens, capped } = replyFor(rec, replyTokens);
     const delay = f?.kind === "slow" ? f.tokenDelayMs : tokenDelayMs;
     if (!(await pause(delay * tokens.length, shutdown.signal))) return new Response(null, { status: 503 });
     const promptTokens = promptTokenCount(rec.body);
@@ -430,7 +450,7 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
     return Response.json({
       candidates: [{
         content: { parts: [{ text: tokens.join("") }], role: "model" },
-        finishReason: f?.kind === "safety_finish" ? "SAFETY" : "STOP",
+        finishReason: f?.kind === "safety_finish" ? "SAFETY" : capped ? "MAX_TOKENS" : "STOP",
         index: 0,
       }],
       usageMetadata: {
