@@ -53,6 +53,28 @@ Deno.test({
         ]);
       });
 
+      await t.step(
+        "with JavaScript disabled the conversation is readable; other sessions get 404",
+        async () => {
+          const context = await fx.browser.newContext({ javaScriptEnabled: false });
+          await context.addCookies(await page.context().cookies());
+          const noJs = await context.newPage();
+          const res = await noJs.goto(fx.server.url + conversationPath);
+          assert.equal(res?.status(), 200);
+          assert.equal(await noJs.evaluate(() => document.documentElement.dataset.hydrated), undefined);
+          assert.deepEqual((await readMessages(noJs)).map((m) => m[2]), [
+            "[[stub:slow:60]] alpha beta gamma delta epsilon zeta",
+            "Echo: alpha beta gamma delta epsilon zeta",
+          ]);
+          assert.equal(await noJs.locator(".message-assistant .markdown p").count(), 1);
+          const stranger = await fx.browser.newContext({ javaScriptEnabled: false });
+          const other = await (await stranger.newPage()).goto(fx.server.url + conversationPath);
+          assert.equal(other?.status(), 404);
+          await context.close();
+          await stranger.close();
+        },
+      );
+
       await t.step("Stop keeps the partial reply, marked stopped, also after a reload", async () => {
         await sendMessage(page, "[[stub:slow:150]] one two three four five six seven eight nine ten");
         const last = page.locator(".message-assistant").last();
@@ -168,41 +190,6 @@ Deno.test({
       });
 
       assert.deepEqual(problems, []);
-    } finally {
-      await fx.close();
-    }
-  },
-});
-
-Deno.test({
-  name: "chat: with JavaScript disabled a conversation is still readable (server-rendered)",
-  ignore: !ok,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const fx = await startChatFixture();
-    try {
-      const { page } = await openChat(fx);
-      await sendMessage(page, "**bold** words here");
-      await waitIdle(page);
-      const path = new URL(page.url()).pathname;
-      const cookies = await page.context().cookies();
-      const context = await fx.browser.newContext({ javaScriptEnabled: false });
-      await context.addCookies(cookies);
-      const noJs = await context.newPage();
-      const res = await noJs.goto(fx.server.url + path);
-      assert.equal(res?.status(), 200);
-      assert.equal(await noJs.evaluate(() => document.documentElement.dataset.hydrated), undefined);
-      assert.equal(await noJs.locator(".message-user .markdown strong").textContent(), "bold");
-      assert.equal(
-        (await noJs.locator(".message-assistant .markdown").textContent())?.trim(),
-        "Echo: bold words here",
-      );
-      assert.equal(await noJs.locator(".message-assistant .markdown strong").textContent(), "bold");
-      // another session gets the 404 page
-      const stranger = await fx.browser.newContext({ javaScriptEnabled: false });
-      const other = await (await stranger.newPage()).goto(fx.server.url + path);
-      assert.equal(other?.status(), 404);
     } finally {
       await fx.close();
     }

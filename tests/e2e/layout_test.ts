@@ -85,6 +85,44 @@ Deno.test({
         await p.context().close();
       });
 
+      await t.step(
+        "auto-scroll follows the reply, stops when the reader scrolls up, resumes at the bottom",
+        async () => {
+          const { page: p, problems: pp } = await openChat(fx, "/", { width: 800, height: 500 });
+          fx.stub.setOptions({ replyTokens: 400, tokenDelayMs: 8 });
+          try {
+            await sendMessage(p, "scroll test words");
+            const distance = () =>
+              p.$eval("#conversation", (el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+            await p.waitForFunction(() => {
+              const el = document.getElementById("conversation")!;
+              return el.scrollHeight > el.clientHeight + 300;
+            });
+            assert.ok(await distance() <= 48, "follows the text while at the bottom");
+            await p.locator("#conversation").hover();
+            await p.mouse.wheel(0, -400);
+            await p.waitForSelector(".jump-latest");
+            const top = await p.$eval("#conversation", (el) => el.scrollTop);
+            await p.waitForTimeout(300); // more tokens arrive
+            assert.equal(
+              await p.$eval("#conversation", (el) => el.scrollTop),
+              top,
+              "stays where the reader is",
+            );
+            assert.ok(await distance() > 48);
+            await p.locator(".jump-latest").click();
+            await p.waitForTimeout(200);
+            assert.ok(await distance() <= 48, "follows again after Latest");
+            await waitIdle(p);
+            assert.ok(await distance() <= 48);
+          } finally {
+            fx.stub.setOptions({ replyTokens: undefined, tokenDelayMs: 0 });
+          }
+          assert.deepEqual(pp, []);
+          await p.context().close();
+        },
+      );
+
       assert.deepEqual(problems, []);
 
       await t.step("an unknown conversation id gets the 404 page", async () => {
