@@ -85,17 +85,19 @@ export class MessageView extends Component<MessageViewProps> {
             )}
           </div>
         )}
-        {!editing && !streaming && (
+        {!editing && !streaming && (content !== "" || lastUser || (lastReply && status !== "error")) && (
           <div class="message-actions">
-            <button
-              type="button"
-              class="action copy-message"
-              aria-label={`Copy ${role === "user" ? "your message" : "reply"}`}
-              disabled={!ready || content === ""}
-              onClick={copy}
-            >
-              Copy
-            </button>
+            {content !== "" && (
+              <button
+                type="button"
+                class="action copy-message"
+                aria-label={`Copy ${role === "user" ? "your message" : "reply"}`}
+                disabled={!ready}
+                onClick={copy}
+              >
+                Copy
+              </button>
+            )}
             {lastUser && (
               <button
                 type="button"

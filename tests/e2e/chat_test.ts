@@ -165,6 +165,12 @@ Deno.test({
           await page.evaluate(() => navigator.clipboard.readText()),
           "Echo: broken stream words here",
         );
+        // the code block's own Copy button (rendered by the Markdown component, wired by the island)
+        await sendMessage(page, "```ts\nconst answer = 42;\n```");
+        await waitIdle(page);
+        await page.locator(".message-user").last().locator("button.copy-code").click();
+        await page.waitForSelector(".message-user button.copy-code[data-copied]");
+        assert.equal(await page.evaluate(() => navigator.clipboard.readText()), "const answer = 42;");
       });
 
       await t.step("raw HTML in a reply is inert text", async () => {
