@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { DataError } from "./errors.ts";
-import { openRecords as open, type OpenOptions as Open } from "./loaders.ts";
+import { type OpenOptions as Open, openRecords as open } from "./loaders.ts";
 
 export { formatPrompt, PROMPT_NO_INPUT, PROMPT_WITH_INPUT, splitPromptResponse } from "./templates.ts";
 export type { PromptFields, PromptResponse } from "./templates.ts";
@@ -107,22 +107,26 @@ export interface ReadOptions extends Open {
  * Streams the valid records of a JSON array or JSON Lines file (for training loops). By default the
  * first invalid record throws a `DataError` (`INVALID_RECORD`) naming its index, line and field.
  */
-export async function* readAlpacaRecords(path: string, options: ReadOptions = {}): AsyncGenerator<LocatedRecord> {
+export async function* readAlpacaRecords(
+  path: string,
+  options: ReadOptions = {},
+): AsyncGenerator<LocatedRecord> {
   for await (const item of await open(path, options)) {
     if (item.kind === "structure-error") {
       if (options.skipInvalid) continue;
       throw new DataError("INVALID_RECORD", `${path}:${item.line}: ${item.message}`);
     }
-    const check = item.kind === "value"
-      ? checkRecord(item.value, item.index, item.line)
-      : {
-        record: null,
-        errors: [{ index: item.index, line: item.line, field: "(record)", message: item.message }],
-      };
+    const check = item.kind === "value" ? checkRecord(item.value, item.index, item.line) : {
+      record: null,
+      errors: [{ index: item.index, line: item.line, field: "(record)", message: item.message }],
+    };
     if (check.record === null) {
       if (options.skipInvalid) continue;
       const e = check.errors[0];
-      throw new DataError("INVALID_RECORD", `${path}:${e.line}: record ${e.index}, field ${e.field}: ${e.message}`);
+      throw new DataError(
+        "INVALID_RECORD",
+        `${path}:${e.line}: record ${e.index}, field ${e.field}: ${e.message}`,
+      );
     }
     yield { ...check.record, index: item.index, line: item.line };
   }
