@@ -199,7 +199,7 @@ async function* jsonLines(
   if (parsed === 0 && index > 0) {
     throw new DataError(
       "NOT_JSON",
-      `${path} is not JSON Lines: none of its ${index} non-blank lines parses as JSON`,
+      `${path} is neither a JSON array nor JSON Lines: none of its ${index} non-blank lines parses as JSON on its own`,
     );
   }
 }
