@@ -7,16 +7,15 @@
  */
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { type ClientVoice, fetchVoices, VoiceApiError } from "../../lib/voice/client/api.ts";
-import {
-  browserRecognitionAvailable,
-  browserSpeechAvailable,
-  recognizeOnce,
-  speakWithBrowser,
-} from "../../lib/voice/client/browser_speech.ts";
-import { htmlAudioSink, SpeechPlayer } from "../../lib/voice/client/player.ts";
-import { recordingSupported, transcribeRecording, VoiceRecorder } from "../../lib/voice/client/recorder.ts";
+import type { ClientVoice } from "../../lib/voice/client/api.ts";
+import type { SpeechPlayer } from "../../lib/voice/client/player.ts";
 import type { VoiceConfig } from "../chat/types.ts";
+import { canRecognize, canRecord, canSynthesize } from "./support.ts";
+
+type Engine = typeof import("./engine.ts");
+let enginePromise: Promise<Engine> | null = null;
+/** The voice engine, fetched once on first use. */
+const engine = (): Promise<Engine> => enginePromise ??= import("./engine.ts");
 
 /** How dictation works in this browser: server transcription, the browser's recognizer, or not at all. */
 export type MicMode = "server" | "browser" | "none";
@@ -93,6 +92,8 @@ const SPEECH_LEVEL = 0.02;
 const MAX_EMPTY_TURNS = 3;
 
 const message = (err: unknown) => err instanceof Error ? err.message : String(err);
+/** A `VoiceApiError` for a 501: the server has no voice provider. */
+const notConfigured = (err: unknown) => (err as { status?: unknown } | null)?.status === 501;
 
 function storage(): Storage | null {
   try {
@@ -103,8 +104,8 @@ function storage(): Storage | null {
 }
 
 function micModeOf(config: VoiceConfig): MicMode {
-  if (config.provider === "elevenlabs" && recordingSupported()) return "server";
-  return browserRecognitionAvailable() ? "browser" : "none";
+  if (config.provider === "elevenlabs" && canRecord()) return "server";
+  return canRecognize() ? "browser" : "none";
 }
 
 function micTitleOf(mode: MicMode, config: VoiceConfig): string {
@@ -154,17 +155,9 @@ export function useVoice(host: VoiceHost): Voice {
     setAutoSpeakState(store?.getItem(AUTO_SPEAK_KEY) === "1");
     const saved = store?.getItem(VOICE_KEY);
     if (saved && config.provider === "elevenlabs") setVoiceIdState(saved);
-    setBrowserCanSpeak(browserSpeechAvailable());
+    setBrowserCanSpeak(canSynthesize());
     setMicMode(micModeOf(config));
     setHydrated(true);
-    player.current = new SpeechPlayer({
-      voiceId: saved || config.defaultVoiceId || undefined,
-      sink: htmlAudioSink(audioRef.current ?? undefined),
-      onFallback: (err) => {
-        if (err instanceof VoiceApiError && err.notConfigured) serverVoice.current = false;
-        setBrowserVoice(true);
-      },
-    });
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== "Escape" || e.shiftKey) return;
       if (handsFreeOn.current) stopHandsFree();
@@ -179,6 +172,18 @@ export function useVoice(host: VoiceHost): Voice {
   }, []);
 
   const canSpeak = hydrated && (serverVoice.current || browserCanSpeak);
+
+  async function getPlayer(): Promise<SpeechPlayer> {
+    const e = await engine();
+    return player.current ??= new e.SpeechPlayer({
+      voiceId: state.current.voiceId ?? undefined,
+      sink: e.htmlAudioSink(audioRef.current ?? undefined),
+      onFallback: (err) => {
+        if (notConfigured(err)) serverVoice.current = false;
+        setBrowserVoice(true);
+      },
+    });
+  }
 
   function stopSpeaking(): void {
     speaking.current?.abort();
@@ -195,13 +200,15 @@ export function useVoice(host: VoiceHost): Voice {
     setSpeakingId(reply.id);
     setNotice(null);
     try {
-      if (serverVoice.current && player.current) {
-        const stop = () => player.current?.stop();
-        controller.signal.addEventListener("abort", stop, { once: true });
-        await player.current.speak(reply.text);
+      const e = await engine();
+      if (controller.signal.aborted) return;
+      if (serverVoice.current) {
+        const p = await getPlayer();
+        controller.signal.addEventListener("abort", () => p.stop(), { once: true });
+        await p.speak(reply.text);
       } else {
         setBrowserVoice(true);
-        await speakWithBrowser(reply.text, { signal: controller.signal });
+        await e.speakWithBrowser(reply.text, { signal: controller.signal });
       }
     } catch (err) {
       if (!controller.signal.aborted) setNotice(`The reply could not be spoken: ${message(err)}`);
@@ -219,21 +226,22 @@ export function useVoice(host: VoiceHost): Voice {
    */
   async function listenOnce(turn: boolean): Promise<string> {
     const mode = state.current.micMode;
+    if (mode === "none") throw new Error(micTitleOf(mode, config));
+    const e = await engine();
     if (mode === "browser") {
       const controller = new AbortController();
       capture.current = { stop: () => controller.abort(), cancel: () => controller.abort() };
       setMic("recording");
       try {
-        return await recognizeOnce({ signal: controller.signal });
+        return await e.recognizeOnce({ signal: controller.signal });
       } finally {
         capture.current = null;
         setMic("idle");
       }
     }
-    if (mode === "none") throw new Error(micTitleOf(mode, config));
     let heard = false;
     let cancelled = false;
-    const recorder = new VoiceRecorder({
+    const recorder = new e.VoiceRecorder({
       silenceMs: turn ? TURN_SILENCE_MS : 0,
       maxDurationMs: turn ? TURN_MAX_MS : undefined,
       speechLevel: SPEECH_LEVEL,
@@ -254,11 +262,11 @@ export function useVoice(host: VoiceHost): Voice {
       const recording = await done;
       if (cancelled || (turn && !heard)) return "";
       setMic("transcribing");
-      return await transcribeRecording(recording);
+      return await e.transcribeRecording(recording);
     } catch (err) {
-      if (err instanceof VoiceApiError && err.notConfigured) {
+      if (notConfigured(err)) {
         // The server lost its speech-to-text: use the browser's recognizer from now on, if any.
-        const fallback: MicMode = browserRecognitionAvailable() ? "browser" : "none";
+        const fallback: MicMode = canRecognize() ? "browser" : "none";
         setMicMode(fallback);
         state.current.micMode = fallback;
       }
@@ -361,7 +369,7 @@ export function useVoice(host: VoiceHost): Voice {
     loadVoices() {
       if (voicesRequested.current || !serverVoice.current) return;
       voicesRequested.current = true;
-      fetchVoices().then(({ voices, defaultVoiceId }) => {
+      engine().then((e) => e.fetchVoices()).then(({ voices, defaultVoiceId }) => {
         setVoices(voices);
         if (!voices.some((v) => v.id === state.current.voiceId)) {
           setVoiceIdState(defaultVoiceId);
@@ -370,7 +378,7 @@ export function useVoice(host: VoiceHost): Voice {
       }, (err) => {
         voicesRequested.current = false;
         setVoicesNote(
-          err instanceof VoiceApiError && err.notConfigured
+          notConfigured(err)
             ? "The server has no voice service: replies are read by this browser's own voice."
             : `The voice list could not be loaded: ${message(err)}`,
         );
