@@ -4,6 +4,7 @@
  * hands-free bar with its state badge and exit button.
  */
 import type { VNode } from "preact";
+import { Icon } from "./icons.tsx";
 import type { HandsFreeState, Voice } from "./use_voice.ts";
 
 /** Props shared by the controls. */
@@ -24,7 +25,7 @@ export function VoiceMenu({ voice, ready }: VoiceControlProps): VNode {
       }}
     >
       <summary class="icon-button voice-menu-toggle" aria-label="Voice settings" title="Voice settings">
-        🔊
+        <Icon name="speaker" />
       </summary>
       <div class="voice-panel">
         <label class="voice-option">
@@ -75,7 +76,7 @@ export function MicButton({ voice, ready, busy }: VoiceControlProps & { busy: bo
         voice.mic === "transcribing"}
       onClick={voice.toggleMic}
     >
-      {voice.mic === "transcribing" ? "…" : "🎤"}
+      {voice.mic === "transcribing" ? "…" : <Icon name="mic" />}
     </button>
   );
 }
@@ -93,7 +94,7 @@ export function HandsFreeButton({ voice, ready, busy }: VoiceControlProps & { bu
       disabled={!ready || busy || unavailable || voice.handsFree !== "off" || voice.mic !== "idle"}
       onClick={voice.startHandsFree}
     >
-      🎧
+      <Icon name="headphones" />
     </button>
   );
 }
