@@ -2,7 +2,8 @@
  * The chat application: sidebar, conversation, composer and settings in one island, so they share
  * state without a store. The server renders it with the conversation from the database (readable
  * without JavaScript); in the browser it streams replies (fetch + SSE), keeps the URL and the
- * sidebar in step, and adds the keyboard shortcuts.
+ * sidebar in step, and adds the keyboard shortcuts. Voice (speak, dictation, hands-free) comes
+ * from `useVoice`.
  */
 import type { VNode } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
@@ -18,6 +19,8 @@ import type {
   ConversationItem,
   OpenConversation,
 } from "../components/chat/types.ts";
+import { type SpokenReply, useVoice } from "../components/voice/use_voice.ts";
+import { HandsFreeBar, HandsFreeButton, MicButton, VoiceMenu } from "../components/voice/VoiceControls.tsx";
 import ThemeToggle from "./ThemeToggle.tsx";
 
 type Meta = Omit<OpenConversation, "messages">;
@@ -53,6 +56,18 @@ export default function ChatApp(props: ChatAppProps): VNode {
   latest.current = { meta, messages, busy, query };
 
   useEffect(() => setReady(true), []);
+
+  const voice = useVoice({
+    config: props.voice ?? { provider: "browser", defaultVoiceId: null },
+    insertText: (t) => {
+      setText((prev) => prev.trim() === "" ? t : `${prev.trimEnd()} ${t}`);
+      setTimeout(() => inputRef.current?.focus());
+    },
+    send: (t) => send(t),
+    stopReply: () => abort.current?.abort(),
+  });
+  const voiceRef = useRef(voice);
+  voiceRef.current = voice;
 
   // Follow the text while the reader is at the bottom; stop when they scroll up.
   useLayoutEffect(() => {
@@ -107,7 +122,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     request: api.ReplyRequest,
     prepare: (messages: ChatMessage[]) => ChatMessage[],
     restoreText?: string,
-  ) => {
+  ): Promise<SpokenReply | null> => {
     const controller = new AbortController();
     abort.current = controller;
     const before = latest.current.messages;
@@ -117,7 +132,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
     setEditingId(null);
     stick.current = true;
     setMessages([...prepare(before), { id: replyId, role: "assistant", content: "", status: "streaming" }]);
+    let replyText = "";
     const end = await api.streamReply(id, request, (piece) => {
+      replyText += piece;
       setMessages((ms) => ms.map((m) => m.id === replyId ? { ...m, content: m.content + piece } : m));
     }, controller.signal);
     abort.current = null;
@@ -138,11 +155,16 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
     setBusy(false);
     setTimeout(() => inputRef.current?.focus());
+    if (end.kind !== "done") return null;
+    const reply = { id: end.messageId ?? replyId, text: replyText };
+    voiceRef.current.replyDone(reply);
+    return reply;
   };
 
-  const send = async () => {
-    const content = text;
-    if (latest.current.busy || content.trim() === "") return;
+  /** Sends the composer's text (or `spoken`, from hands-free); resolves with the finished reply. */
+  const send = async (spoken?: string): Promise<SpokenReply | null> => {
+    const content = spoken ?? text;
+    if (latest.current.busy || content.trim() === "") return null;
     let id = latest.current.meta?.id;
     if (!id) {
       setBusy(true);
@@ -166,12 +188,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
       } catch (error) {
         setBusy(false);
         setNotice(error instanceof Error ? error.message : String(error));
-        return;
+        return null;
       }
     }
     setText("");
     const user: ChatMessage = { id: localId(), role: "user", content, status: "complete" };
-    await runReply(id, { kind: "send", content }, (ms) => [...ms, user], content);
+    return await runReply(id, { kind: "send", content }, (ms) => [...ms, user], content);
   };
 
   const stop = () => abort.current?.abort();
@@ -181,6 +203,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (!meta) return;
     if (action.kind === "edit-start") return setEditingId(action.message.id);
     if (action.kind === "edit-cancel") return setEditingId(null);
+    if (action.kind === "speak") {
+      return voiceRef.current.toggleSpeak({ id: action.message.id, text: action.message.content });
+    }
     if (busy) return;
     if (action.kind === "regenerate") {
       void runReply(
@@ -308,6 +333,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ☰
           </button>
           <h1 class="chat-title" title={meta?.title}>{meta?.title ?? "New chat"}</h1>
+          <VoiceMenu voice={voice} ready={ready} />
           <button
             type="button"
             class="icon-button settings-toggle"
@@ -356,6 +382,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
                     busy={busy}
                     editing={m.id === editingId}
                     ready={ready}
+                    canSpeak={voice.canSpeak}
+                    speakUnavailable={voice.speakUnavailable}
+                    speaking={m.id === voice.speakingId}
                     onAction={onAction}
                   />
                 ))}
@@ -365,16 +394,24 @@ export default function ChatApp(props: ChatAppProps): VNode {
         {!atBottom && (
           <button type="button" class="button jump-latest" onClick={jumpToLatest}>↓ Latest</button>
         )}
+        <HandsFreeBar voice={voice} />
         <Composer
           text={text}
           busy={busy}
           ready={ready}
           inputRef={inputRef}
-          notice={notice}
+          notice={notice ?? voice.notice}
           onText={setText}
-          onSend={send}
+          onSend={() => void send()}
           onStop={stop}
+          tools={
+            <>
+              <MicButton voice={voice} ready={ready} busy={busy} />
+              <HandsFreeButton voice={voice} ready={ready} busy={busy} />
+            </>
+          }
         />
+        <audio class="voice-audio" ref={voice.audioRef} preload="none" />
       </div>
     </div>
   );

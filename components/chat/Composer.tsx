@@ -2,7 +2,7 @@
  * The message box: grows with its text, Enter sends, Shift+Enter adds a line, disabled while a
  * reply streams (the Stop button takes the Send button's place).
  */
-import type { RefObject, VNode } from "preact";
+import type { ComponentChildren, RefObject, VNode } from "preact";
 import { useLayoutEffect } from "preact/hooks";
 
 /** Tallest the box grows before it scrolls, in px (CSS caps it too). */
@@ -19,11 +19,13 @@ export interface ComposerProps {
   onText(text: string): void;
   onSend(): void;
   onStop(): void;
+  /** Extra buttons before Send (the microphone). */
+  tools?: ComponentChildren;
 }
 
 /** Renders the composer. */
 export function Composer(
-  { text, busy, ready, inputRef, notice, onText, onSend, onStop }: ComposerProps,
+  { text, busy, ready, inputRef, notice, onText, onSend, onStop, tools }: ComposerProps,
 ): VNode {
   useLayoutEffect(() => {
     const el = inputRef.current;
@@ -62,6 +64,7 @@ export function Composer(
             }
           }}
         />
+        {tools}
         {busy
           ? (
             <button

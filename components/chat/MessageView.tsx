@@ -1,7 +1,7 @@
 /**
  * One message of the conversation: Markdown body, status badge (stopped / error), inline error
- * with Retry, and the action buttons (copy; edit on the last user message; regenerate on the last
- * reply). Re-renders only when its own props change, so a streaming reply re-renders alone.
+ * with Retry, and the action buttons (copy; speak on replies; edit on the last user message;
+ * regenerate on the last reply). Re-renders only when its own props change, so a streaming reply re-renders alone.
  */
 import { Component, type VNode } from "preact";
 import { Markdown } from "../../lib/markdown/mod.ts";
@@ -11,6 +11,7 @@ import type { ChatMessage } from "./types.ts";
 /** What a message's buttons ask the app to do. */
 export type MessageAction =
   | { kind: "regenerate" }
+  | { kind: "speak"; message: ChatMessage }
   | { kind: "edit-start"; message: ChatMessage }
   | { kind: "edit-cancel" }
   | { kind: "edit-save"; message: ChatMessage; content: string };
@@ -28,6 +29,12 @@ export interface MessageViewProps {
   editing: boolean;
   /** The page is hydrated (buttons work). */
   ready: boolean;
+  /** Replies can be read aloud (server or browser voice). */
+  canSpeak?: boolean;
+  /** Why they cannot (title of the disabled Speak button). */
+  speakUnavailable?: string;
+  /** This reply is being read aloud (the Speak button stops it). */
+  speaking?: boolean;
   /** Stable callback for the buttons. */
   onAction: (action: MessageAction) => void;
 }
@@ -43,7 +50,10 @@ export class MessageView extends Component<MessageViewProps> {
     return !shallowEqual(this.props, next);
   }
 
-  override render({ message, lastUser, lastReply, busy, editing, ready, onAction }: MessageViewProps): VNode {
+  override render(
+    { message, lastUser, lastReply, busy, editing, ready, canSpeak, speakUnavailable, speaking, onAction }:
+      MessageViewProps,
+  ): VNode {
     const { role, status, content } = message;
     const who = role === "user" ? "You" : "Assistant";
     const streaming = status === "streaming";
@@ -96,6 +106,19 @@ export class MessageView extends Component<MessageViewProps> {
                 onClick={copy}
               >
                 Copy
+              </button>
+            )}
+            {role === "assistant" && content !== "" && (
+              <button
+                type="button"
+                class={speaking ? "action speak speaking" : "action speak"}
+                aria-label={speaking ? "Stop reading the reply aloud" : "Read the reply aloud"}
+                aria-pressed={speaking ? "true" : "false"}
+                title={canSpeak ? undefined : speakUnavailable}
+                disabled={!ready || !canSpeak}
+                onClick={() => onAction({ kind: "speak", message })}
+              >
+                {speaking ? "Stop" : "Speak"}
               </button>
             )}
             {lastUser && (

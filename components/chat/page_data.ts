@@ -4,7 +4,7 @@
  */
 import type { Message } from "../../lib/db/mod.ts";
 import { type AppState, NO_MODEL_MESSAGE } from "../../lib/services.ts";
-import type { ChatAppProps, ChatMessage, ModelInfo } from "./types.ts";
+import type { ChatAppProps, ChatMessage, ModelInfo, VoiceConfig } from "./types.ts";
 
 /** Longest sidebar filter accepted from the URL. */
 const MAX_QUERY = 200;
@@ -18,6 +18,14 @@ export function modelInfo(state: AppState): ModelInfo {
     models: chat.models.map((m) => ({ id: m.id, label: m.label })),
     unavailableMessage: null,
   };
+}
+
+/** The voice provider for the island: its name and default voice id only, never the key. */
+export function voiceConfig(state: AppState): VoiceConfig {
+  const voice = state.services.voice;
+  return voice
+    ? { provider: "elevenlabs", defaultVoiceId: voice.defaultVoiceId }
+    : { provider: "browser", defaultVoiceId: null };
 }
 
 /** A stored message as the UI shows it. */
@@ -55,5 +63,6 @@ export async function loadChatPage(
     model: modelInfo(state),
     query,
     theme: state.theme,
+    voice: voiceConfig(state),
   };
 }

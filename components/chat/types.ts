@@ -50,6 +50,17 @@ export interface ModelInfo {
   unavailableMessage: string | null;
 }
 
+/**
+ * The server's voice situation, as the island needs it: which provider speaks and transcribes
+ * (`"elevenlabs"` with a key on the server, `"browser"` without one) and the default voice id.
+ * Never a key.
+ */
+export interface VoiceConfig {
+  provider: "elevenlabs" | "browser";
+  /** Voice the server uses when a request names none; null without a provider. */
+  defaultVoiceId: string | null;
+}
+
 /** Props of the `ChatApp` island. */
 export interface ChatAppProps {
   conversations: ConversationItem[];
@@ -59,4 +70,6 @@ export interface ChatAppProps {
   /** Sidebar filter the page was rendered with (`?q=`). */
   query: string;
   theme?: "light" | "dark";
+  /** Voice provider; absent = browser speech only. */
+  voice?: VoiceConfig;
 }
