@@ -14,7 +14,7 @@ import { conversationRecords } from "./conversation.ts";
 import { type CorpusDocument, readMobyDick, readStateOfTheUnion } from "./corpus.ts";
 import { DataError } from "./errors.ts";
 import { normalizeForDuplicates } from "./quality.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../random.ts";
 import { validateFile, type ValidationReport } from "./validate.ts";
 import { readWordSenses, type WordNetPos, type WordSense } from "./wordnet.ts";
 

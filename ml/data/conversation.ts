@@ -6,7 +6,7 @@
  */
 import type { AlpacaRecord } from "./alpaca.ts";
 import { normalizeForDuplicates } from "./quality.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../random.ts";
 
 interface Topic {
   prompts: string[];

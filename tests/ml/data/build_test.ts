@@ -47,7 +47,10 @@ Deno.test("conversational records: a few hundred, honest, no exact duplicates", 
   assert.equal(new Set(records.map(normalizeForDuplicates)).size, records.length);
   const who = records.find((r) => r.instruction === "Who are you?");
   assert.match(who!.output, /small local model built into Mini-Claude/);
-  assert.match(records.find((r) => r.instruction === "Can you browse the internet?")!.output, /^No\./);
+  assert.match(
+    records.find((r) => r.instruction === "Can you browse the internet?")!.output,
+    /can.t (access|check)/,
+  );
   assert.deepEqual(conversationRecords(42), records);
 });
 
