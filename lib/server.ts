@@ -67,7 +67,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
     islandsDir: webConfig.islandsDir,
     staticDir: webConfig.staticDir,
     dev: opts.dev,
-    state: () => ({ services, sessionId: "" }),
+    state: () => ({ services, sessionId: "", clientIp: null }),
     middleware,
     mapError,
   });
