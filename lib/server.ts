@@ -11,6 +11,7 @@ import { type AppState, createServices, type Services } from "./services.ts";
 import { createWebApp, type WebApp } from "./web/app.ts";
 import { bodyLimit } from "./web/middleware/body_limit.ts";
 import { csrf } from "./web/middleware/csrf.ts";
+import { methodGuard } from "./web/middleware/method_guard.ts";
 import { requestLog } from "./web/middleware/request_log.ts";
 import { securityHeaders } from "./web/middleware/security_headers.ts";
 import { fromFileUrl } from "./web/paths.ts";
@@ -53,6 +54,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
     services.config.logLevel !== "warn";
   const middleware = [
     m.requestLog && logs ? requestLog() : null,
+    methodGuard(),
     m.securityHeaders ? securityHeaders() : null,
     m.csrf ? csrf() : null,
     m.bodyLimit

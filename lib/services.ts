@@ -93,7 +93,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       policies: config.rateLimits,
       ready: () => db.migrate(),
       onFallback: (error) => {
-        if (warned) return;
+        if (warned || config.logLevel === "error" || config.logLevel === "silent") return;
         warned = true;
         console.error(JSON.stringify({
           level: "warn",
