@@ -17,8 +17,14 @@ import { securityHeaders } from "./web/middleware/security_headers.ts";
 import { fromFileUrl } from "./web/paths.ts";
 import type { Middleware } from "./web/types.ts";
 
-/** Maps store errors to HTTP: an unreachable database is 503 (the app keeps running), bad input 400. */
+/**
+ * Maps store errors to HTTP: an unreachable database is 503 (the app keeps running), bad input 400,
+ * and so is a value PostgreSQL refuses as data (SQLSTATE class 22: bad encoding, out of range).
+ */
 export function mapError(error: unknown): HttpError | null {
+  if (isDataException(error)) {
+    return new HttpError(400, "invalid_input", "The database refused a value in this request");
+  }
   if (!(error instanceof DatabaseError)) return null;
   if (error.code === "database_unavailable") {
     return new HttpError(
@@ -32,6 +38,11 @@ export function mapError(error: unknown): HttpError | null {
   }
   if (error.code === "invalid_input") return new HttpError(400, "invalid_input", error.message);
   return null;
+}
+
+function isDataException(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return e?.name === "PostgresError" && typeof e.code === "string" && e.code.startsWith("22");
 }
 
 /** A running server. */
