@@ -81,6 +81,7 @@ Deno.test({
       const seconds = (performance.now() - killedAt) / 1000;
       assert.equal(status.code, 0, `exit code ${status.code}: ${await stderr}`);
       assert.ok(seconds < 5, `exited after ${seconds.toFixed(2)} s`);
+      console.log(`SIGTERM with 3 open streams: exit 0 after ${seconds.toFixed(2)} s`);
       assert.match(await collect, /SIGTERM: shutting down/);
       for (const end of ends) {
         assert.equal(end.event, "done");
