@@ -6,6 +6,7 @@ import { createGeminiProvider } from "./chat/gemini.ts";
 import type { ChatProvider } from "./chat/provider.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
+import { markStaleReplies } from "./db/stale_replies.ts";
 import type { HealthCheck } from "./health.ts";
 import { type MultiKeyRateLimiter, PostgresRateLimiter } from "./security/rate_limit.ts";
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
@@ -104,5 +105,23 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     }),
     streams: new StreamGate(config.maxStreamsPerSession),
   };
-  return { config, signer, db, chat, voice, health, limits, shutdown, close: () => db.close() };
+  // Replies a dead process left `streaming` are marked `error` (every instance may do it: idempotent).
+  const sweepStale = () => db.migrate().then(() => markStaleReplies(db.sql)).catch(() => 0);
+  sweepStale();
+  const staleTimer = setInterval(sweepStale, 60_000);
+  Deno.unrefTimer(staleTimer);
+  return {
+    config,
+    signer,
+    db,
+    chat,
+    voice,
+    health,
+    limits,
+    shutdown,
+    close: () => {
+      clearInterval(staleTimer);
+      return db.close();
+    },
+  };
 }

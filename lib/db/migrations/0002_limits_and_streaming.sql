@@ -24,3 +24,7 @@ language sql immutable
 as $$
   select least(capacity, tokens + greatest(0, extract(epoch from (at - since))::double precision) * refill_per_second)
 $$;
+
+-- Finds replies left 'streaming' by a process that died mid-stream (lib/db/stale_replies.ts);
+-- partial, so it only holds the few rows streaming at any moment.
+create index messages_streaming_idx on messages (updated_at) where status = 'streaming';
