@@ -12,6 +12,8 @@
  * cap are switched off for the app under test (they would otherwise refuse the load by design).
  */
 import { percentile, spawnApp, table } from "./_lib/load.ts";
+import { openDatabase } from "../lib/db/mod.ts";
+import { PostgresRateLimiter } from "../lib/security/rate_limit.ts";
 import {
   type PostgresCluster,
   postgresMissing,
@@ -243,6 +245,7 @@ try {
   } finally {
     await app.stop();
   }
+  if (cluster) await rateLimitCost(cluster.url);
 } finally {
   await stub.stop();
   await cluster?.destroy();
@@ -261,4 +264,45 @@ function fitSlope(points: [number, number][]): number {
     den += (x - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
+}
+
+/** What one rate-limit check costs: a take of a session and an IP bucket (one upsert), in ms. */
+async function rateLimitCost(url: string): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ prefix: "mc-bench-rl-" });
+  const db = await openDatabase({ databaseUrl: url, dataDir, poolMax: 10 });
+  try {
+    const limiter = new PostgresRateLimiter(db.sql, {
+      policies: { msg: { capacity: 1e9, refillPerSecond: 1 }, msg_ip: { capacity: 1e9, refillPerSecond: 1 } },
+    });
+    const rows: (string | number)[][] = [];
+    for (const concurrency of [1, 50]) {
+      const n = concurrency === 1 ? 1000 : 5000;
+      const times: number[] = [];
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+        while (next++ < n) {
+          const t0 = performance.now();
+          await limiter.takeAll([`msg:s${w}-${next % 100}`, `msg_ip:10.0.${w}.1`], 1);
+          times.push(performance.now() - t0);
+        }
+      }));
+      const secs = (performance.now() - started) / 1000;
+      times.sort((a, b) => a - b);
+      rows.push([
+        concurrency,
+        times.length,
+        times.length / secs,
+        percentile(times, 50),
+        percentile(times, 99),
+      ]);
+    }
+    console.log(
+      "\n### Cost of one rate-limit check (session + IP bucket, one upsert, PostgreSQL 15 on loopback)\n",
+    );
+    console.log(table(["concurrent callers", "checks", "checks/s", "p50 ms", "p99 ms"], rows));
+  } finally {
+    await db.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
 }
