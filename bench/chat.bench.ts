@@ -27,7 +27,15 @@ async function timeStream(start: number, res: Response, marker: string) {
 }
 
 const stub = await startGeminiStub({ apiKey: "bench-key", replyTokens: TOKENS, recordLimit: 10 });
-const app = await spawnApp({ GEMINI_API_KEY: "bench-key", GEMINI_BASE_URL: stub.url, LOG_LEVEL: "warn" });
+// Abuse limits off: this measures the streaming path, and the rounds would exceed them by design.
+const app = await spawnApp({
+  GEMINI_API_KEY: "bench-key",
+  GEMINI_BASE_URL: stub.url,
+  LOG_LEVEL: "warn",
+  RATE_LIMIT_MESSAGES: "off",
+  RATE_LIMIT_MESSAGES_IP: "off",
+  MAX_STREAMS_PER_SESSION: "0",
+});
 try {
   const direct = { first: [] as number[], total: [] as number[] };
   const viaApp = { first: [] as number[], total: [] as number[] };

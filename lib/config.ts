@@ -4,12 +4,25 @@
  * browser's speech synthesis). Invalid values stop the app with one line per problem.
  */
 import { z } from "zod";
+import type { BucketPolicy } from "./voice/limits.ts";
+import { parseRateSpec, RateSpecError } from "./security/rate_spec.ts";
 
 const optionalText = z.string().trim().min(1).optional();
 const optionalUrl = (what: string) =>
   z.string().trim().url({ message: `expected an http(s) URL of ${what}` })
     .refine((u) => /^https?:\/\//.test(u), { message: `expected an http(s) URL of ${what}` })
     .optional();
+
+/** A `RATE_LIMIT_*` value: `"<count>/<s|min|h>"` or `"off"`. */
+const rateSpec = (fallback: string) =>
+  z.string().trim().default(fallback).transform((spec, ctx) => {
+    try {
+      return parseRateSpec(spec);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: e instanceof RateSpecError ? e.message : String(e) });
+      return z.NEVER;
+    }
+  });
 
 const schema = z.object({
   PORT: z.coerce.number({ message: "expected a port number" }).int().min(0).max(65535).default(8000),
@@ -33,6 +46,16 @@ const schema = z.object({
     .optional(),
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
+  RATE_LIMIT_MESSAGES: rateSpec("30/min"),
+  RATE_LIMIT_MESSAGES_IP: rateSpec("120/min"),
+  RATE_LIMIT_TTS: rateSpec("3000/min"),
+  RATE_LIMIT_TTS_IP: rateSpec("12000/min"),
+  RATE_LIMIT_STT: rateSpec("10/min"),
+  RATE_LIMIT_STT_IP: rateSpec("40/min"),
+  MAX_STREAMS_PER_SESSION: z.coerce.number({ message: "expected a count (0 = no cap)" }).int().min(0)
+    .max(10_000).default(3),
+  TRUST_PROXY_HOPS: z.coerce.number({ message: "expected the number of reverse proxies in front (0-10)" })
+    .int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], {
     message: "expected one of debug, info, warn, error, silent",
   }).default("info"),
@@ -52,6 +75,15 @@ export interface Config {
   sessionSecrets?: string[];
   localModelDir: string;
   maxBodyBytes: number;
+  /**
+   * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`);
+   * null = not limited.
+   */
+  rateLimits: Record<string, BucketPolicy | null>;
+  /** Most replies one session may stream at once (0 = no cap). */
+  maxStreamsPerSession: number;
+  /** Reverse proxies in front whose `X-Forwarded-For` entry is trusted for the client IP. */
+  trustProxyHops: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
 }
 
@@ -93,6 +125,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionSecrets: e.SESSION_SECRET?.split(",").map((s) => s.trim()),
     localModelDir: e.LOCAL_MODEL_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    rateLimits: {
+      msg: e.RATE_LIMIT_MESSAGES,
+      msg_ip: e.RATE_LIMIT_MESSAGES_IP,
+      tts: e.RATE_LIMIT_TTS,
+      tts_ip: e.RATE_LIMIT_TTS_IP,
+      stt: e.RATE_LIMIT_STT,
+      stt_ip: e.RATE_LIMIT_STT_IP,
+    },
+    maxStreamsPerSession: e.MAX_STREAMS_PER_SESSION,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
     logLevel: e.LOG_LEVEL,
   };
 }

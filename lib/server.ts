@@ -11,13 +11,20 @@ import { type AppState, createServices, type Services } from "./services.ts";
 import { createWebApp, type WebApp } from "./web/app.ts";
 import { bodyLimit } from "./web/middleware/body_limit.ts";
 import { csrf } from "./web/middleware/csrf.ts";
+import { methodGuard } from "./web/middleware/method_guard.ts";
 import { requestLog } from "./web/middleware/request_log.ts";
 import { securityHeaders } from "./web/middleware/security_headers.ts";
 import { fromFileUrl } from "./web/paths.ts";
 import type { Middleware } from "./web/types.ts";
 
-/** Maps store errors to HTTP: an unreachable database is 503 (the app keeps running), bad input 400. */
+/**
+ * Maps store errors to HTTP: an unreachable database is 503 (the app keeps running), bad input 400,
+ * and so is a value PostgreSQL refuses as data (SQLSTATE class 22: bad encoding, out of range).
+ */
 export function mapError(error: unknown): HttpError | null {
+  if (isDataException(error)) {
+    return new HttpError(400, "invalid_input", "The database refused a value in this request");
+  }
   if (!(error instanceof DatabaseError)) return null;
   if (error.code === "database_unavailable") {
     return new HttpError(
@@ -31,6 +38,11 @@ export function mapError(error: unknown): HttpError | null {
   }
   if (error.code === "invalid_input") return new HttpError(400, "invalid_input", error.message);
   return null;
+}
+
+function isDataException(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return e?.name === "PostgresError" && typeof e.code === "string" && e.code.startsWith("22");
 }
 
 /** A running server. */
@@ -53,6 +65,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
     services.config.logLevel !== "warn";
   const middleware = [
     m.requestLog && logs ? requestLog() : null,
+    methodGuard(),
     m.securityHeaders ? securityHeaders() : null,
     m.csrf ? csrf() : null,
     m.bodyLimit
@@ -67,7 +80,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
     islandsDir: webConfig.islandsDir,
     staticDir: webConfig.staticDir,
     dev: opts.dev,
-    state: () => ({ services, sessionId: "" }),
+    state: () => ({ services, sessionId: "", clientIp: null }),
     middleware,
     mapError,
   });

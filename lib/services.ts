@@ -6,8 +6,11 @@ import { createGeminiProvider } from "./chat/gemini.ts";
 import type { ChatProvider } from "./chat/provider.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
+import { markStaleReplies } from "./db/stale_replies.ts";
 import type { HealthCheck } from "./health.ts";
+import { type MultiKeyRateLimiter, PostgresRateLimiter } from "./security/rate_limit.ts";
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
+import { StreamGate } from "./security/stream_gate.ts";
 import { createElevenLabsService, voiceHealth } from "./voice/elevenlabs.ts";
 import type { VoiceService } from "./voice/service.ts";
 
@@ -22,6 +25,8 @@ export interface Services {
   voice: VoiceService | null;
   /** Health checks by name (`database`, `model`, `voice`). */
   health: Record<string, HealthCheck>;
+  /** Abuse limits: rate limits kept in the database, and the per-session stream cap. */
+  limits: { limiter: MultiKeyRateLimiter; streams: StreamGate };
   /** Aborted when the server begins shutting down; long-running streams listen to it. */
   shutdown: AbortSignal;
   /** Releases what the services hold (connections, workers). */
@@ -33,6 +38,8 @@ export interface AppState {
   services: Services;
   /** Signed-cookie session id (set by `routes/_middleware.ts`). */
   sessionId: string;
+  /** Client address for per-IP limits (IPv6 as its /64), null when unknown (set by `routes/_middleware.ts`). */
+  clientIp: string | null;
   /** The theme chosen with the toggle (cookie `mc_theme`); undefined follows the system. */
   theme?: "light" | "dark";
 }
@@ -81,5 +88,40 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     },
     voice: () => voiceHealth(voice),
   };
-  return { config, signer, db, chat, voice, health, shutdown, close: () => db.close() };
+  let warned = false;
+  const limits = {
+    limiter: new PostgresRateLimiter(db.sql, {
+      policies: config.rateLimits,
+      ready: () => db.migrate(),
+      onFallback: (error) => {
+        if (warned || config.logLevel === "error" || config.logLevel === "silent") return;
+        warned = true;
+        console.error(JSON.stringify({
+          level: "warn",
+          msg: "rate limits: database unreachable, using in-process buckets",
+          error: String((error as Error)?.message ?? error),
+        }));
+      },
+    }),
+    streams: new StreamGate(config.maxStreamsPerSession),
+  };
+  // Replies a dead process left `streaming` are marked `error` (every instance may do it: idempotent).
+  const sweepStale = () => db.migrate().then(() => markStaleReplies(db.sql)).catch(() => 0);
+  sweepStale();
+  const staleTimer = setInterval(sweepStale, 60_000);
+  Deno.unrefTimer(staleTimer);
+  return {
+    config,
+    signer,
+    db,
+    chat,
+    voice,
+    health,
+    limits,
+    shutdown,
+    close: () => {
+      clearInterval(staleTimer);
+      return db.close();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 /** App-wide middleware: attaches the browser session (signed cookie) and the theme choice to every request. */
 import type { AppState } from "../lib/services.ts";
+import { clientIp } from "../lib/security/client_ip.ts";
 import { readCookie, SESSION_COOKIE, sessionCookie, SessionSigner } from "../lib/security/session.ts";
 import type { Middleware } from "../lib/web/types.ts";
 
@@ -8,6 +9,7 @@ export const handler: Middleware<AppState> = async (req, ctx) => {
   const raw = readCookie(req.headers.get("cookie"), SESSION_COOKIE);
   const verified = raw ? await signer.verify(raw) : null;
   ctx.state.sessionId = verified?.id ?? SessionSigner.newId();
+  ctx.state.clientIp = clientIp(req, ctx.remoteAddr, ctx.state.services.config.trustProxyHops);
   const theme = readCookie(req.headers.get("cookie"), "mc_theme");
   ctx.state.theme = theme === "light" || theme === "dark" ? theme : undefined;
   const res = await ctx.next();

@@ -52,7 +52,7 @@ export async function closedLoop(
 /** Starts `main.ts` in a child process on a free port; returns its URL and a stop function. */
 export async function spawnApp(
   env: Record<string, string> = {},
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const dataDir = env.DATA_DIR ?? await Deno.makeTempDir({ prefix: "mc-bench-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
@@ -73,6 +73,7 @@ export async function spawnApp(
   })();
   return {
     url,
+    pid: child.pid,
     async stop() {
       child.kill("SIGTERM");
       await child.status;

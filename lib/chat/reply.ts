@@ -31,6 +31,8 @@ export interface ReplyInput {
   shutdownSignal: AbortSignal;
   /** Called once the reply is finally stored (tests, metrics). */
   onSettled?: (message: Message | null) => void;
+  /** How the final write is retried; default {@link DEFAULT_SAVE_RETRY}. */
+  saveRetry?: SaveRetry;
 }
 
 /** Conversation messages as model turns: user turns and assistant turns that have text. */
@@ -113,13 +115,13 @@ export async function streamReply(input: ReplyInput): Promise<Response> {
         input.shutdownSignal.removeEventListener("abort", stop);
       }
       await saving;
-      const final = await saveFinal(store, assistant.id, { content: text, status, usage });
+      const final = await saveFinal(store, assistant.id, { content: text, status, usage }, input.saveRetry);
       input.onSettled?.(final);
       if (failure) send("error", { ...failure, messageId: assistant.id });
       else if (!final) {
         send("error", {
           code: "database_unavailable",
-          message: "The reply could not be saved: the database is unavailable.",
+          message: "The database is unavailable: the reply is kept here and saved once it is back.",
           messageId: assistant.id,
         });
       } else send("done", { messageId: assistant.id, status, usage });
@@ -139,19 +141,64 @@ export async function streamReply(input: ReplyInput): Promise<Response> {
   });
 }
 
+/** Retry schedule of the final write. */
+export interface SaveRetry {
+  /** Delays of the attempts made while the client waits for `done`, ms. */
+  quickDelaysMs: number[];
+  /** Afterwards, one more attempt every this many ms in the background... */
+  lateEveryMs: number;
+  /** ...for this long, ms (then the row stays `streaming` until the stale-reply sweep marks it). */
+  lateForMs: number;
+}
+
+/**
+ * Default: about 7.7 s of attempts while the client waits, then every 5 s for 10 minutes in the
+ * background, so a longer database outage still ends with the whole reply stored.
+ */
+export const DEFAULT_SAVE_RETRY: SaveRetry = Object.freeze({
+  quickDelaysMs: [0, 200, 500, 1000, 2000, 4000],
+  lateEveryMs: 5000,
+  lateForMs: 10 * 60_000,
+});
+
 /** The final write, retried with backoff so a brief database outage loses nothing. */
 async function saveFinal(
   store: Store,
   id: string,
   patch: { content: string; status: Message["status"]; usage?: TokenUsage },
+  retry: SaveRetry = DEFAULT_SAVE_RETRY,
 ): Promise<Message | null> {
-  const delays = [0, 200, 500, 1000, 2000, 4000];
-  for (const delay of delays) {
+  for (const delay of retry.quickDelaysMs) {
     if (delay) await new Promise((r) => setTimeout(r, delay));
     try {
       return await store.updateMessage(id, patch);
     } catch { /* retry */ }
   }
-  console.error(JSON.stringify({ level: "error", msg: "reply could not be saved", messageId: id }));
+  console.error(
+    JSON.stringify({ level: "error", msg: "reply not saved yet; retrying in the background", messageId: id }),
+  );
+  saveLate(store, id, patch, retry);
   return null;
+}
+
+/** Background attempts after the quick ones; the timer does not keep the process alive. */
+function saveLate(
+  store: Store,
+  id: string,
+  patch: { content: string; status: Message["status"]; usage?: TokenUsage },
+  retry: SaveRetry,
+): void {
+  const giveUpAt = performance.now() + retry.lateForMs;
+  const attempt = async () => {
+    try {
+      await store.updateMessage(id, patch);
+      return;
+    } catch { /* still down */ }
+    if (performance.now() >= giveUpAt) {
+      console.error(JSON.stringify({ level: "error", msg: "reply could not be saved", messageId: id }));
+      return;
+    }
+    Deno.unrefTimer(setTimeout(attempt, retry.lateEveryMs));
+  };
+  Deno.unrefTimer(setTimeout(attempt, retry.lateEveryMs));
 }

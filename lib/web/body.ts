@@ -25,6 +25,10 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   } catch {
     throw new HttpError(400, "invalid_json", "The request body is not valid JSON");
   }
+  if (containsNul(data)) {
+    // PostgreSQL text cannot hold U+0000; refusing here keeps multi-step handlers from half-applying.
+    throw new HttpError(400, "invalid_body", "Text must not contain NUL (U+0000) characters");
+  }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -32,4 +36,23 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
     throw new HttpError(400, "invalid_body", `${where}${issue.message}`);
   }
   return parsed.data;
+}
+
+/** True when any string or key in the parsed JSON `value` contains U+0000 (iterative: depth-safe). */
+export function containsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return true;
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, item] of Object.entries(v)) {
+        if (k.includes("\u0000")) return true;
+        stack.push(item);
+      }
+    }
+  }
+  return false;
 }

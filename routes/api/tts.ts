@@ -1,8 +1,14 @@
 /** `POST /api/tts` `{ text, voiceId? }` -> `audio/mpeg` stream from ElevenLabs, or 501 without a key. */
+import { perClientLimiter } from "../../lib/security/rate_limit.ts";
 import type { AppState } from "../../lib/services.ts";
 import { handleTts } from "../../lib/voice/handlers.ts";
 import type { Handlers } from "../../lib/web/types.ts";
 
 export const handler: Handlers<AppState> = {
-  POST: (req, ctx) => handleTts(req, { sessionId: ctx.state.sessionId, voice: ctx.state.services.voice }),
+  POST: (req, ctx) =>
+    handleTts(req, {
+      sessionId: ctx.state.sessionId,
+      voice: ctx.state.services.voice,
+      limiter: perClientLimiter(ctx.state.services.limits.limiter, ctx.state.clientIp),
+    }),
 };

@@ -1,0 +1,39 @@
+/**
+ * The guard in front of every chat reply (`messages`, `regenerate`, `edit`): at most N streams
+ * per session at once, then the per-session and per-IP rate limits. Both refusals are 429 with
+ * `Retry-After`; nothing is stored and the model is not called.
+ */
+import type { AppState } from "../services.ts";
+import { HttpError } from "../web/errors.ts";
+import { releaseWhenDone } from "./stream_gate.ts";
+
+/** Runs `start` (which stores the user message and returns the SSE reply) under the limits. */
+export async function limitReply(state: AppState, start: () => Promise<Response>): Promise<Response> {
+  const { limiter, streams } = state.services.limits;
+  const release = streams.tryAcquire(state.sessionId);
+  if (!release) {
+    throw new HttpError(
+      429,
+      "too_many_streams",
+      `This session already has ${streams.maxPerSession} replies streaming; wait for one to finish.`,
+      { "retry-after": "1" },
+    );
+  }
+  try {
+    const keys = [`msg:${state.sessionId}`];
+    if (state.clientIp) keys.push(`msg_ip:${state.clientIp}`);
+    const decision = await limiter.takeAll(keys, 1);
+    if (!decision.allowed) {
+      throw new HttpError(
+        429,
+        "rate_limited",
+        `Too many messages; retry in ${decision.retryAfterSeconds} s.`,
+        { "retry-after": String(decision.retryAfterSeconds) },
+      );
+    }
+    return releaseWhenDone(await start(), release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
