@@ -72,7 +72,7 @@ export async function listConversations(
     select id, title, created_at, updated_at
     from conversations
     where owner_id = ${ownerId} ${pattern === null ? sql`` : sql`and title ilike ${pattern}`}
-    order by updated_at desc, id desc
+    order by activity desc
     limit ${limit}`;
   return rows.map((row) => ({
     id: row.id as string,
@@ -143,7 +143,8 @@ export async function updateConversation(
       title_source = case when ${title}::text is null then title_source else 'custom' end,
       system_prompt = coalesce(${patch.systemPrompt ?? null}::text, system_prompt),
       model = case when ${patch.model !== undefined} then ${patch.model ?? null}::text else model end,
-      updated_at = now()
+      updated_at = now(),
+      activity = nextval('conversation_activity_seq')
     where id = ${id} and owner_id = ${ownerId}
     returning *`;
   return rows.length === 0 ? null : conversationFromRow(rows[0]);

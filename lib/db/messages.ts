@@ -80,6 +80,7 @@ export async function appendMessage(
       update conversations set
         last_seq = last_seq + 1,
         updated_at = now(),
+        activity = nextval('conversation_activity_seq'),
         title = case when ${isUser} and title_source = 'default' then ${title}::text else title end,
         title_source = case when ${isUser} and title_source = 'default' then 'auto' else title_source end
       where id = ${conversationId} and owner_id = ${ownerId}
@@ -156,6 +157,7 @@ export function truncateAfter(
     await tx`
       update conversations set
         updated_at = now(),
+        activity = nextval('conversation_activity_seq'),
         title = case when title_source = 'auto' and not exists (
           select 1 from messages where conversation_id = ${conversationId} and role = 'user'
         ) then ${DEFAULT_TITLE} else title end,
