@@ -1,0 +1,21 @@
+/** Machine-readable codes for every failure the data toolkit reports. */
+export type DataErrorCode =
+  | "FILE_NOT_FOUND"
+  | "NOT_JSON"
+  | "UNSUPPORTED_FORMAT"
+  | "INVALID_OPTION"
+  | "BUILD_FAILED"
+  | "SOURCE_MISSING";
+
+/** A typed error from `ml/data`: `code` says what went wrong, `message` says it for people. */
+export class DataError extends Error {
+  /** What went wrong, stable across releases. */
+  readonly code: DataErrorCode;
+
+  /** Creates an error with a stable `code` and a readable message. */
+  constructor(code: DataErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "DataError";
+    this.code = code;
+  }
+}
