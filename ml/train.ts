@@ -72,8 +72,10 @@ export interface RunResult {
   outDir: string;
   /** Updates completed (including those of a resumed earlier part). */
   step: number;
-  /** True when stopped early (signal or `maxSeconds`); a checkpoint was saved. */
+  /** True when stopped by the signal (Ctrl+C): a checkpoint was saved, the result was not. */
   stopped: boolean;
+  /** True when `maxSeconds` ended the run before `steps`: the result was saved as if finished. */
+  timedOut: boolean;
   /** Training losses by step, this part of the run only. */
   losses: number[];
   lastValLoss?: number;
@@ -336,7 +338,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
     if (config.data.limit > 0) trainText = trainText.slice(0, config.data.limit);
   }
   const setup = await buildModel(config, trainText, resuming ? resumeDir : null);
-  const { model, tokenizer, lora } = setup;
+  const { model, tokenizer } = setup;
   const seq = Math.min(config.seqLen ?? model.config.blockSize, model.config.blockSize);
   const data = await buildData(config, setup, trainText, seq, log);
   const valBatches = data.validation(config.evalBatches);
@@ -378,6 +380,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
   const losses: number[] = [];
   let lastVal = [...metrics].reverse().find((m) => m.type === "val")?.loss;
   let stopped = false;
+  let timedOut = false;
   let step = start;
   let tokens = 0;
   const t0 = performance.now();
@@ -418,9 +421,19 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
       });
       // Let signal handlers (Ctrl+C) run between updates.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      const outOfTime = config.maxSeconds > 0 && (performance.now() - t0) / 1000 >= config.maxSeconds;
-      if ((options.signal?.aborted || outOfTime) && step < config.steps) {
+      if (options.signal?.aborted && step < config.steps) {
         stopped = true;
+        break;
+      }
+      if (
+        config.maxSeconds > 0 && (performance.now() - t0) / 1000 >= config.maxSeconds && step < config.steps
+      ) {
+        timedOut = true;
+        log(`time budget of ${config.maxSeconds} s used up at step ${step}: finishing here`);
+        if (step % config.evalEvery !== 0) {
+          lastVal = await evaluate(model, valBatches);
+          await append({ type: "val", step, loss: lastVal });
+        }
         break;
       }
       if (step % config.saveEvery === 0 && step < config.steps) {
@@ -439,6 +452,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions = {})
     outDir,
     step,
     stopped,
+    timedOut,
     losses,
     lastValLoss: lastVal,
     tokensPerSec: trainMs > 0 ? tokens / (trainMs / 1000) : 0,
