@@ -197,7 +197,11 @@ async function buildData(
       train = all.subarray(0, cut);
       val = all.subarray(cut);
     }
-    return new TextDataset(train, val, config.batchSize, seq, config.seed);
+    try {
+      return new TextDataset(train, val, config.batchSize, seq, config.seed);
+    } catch (e) {
+      throw new TrainError("TRAIN_DATA", `${(e as Error).message} (use a longer text or a smaller --seqLen)`);
+    }
   }
   let records = await readInstructionExamples(config.data.train);
   if (config.data.limit > 0) records = records.slice(0, config.data.limit);
