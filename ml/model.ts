@@ -69,6 +69,13 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
   return lookup(table) as tf.Tensor2D;
 }
 
+/** A variable holding `t`'s values; `t` is released (tf.variable copies it). */
+function variableOf<R extends tf.Rank>(t: tf.Tensor<R>): tf.Variable<R> {
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
+}
+
 /** GELU, tanh approximation (GPT-2's). */
 export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
@@ -83,8 +90,8 @@ export class LayerNorm extends Module {
   constructor(dim: number, bias: boolean, readonly eps = 1e-5) {
     super();
     this.#bias = bias;
-    this.registerParameter("weight", tf.variable(tf.ones([dim])));
-    if (bias) this.registerParameter("bias", tf.variable(tf.zeros([dim])));
+    this.registerParameter("weight", variableOf(tf.ones([dim])));
+    if (bias) this.registerParameter("bias", variableOf(tf.zeros([dim])));
   }
 
   /** Normalizes x [..., dim]. */
@@ -144,7 +151,7 @@ export class Block extends Module {
     );
     // GPT-2 scales the residual projections' init by 1/sqrt(2·layers).
     const o = this.attn.linear("o") as Linear;
-    o.weight.assign(tf.tensor2d(normalArray(d * d, 0, projStd, rng), [d, d]));
+    tf.tidy(() => o.weight.assign(tf.tensor2d(normalArray(d * d, 0, projStd, rng), [d, d])));
     this.ln_2 = this.registerModule("ln_2", new LayerNorm(d, bias));
     this.mlp = this.registerModule("mlp", new Mlp(d, config.mlpRatio * d, bias, projStd, rng));
   }
@@ -209,11 +216,11 @@ export class Gpt extends Module {
     const rng = new Rng(seed);
     this.wte = this.registerParameter(
       "wte",
-      tf.variable(tf.tensor2d(normalArray(c.vocabSize * c.dModel, 0, 0.02, rng), [c.vocabSize, c.dModel])),
+      variableOf(tf.tensor2d(normalArray(c.vocabSize * c.dModel, 0, 0.02, rng), [c.vocabSize, c.dModel])),
     ) as tf.Variable<tf.Rank.R2>;
     this.wpe = this.registerParameter(
       "wpe",
-      tf.variable(tf.tensor2d(normalArray(c.blockSize * c.dModel, 0, 0.01, rng), [c.blockSize, c.dModel])),
+      variableOf(tf.tensor2d(normalArray(c.blockSize * c.dModel, 0, 0.01, rng), [c.blockSize, c.dModel])),
     ) as tf.Variable<tf.Rank.R2>;
     for (let i = 0; i < c.layers; i++) {
       this.blocks.push(this.registerModule(`blocks.${i}`, new Block(c, rng)));

@@ -49,8 +49,9 @@ export class AdamW {
     this.beta2 = options.beta2 ?? 0.95;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.1;
-    this.#m = params.map((p) => tf.variable(tf.zerosLike(p.variable), false));
-    this.#v = params.map((p) => tf.variable(tf.zerosLike(p.variable), false));
+    const zeros = (p: ParamEntry) => tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false));
+    this.#m = params.map(zeros);
+    this.#v = params.map(zeros);
   }
 
   /** Applies one update with learning rate `lr`; `grads[i]` belongs to `params[i]`. */

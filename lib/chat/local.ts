@@ -39,7 +39,7 @@ export const LOCAL_MODEL_LABEL = "Tiny local model";
 export interface LocalProviderOptions {
   /** Checkpoint folder (config.json, model.safetensors, tokenizer.json, optional adapter/). */
   modelDir: string;
-  /** Most tokens per reply. Default 96. */
+  /** Most tokens per reply. Default 64. */
   maxNewTokens?: number;
   /** Sampling. Defaults: temperature 0.7, top-k 40, top-p 0.9. */
   temperature?: number;
@@ -120,7 +120,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         type: "generate",
         id,
         instruction,
-        maxNewTokens: options.maxNewTokens ?? 96,
+        maxNewTokens: options.maxNewTokens ?? 64,
         temperature: options.temperature ?? 0.7,
         topK: options.topK ?? 40,
         topP: options.topP ?? 0.9,

@@ -11,6 +11,10 @@ import { generateTokens } from "../../ml/generate.ts";
 import type { WorkerReply, WorkerRequest } from "./local.ts";
 
 const post = (m: WorkerReply) => self.postMessage(m);
+// A byte-level model can emit any byte; control characters (NUL cannot even be stored in PostgreSQL
+// text) are dropped from replies, newlines and tabs kept.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 const aborted = new Set<number>();
 const active = new Map<number, AbortController>();
 const queue: Array<Extract<WorkerRequest, { type: "generate" }>> = [];
@@ -72,9 +76,10 @@ async function generate(
 ): Promise<void> {
   const { model, tokenizer } = ckpt;
   try {
-    const room = model.config.blockSize - req.maxNewTokens;
+    // The prompt keeps its tail (instruction and "### Response:") when longer than the context; the
+    // reply may run past blockSize, the context then slides (see ml/generate.ts).
     const prompt = tokenizer.encode(formatPrompt({ instruction: req.instruction, input: "" }));
-    const ids = prompt.slice(-Math.max(1, room));
+    const ids = prompt.slice(-Math.max(1, model.config.blockSize - 8));
     const decoder = tokenizer.streamDecoder();
     let completion = 0;
     const controller = new AbortController();
@@ -94,12 +99,12 @@ async function generate(
     ) {
       completion++;
       if (id === tokenizer.eosId) break;
-      const text = decoder.push(id);
+      const text = decoder.push(id).replace(CONTROL, "");
       if (text) post({ type: "token", id: req.id, text });
       // Lets an abort message arrive between tokens.
       await new Promise((r) => setTimeout(r, 0));
     }
-    const rest = decoder.flush();
+    const rest = decoder.flush().replace(CONTROL, "");
     if (rest) post({ type: "token", id: req.id, text: rest });
     post({
       type: "done",

@@ -116,3 +116,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "local provider: the committed checkpoint (models/local) loads with its adapter in a few seconds and replies",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = new URL("../../models/local", import.meta.url).pathname;
+    const provider = createLocalProvider({ modelDir: dir, maxNewTokens: 16, seed: 3 });
+    try {
+      const info = await provider.ready();
+      assert.ok(info.loadMs < 3000, `loaded in ${info.loadMs} ms`);
+      assert.ok(info.adapter, "the instruction adapter is applied");
+      assert.ok(info.parameters > 500_000 && info.parameters < 2_000_000);
+      const reply = await collectReply(
+        provider.stream({
+          history: [{ role: "user", content: 'What does "whale" mean?' }],
+          signal: new AbortController().signal,
+        }),
+      );
+      assert.ok(reply.text.length > 0);
+      assert.ok(reply.usage!.completionTokens <= 16);
+    } finally {
+      provider.close();
+    }
+  },
+});
