@@ -13,6 +13,11 @@ const OWNERS = 10;
 const ITERATIONS = Number(Deno.env.get("DB_BENCH_ITERATIONS") ?? 200);
 const WARMUP = 20;
 
+interface Seeded {
+  owner: string;
+  conversationId: string;
+}
+
 interface Result {
   engine: string;
   seedMs: number;
@@ -21,7 +26,7 @@ interface Result {
 }
 
 /** Seeds with set-based INSERT ... SELECT so seeding takes seconds, not minutes. */
-async function seed(db: Database): Promise<{ owner: string; conversationId: string }> {
+async function seed(db: Database): Promise<Seeded> {
   const sql = db.sql;
   const perConversation = MESSAGES / CONVERSATIONS; // 100
   await sql.begin(async (tx) => {
@@ -63,30 +68,48 @@ async function seed(db: Database): Promise<{ owner: string; conversationId: stri
   return { owner: "bench-owner-1", conversationId: target.id as string };
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < ITERATIONS; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  return samples;
+interface Target {
+  engine: string;
+  db: Database;
+  seeded: Seeded;
+  seedMs: number;
 }
 
-async function measure(engine: string, db: Database): Promise<Result> {
-  const t0 = performance.now();
-  const { owner, conversationId } = await seed(db);
-  const seedMs = performance.now() - t0;
-  const list = await time(async () => {
-    const rows = await db.listConversations(owner, { limit: 50 });
+/**
+ * Times both operations on every target, round-robin per iteration, so background load on this
+ * shared machine hits all engines alike and the ratios stay meaningful.
+ */
+async function measureAll(targets: Target[]): Promise<Result[]> {
+  const list = async ({ db, seeded }: Target) => {
+    const rows = await db.listConversations(seeded.owner, { limit: 50 });
     if (rows.length !== 50) throw new Error(`listed ${rows.length} conversations`);
-  });
-  const load = await time(async () => {
-    const conv = await db.getConversation(owner, conversationId);
+  };
+  const load = async ({ db, seeded }: Target) => {
+    const conv = await db.getConversation(seeded.owner, seeded.conversationId);
     if (conv?.messages.length !== 200) throw new Error(`loaded ${conv?.messages.length} messages`);
-  });
-  return { engine, seedMs, list, load };
+  };
+  const results = targets.map(({ engine, seedMs }) => ({
+    engine,
+    seedMs,
+    list: [] as number[],
+    load: [] as number[],
+  }));
+  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+    for (const [k, target] of targets.entries()) {
+      for (const [op, samples] of [[list, results[k].list], [load, results[k].load]] as const) {
+        const t0 = performance.now();
+        await op(target);
+        if (i >= WARMUP) samples.push(performance.now() - t0);
+      }
+    }
+  }
+  return results;
+}
+
+async function seedTimed(db: Database): Promise<{ seeded: Seeded; seedMs: number }> {
+  const t0 = performance.now();
+  const seeded = await seed(db);
+  return { seeded, seedMs: performance.now() - t0 };
 }
 
 function pct(samples: number[], p: number): number {
@@ -95,40 +118,48 @@ function pct(samples: number[], p: number): number {
 }
 
 const f = (ms: number) => ms.toFixed(2);
-const results: Result[] = [];
-
-const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-bench-pglite-" });
+const targets: Target[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+let results: Result[] = [];
 try {
-  const db = await openDatabase({ dataDir });
-  try {
-    results.push(await measure("PGlite (embedded, loopback socket)", db));
-  } finally {
-    await db.close();
-  }
-} finally {
-  await Deno.remove(dataDir, { recursive: true });
-}
+  const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-bench-pglite-" });
+  cleanups.push(() => Deno.remove(dataDir, { recursive: true }));
+  const embedded = await openDatabase({ dataDir });
+  cleanups.push(() => embedded.close());
+  targets.push({ engine: "PGlite (embedded, Unix socket)", db: embedded, ...await seedTimed(embedded) });
 
-const missing = postgresMissing();
-if (missing === null) {
-  const cluster = await startPostgresCluster();
-  try {
-    const db = await openDatabase({ databaseUrl: cluster.url, dataDir: "/nonexistent" });
-    try {
-      results.push(await measure(`PostgreSQL ${cluster.version} (loopback TCP)`, db));
-    } finally {
-      await db.close();
-    }
-  } finally {
-    await cluster.destroy();
+  const missing = postgresMissing();
+  if (missing === null) {
+    const cluster = await startPostgresCluster();
+    cleanups.push(() => cluster.destroy());
+    const server = await openDatabase({ databaseUrl: cluster.url, dataDir: "/nonexistent" });
+    cleanups.push(() => server.close());
+    const seededServer = await seedTimed(server);
+    targets.push({ engine: `PostgreSQL ${cluster.version} (loopback TCP)`, db: server, ...seededServer });
+    // Same data, unnamed statements: what a PgBouncer/Neon pooled URL gets.
+    const pooled = await openDatabase({
+      databaseUrl: `${cluster.url}?pgbouncer=true`,
+      dataDir: "/nonexistent",
+    });
+    cleanups.push(() => pooled.close());
+    targets.push({
+      engine: `PostgreSQL ${cluster.version}, prepare: false (pooler mode)`,
+      db: pooled,
+      seeded: seededServer.seeded,
+      seedMs: NaN,
+    });
+  } else {
+    console.log(`PostgreSQL skipped: ${missing}\n`);
   }
-} else {
-  console.log(`PostgreSQL skipped: ${missing}\n`);
+  results = await measureAll(targets);
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup();
 }
 
 console.log(
   `${CONVERSATIONS.toLocaleString("en")} conversations, ${MESSAGES.toLocaleString("en")} messages ` +
-    `(~280 bytes each), ${OWNERS} owners; ${ITERATIONS} timed runs after ${WARMUP} warm-up runs, sequential.\n`,
+    `(~280 bytes each), ${OWNERS} owners; ${ITERATIONS} timed runs after ${WARMUP} warm-up runs, ` +
+    `engines interleaved round-robin.\n`,
 );
 console.log(
   "| engine | seed (s) | list 50 p50 (ms) | list 50 p99 (ms) | load 200 p50 (ms) | load 200 p99 (ms) |",
@@ -136,14 +167,25 @@ console.log(
 console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
 for (const r of results) {
   console.log(
-    `| ${r.engine} | ${(r.seedMs / 1000).toFixed(1)} | ${f(pct(r.list, 50))} | ${f(pct(r.list, 99))} | ` +
+    `| ${r.engine} | ${Number.isNaN(r.seedMs) ? "(same data)" : (r.seedMs / 1000).toFixed(1)} | ${
+      f(pct(r.list, 50))
+    } | ${f(pct(r.list, 99))} | ` +
       `${f(pct(r.load, 50))} | ${f(pct(r.load, 99))} |`,
   );
 }
-if (results.length === 2) {
+if (results.length >= 2) {
   const [a, b] = results;
   console.log(
     `\nPGlite / PostgreSQL p50 ratio: list ${(pct(a.list, 50) / pct(b.list, 50)).toFixed(2)}x, ` +
       `load ${(pct(a.load, 50) / pct(b.load, 50)).toFixed(2)}x`,
+  );
+}
+if (results.length === 3) {
+  const [, b, c] = results;
+  console.log(
+    `PostgreSQL prepare: false / prepared p50 ratio: list ${
+      (pct(c.list, 50) / pct(b.list, 50)).toFixed(2)
+    }x, ` +
+      `load ${(pct(c.load, 50) / pct(b.load, 50)).toFixed(2)}x`,
   );
 }

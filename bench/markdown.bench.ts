@@ -4,7 +4,7 @@
  * into a real DOM with Preact; plus the gzipped size of the browser bundle.
  */
 import * as esbuild from "esbuild";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchBrowser } from "../tests/_helpers/browser.ts";
 import { renderToString } from "preact-render-to-string";
 import { highlight, parseMarkdown, renderMarkdown } from "../lib/markdown/mod.ts";
 
@@ -122,7 +122,6 @@ console.log(`| minified | ${bytes.length} |`);
 console.log(`| minified + gzip | ${gz.byteLength} |`);
 
 // In the browser: Preact re-rendering the reply into a real DOM after every token, as an island does.
-const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
 if (hasChromium) {
   const page = `import { h, render } from "preact"; import { Markdown } from "./lib/markdown/mod.ts";
@@ -143,16 +142,7 @@ globalThis.stream = (doc, step) => {
     write: false,
     logLevel: "silent",
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
+  const browser = await launchBrowser();
   const tab = await browser.newPage();
   await tab.setContent(`<div id="root"></div><script>${iife.outputFiles[0].text}</script>`);
   console.log(

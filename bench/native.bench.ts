@@ -7,7 +7,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { installNativeKernels, type NativeStatus, uninstallNativeKernels } from "../ml/native/kernels.ts";
+import {
+  installNativeKernels,
+  NATIVE_KERNEL_NAMES,
+  type NativeKernelName,
+  type NativeStatus,
+  uninstallNativeKernels,
+} from "../ml/native/kernels.ts";
 import { profileKernels, profileTable } from "../ml/native/profile.ts";
 import { buildFixture, type FixtureConfig, LARGE, SMALL } from "./transformer_fixture.ts";
 
@@ -157,6 +163,50 @@ for (const [name, config] of [["small", SMALL], ["large", LARGE]] as const) {
 }
 console.log(`\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
 
+// --- each native kernel's share, measured interleaved ------------------------------------------------
+if (probe.active) {
+  console.log(
+    "### Which native kernels pay off (small config, variants interleaved step by step), median ms\n",
+  );
+  const cores = navigator.hardwareConcurrency;
+  const variants: { label: string; kernels: readonly NativeKernelName[]; threads: number }[] = [
+    {
+      label: "matMul only (BatchMatMul, _FusedMatMul)",
+      kernels: ["BatchMatMul", "_FusedMatMul"],
+      threads: cores,
+    },
+    ...(["Transpose", "Sum", "Pow", "Identity"] as const).map((k) => ({
+      label: `matMul + ${k}`,
+      kernels: ["BatchMatMul", "_FusedMatMul", k] as NativeKernelName[],
+      threads: cores,
+    })),
+    { label: "all native kernels", kernels: NATIVE_KERNEL_NAMES, threads: cores },
+    { label: "all native kernels, 1 OpenBLAS thread", kernels: NATIVE_KERNEL_NAMES, threads: 1 },
+  ];
+  const model = buildFixture(SMALL);
+  const times = variants.map(() => [] as number[]);
+  for (let rep = 0; rep < steps * 2 + 1; rep++) {
+    variants.forEach((v, i) => {
+      uninstallNativeKernels();
+      installNativeKernels({ kernels: v.kernels, threads: v.threads });
+      const t0 = performance.now();
+      model.step();
+      if (rep > 0) times[i].push(performance.now() - t0);
+    });
+  }
+  uninstallNativeKernels();
+  installNativeKernels({ threads: cores });
+  uninstallNativeKernels();
+  const base = median(times[0]);
+  console.log("| variant | step ms | vs matMul only |\n| --- | --- | --- |");
+  variants.forEach((v, i) => {
+    const ms = median(times[i]);
+    console.log(`| ${v.label} | ${ms.toFixed(1)} | ${((100 * (ms - base)) / base).toFixed(1)} % |`);
+  });
+  console.log("");
+  model.dispose();
+}
+
 // --- per-op profile --------------------------------------------------------------------------------
 console.log("### Where one small training step spends its time (kernel ms, exclusive)\n");
 {
@@ -166,9 +216,13 @@ console.log("### Where one small training step spends its time (kernel ms, exclu
   const stock = (await profileKernels(() => model.step())).profile;
   const named = [{ label: "stock", profile: stock }];
   if (probe.active) {
+    installNativeKernels({ kernels: ["BatchMatMul", "_FusedMatMul"] });
+    model.step();
+    named.push({ label: "matMul", profile: (await profileKernels(() => model.step())).profile });
+    uninstallNativeKernels();
     installNativeKernels();
     model.step();
-    named.push({ label: "native", profile: (await profileKernels(() => model.step())).profile });
+    named.push({ label: "all native", profile: (await profileKernels(() => model.step())).profile });
     uninstallNativeKernels();
   }
   console.log(profileTable(named, 14));

@@ -1,5 +1,6 @@
 /**
- * Seeded pseudo-random numbers in plain JS, so initial weights are identical on every backend and run.
+ * Seeded pseudo-random numbers in plain JS, so initial weights (and dataset builds) are identical on every
+ * backend and run.
  * Generator: mulberry32 (32-bit state); normals by Box-Muller.
  */
 
@@ -39,6 +40,25 @@ export class Rng {
     const radius = Math.sqrt(-2 * Math.log(u));
     this.#spare = radius * Math.sin(2 * Math.PI * v);
     return mean + std * radius * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** One element of a non-empty array. */
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)];
+  }
+
+  /** Shuffles `items` in place (Fisher–Yates) and returns it. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
   }
 
   /** A new integer seed drawn from this generator (for deriving independent streams). */

@@ -1,21 +1,16 @@
-/** The chat home page: the app shell with an empty conversation area. */
-import ThemeToggle from "../islands/ThemeToggle.tsx";
+/** `/`: a new chat, with the session's conversations in the sidebar (`?q=` filters them). */
+import { loadChatPage } from "../components/chat/page_data.ts";
+import type { ChatAppProps } from "../components/chat/types.ts";
+import ChatApp from "../islands/ChatApp.tsx";
 import type { AppState } from "../lib/services.ts";
-import type { PageProps } from "../lib/web/types.ts";
+import type { Handlers, PageProps } from "../lib/web/types.ts";
 
-export default function Home({ state }: PageProps<unknown, AppState>) {
-  return (
-    <div class="shell">
-      <header class="topbar">
-        <a class="brand" href="/">Mini-Claude</a>
-        <ThemeToggle initial={state.theme} />
-      </header>
-      <main class="conversation" id="conversation">
-        <div class="empty-state">
-          <h1>How can I help you today?</h1>
-          <p>Start a conversation below.</p>
-        </div>
-      </main>
-    </div>
-  );
+export const handler: Handlers<AppState, ChatAppProps> = {
+  async GET(_req, ctx) {
+    return await ctx.render((await loadChatPage(ctx.state, ctx.url, null))!);
+  },
+};
+
+export default function Home({ data }: PageProps<ChatAppProps, AppState>) {
+  return <ChatApp {...data} />;
 }

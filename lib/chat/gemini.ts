@@ -89,16 +89,21 @@ export function geminiOptionsFromEnv(
 }
 
 /** What the last HTTP response of an attempt looked like (the SDK drops headers from its errors). */
-interface SeenResponse {
+export interface SeenResponse {
   status?: number;
   retryAfter?: string | null;
 }
 
-interface AttemptContext {
+/** What the provider knows about one attempt that the thrown error does not say. */
+export interface AttemptContext {
+  /** The caller's signal aborted. */
   callerAborted: boolean;
+  /** The provider's idle timer fired. */
   timedOut: boolean;
+  /** Text was already handed to the caller (no retry; transport failures are `stream_broken`). */
   yieldedText: boolean;
   seen: SeenResponse;
+  /** Model id, for messages. */
   model: string;
 }
 
@@ -123,7 +128,10 @@ function parseErrorBody(message: string): GoogleErrorBody["error"] | undefined {
   }
 }
 
-/** A ChatError whose detail is the redacted original, so logs stay useful. */
+/**
+ * A ChatError whose `detail` is the redacted original, so logs stay useful. The raw error is not
+ * kept as `cause`: it can hold upstream text, and a proxy might echo the key.
+ */
 function fail(
   code: ChatErrorCode,
   apiKey: string,
@@ -135,7 +143,6 @@ function fail(
     status: init.status,
     retryAfterMs: init.retryAfterMs,
     detail: redactSecrets(raw, [apiKey]).slice(0, 2000),
-    cause,
   });
 }
 
@@ -231,6 +238,8 @@ export class GeminiProvider implements ChatProvider {
     this.#random = options.random ?? Math.random;
     this.#generation = { temperature: options.temperature, maxOutputTokens: options.maxOutputTokens };
     this.#ai = new GoogleGenAI({
+      // Explicit, so GOOGLE_GENAI_USE_VERTEXAI or GOOGLE_API_KEY in the environment cannot redirect it.
+      vertexai: false,
       apiKey: options.apiKey,
       apiVersion: options.apiVersion ?? "v1beta",
       httpOptions: options.baseUrl ? { baseUrl: options.baseUrl } : undefined,
@@ -309,7 +318,8 @@ export class GeminiProvider implements ChatProvider {
         let finishReason: string | undefined;
         let usage: GenerateContentResponse["usageMetadata"];
         for await (const chunk of upstream) {
-          arm();
+          // The idle timer runs only while waiting on the upstream, not while the caller is busy.
+          clearTimeout(timer);
           const blocked = chunk.promptFeedback?.blockReason;
           if (blocked) throw new ChatError("safety_blocked", safetyMessage(String(blocked)));
           const text = chunkText(chunk);
@@ -323,6 +333,7 @@ export class GeminiProvider implements ChatProvider {
           if (reason && SAFETY_FINISH.has(String(reason))) {
             throw new ChatError("safety_blocked", safetyMessage(String(reason)));
           }
+          arm();
         }
         if (finishReason === undefined) {
           throw new Error("the stream ended without a finish reason");
@@ -359,6 +370,37 @@ export class GeminiProvider implements ChatProvider {
         // Cancels the upstream body when the consumer stopped early or an error ended the attempt.
         attempt.abort(new DOMException("stream finished", "AbortError"));
       }
+    }
+  }
+
+  /**
+   * Models this key can use for chat, from the API's model listing (up to `limit`, default 100),
+   * labelled with their display names. Throws `ChatError` like {@link stream}.
+   */
+  async listRemoteModels(signal?: AbortSignal, limit = 100): Promise<ChatModelInfo[]> {
+    const ctx: AttemptContext = {
+      callerAborted: false,
+      timedOut: false,
+      yieldedText: false,
+      seen: {},
+      model: "",
+    };
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const out: ChatModelInfo[] = [];
+    try {
+      const pager = await this.#ai.models.list({ config: { pageSize: 50, abortSignal: combined } });
+      for await (const m of pager) {
+        const id = m.name?.replace(/^models\//, "");
+        if (!id || !m.supportedActions?.includes("generateContent")) continue;
+        out.push({ id, label: m.displayName || modelLabel(id) });
+        if (out.length >= limit) break;
+      }
+      return out;
+    } catch (e) {
+      ctx.callerAborted = signal?.aborted ?? false;
+      ctx.timedOut = timeout.aborted && !ctx.callerAborted;
+      throw classifyGeminiError(e, ctx, this.#apiKey);
     }
   }
 

@@ -57,11 +57,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   };
   let sql: postgres.Sql;
   let engine: Engine;
-  let secret: string | null = null;
+  let secrets: string[] = [];
   let closeEngine = () => Promise.resolve();
   if (options.databaseUrl) {
     const derived = deriveConnectionOptions(options.databaseUrl, pool);
-    secret = new URL(derived.url).password || null;
+    const password = new URL(derived.url).password;
+    secrets = password ? [password, safeDecode(password)] : [];
     engine = "postgres";
     sql = postgres(derived.url, {
       prepare: derived.prepare,
@@ -120,7 +121,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
 
   const store = createStore(sql, ready);
-  const redact = (text: string) => (secret ? text.split(secret).join("***") : text);
+  const redact = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("***"), text);
   const pingTimeoutMs = ((options.connectTimeoutSeconds ?? 5) + 2) * 1000;
 
   return {
@@ -175,6 +176,14 @@ function describe(error: unknown, redact: (text: string) => string): string {
     return `database unreachable${typeof code === "string" ? ` (${code})` : ""}`;
   }
   return redact(error instanceof Error ? error.message : String(error));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function round(ms: number): number {

@@ -6,6 +6,7 @@ import { InvalidInputError } from "./errors.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
 import { type Message, messageFromRow } from "./messages.ts";
 import { iso, type Queryable } from "./sql.ts";
+import { checkText } from "./text.ts";
 import { DEFAULT_TITLE, MAX_TITLE_LENGTH } from "./title.ts";
 
 /** Where a title came from; `custom` stops automatic titling. */
@@ -65,7 +66,7 @@ export async function listConversations(
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
     throw new InvalidInputError("limit must be an integer from 1 to 500");
   }
-  const query = options.query?.trim() ?? "";
+  const query = options.query === undefined ? "" : checkText(options.query, "query").trim();
   const pattern = query === "" ? null : `%${query.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
   const rows = await sql`
     select id, title, created_at, updated_at
@@ -89,6 +90,7 @@ export async function createConversation(
 ): Promise<Conversation> {
   if (!isOwnerId(ownerId)) throw new InvalidInputError("owner id must be 1 to 200 characters");
   const title = input.title === undefined ? null : checkTitle(input.title);
+  checkOptionalText(input);
   const rows = await sql`
     with owner as (
       insert into owners (id) values (${ownerId}) on conflict (id) do nothing
@@ -118,15 +120,23 @@ export async function getConversation(
   return { ...conversationFromRow(rows[0]), messages: messages.map(messageFromRow) };
 }
 
-/** Updates title / system prompt / model; a new title becomes custom. Null when not the owner's. */
+/**
+ * Updates title / system prompt / model and bumps `updatedAt`; a new title becomes custom. An empty
+ * patch changes nothing. Null when not the owner's.
+ */
 export async function updateConversation(
   sql: Queryable,
   ownerId: string,
   id: string,
   patch: ConversationPatch,
 ): Promise<Conversation | null> {
-  if (!isOwnerId(ownerId) || !isUuid(id)) return null;
   const title = patch.title === undefined ? null : checkTitle(patch.title);
+  checkOptionalText(patch);
+  if (!isOwnerId(ownerId) || !isUuid(id)) return null;
+  if (title === null && patch.systemPrompt === undefined && patch.model === undefined) {
+    const current = await sql`select * from conversations where id = ${id} and owner_id = ${ownerId}`;
+    return current.length === 0 ? null : conversationFromRow(current[0]);
+  }
   const rows = await sql`
     update conversations set
       title = coalesce(${title}::text, title),
@@ -159,8 +169,13 @@ export function conversationFromRow(row: Record<string, unknown>): Conversation 
   };
 }
 
+function checkOptionalText(fields: { systemPrompt?: string; model?: string | null }): void {
+  if (fields.systemPrompt !== undefined) checkText(fields.systemPrompt, "systemPrompt");
+  if (fields.model !== undefined && fields.model !== null) checkText(fields.model, "model");
+}
+
 function checkTitle(title: string): string {
-  const clean = title.replace(/\s+/g, " ").trim();
+  const clean = checkText(title, "title").replace(/\s+/g, " ").trim();
   if (clean === "" || [...clean].length > MAX_TITLE_LENGTH) {
     throw new InvalidInputError(`title must be 1 to ${MAX_TITLE_LENGTH} characters`);
   }

@@ -10,7 +10,8 @@ export function isUuid(value: unknown): value is string {
 /** Longest owner id accepted (matches the `owners.id` check constraint). */
 export const MAX_OWNER_ID_LENGTH = 200;
 
-/** True for an owner id the schema accepts: 1..200 characters. */
+/** True for an owner id the schema accepts: 1..200 characters, no NUL. */
 export function isOwnerId(value: unknown): value is string {
-  return typeof value === "string" && value.length > 0 && value.length <= MAX_OWNER_ID_LENGTH;
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_OWNER_ID_LENGTH &&
+    !value.includes("\u0000");
 }

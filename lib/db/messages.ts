@@ -6,6 +6,7 @@
 import { InvalidInputError } from "./errors.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
 import { inTransaction, iso, type Queryable, type Transactional } from "./sql.ts";
+import { checkText } from "./text.ts";
 import { autoTitle, DEFAULT_TITLE } from "./title.ts";
 
 /** Who wrote a message. */
@@ -69,7 +70,7 @@ export async function appendMessage(
   if (!ROLES.has(message.role)) throw new InvalidInputError(`role must be "user" or "assistant"`);
   const status = message.status ?? "complete";
   if (!STATUSES.has(status)) throw new InvalidInputError(`unknown message status "${status}"`);
-  if (typeof message.content !== "string") throw new InvalidInputError("content must be a string");
+  checkText(message.content, "content");
   checkUsage(message.usage);
   if (!isOwnerId(ownerId) || !isUuid(conversationId)) return null;
   const isUser = message.role === "user";
@@ -105,6 +106,8 @@ export async function updateMessage(
     throw new InvalidInputError(`unknown message status "${patch.status}"`);
   }
   checkUsage(patch.usage);
+  if (patch.content !== undefined) checkText(patch.content, "content");
+  if (patch.appendContent !== undefined) checkText(patch.appendContent, "appendContent");
   if (!isUuid(messageId)) return null;
   const hasUsage = patch.usage !== undefined;
   const rows = await sql`

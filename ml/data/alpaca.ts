@@ -4,6 +4,8 @@
  * Re-exports the Stanford Alpaca templates and the streaming loaders so one import serves a trainer.
  */
 import { z } from "zod";
+import { DataError } from "./errors.ts";
+import { type OpenOptions as Open, openRecords as open } from "./loaders.ts";
 
 export { formatPrompt, PROMPT_NO_INPUT, PROMPT_WITH_INPUT, splitPromptResponse } from "./templates.ts";
 export type { PromptFields, PromptResponse } from "./templates.ts";
@@ -87,4 +89,54 @@ function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
   return typeof v;
+}
+
+/** A valid record with its position in the file. */
+export interface LocatedRecord extends AlpacaRecord {
+  index: number;
+  line: number;
+}
+
+/** Options for {@link readAlpacaRecords}. */
+export interface ReadOptions extends Open {
+  /** Skip invalid records instead of throwing `DataError` `INVALID_RECORD` at the first one. Default false. */
+  skipInvalid?: boolean;
+}
+
+/**
+ * Streams the valid records of a JSON array or JSON Lines file (for training loops). By default the
+ * first invalid record throws a `DataError` (`INVALID_RECORD`) naming its index, line and field.
+ */
+export async function* readAlpacaRecords(
+  path: string,
+  options: ReadOptions = {},
+): AsyncGenerator<LocatedRecord> {
+  for await (const item of await open(path, options)) {
+    if (item.kind === "structure-error") {
+      if (options.skipInvalid) continue;
+      throw new DataError("INVALID_RECORD", `${path}:${item.line}: ${item.message}`);
+    }
+    const check = item.kind === "value" ? checkRecord(item.value, item.index, item.line) : {
+      record: null,
+      errors: [{ index: item.index, line: item.line, field: "(record)", message: item.message }],
+    };
+    if (check.record === null) {
+      if (options.skipInvalid) continue;
+      const e = check.errors[0];
+      throw new DataError(
+        "INVALID_RECORD",
+        `${path}:${e.line}: record ${e.index}, field ${e.field}: ${e.message}`,
+      );
+    }
+    yield { ...check.record, index: item.index, line: item.line };
+  }
+}
+
+/** Reads every valid record of a file into memory (see {@link readAlpacaRecords}). */
+export async function loadAlpacaRecords(path: string, options: ReadOptions = {}): Promise<AlpacaRecord[]> {
+  const out: AlpacaRecord[] = [];
+  for await (const r of readAlpacaRecords(path, options)) {
+    out.push({ instruction: r.instruction, input: r.input, output: r.output });
+  }
+  return out;
 }

@@ -2,6 +2,7 @@
 export type DataErrorCode =
   | "FILE_NOT_FOUND"
   | "NOT_JSON"
+  | "INVALID_RECORD"
   | "UNSUPPORTED_FORMAT"
   | "INVALID_OPTION"
   | "BUILD_FAILED"

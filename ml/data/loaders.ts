@@ -199,11 +199,12 @@ async function* jsonLines(
   if (parsed === 0 && index > 0) {
     throw new DataError(
       "NOT_JSON",
-      `${path} is not JSON Lines: none of its ${index} non-blank lines parses as JSON`,
+      `${path} is neither a JSON array nor JSON Lines: none of its ${index} non-blank lines parses as JSON on its own`,
     );
   }
 }
 
+const STRING_STOP = /["\\\n]/g;
 const QUOTE = 34,
   BACKSLASH = 92,
   NEWLINE = 10,
@@ -261,6 +262,12 @@ async function* jsonArray(source: AsyncIterable<string>, facts: FileFacts): Asyn
         if (escaped) escaped = false;
         else if (c === BACKSLASH) escaped = true;
         else if (c === QUOTE) inString = false;
+        else {
+          // Jump to the next character that matters inside a string.
+          STRING_STOP.lastIndex = i + 1;
+          const next = STRING_STOP.exec(chunk);
+          i = (next === null ? chunk.length : next.index) - 1;
+        }
         continue;
       }
       if (c === 32 || c === NEWLINE || c === 13 || c === 9) continue;

@@ -144,6 +144,7 @@ export function findNearDuplicateSequences(
   const merge = new PostingMerge();
   const stamp = new Int32Array(bags.length).fill(-1);
   const shared = new Int32Array(bags.length);
+  const candidateBuffer = new Int32Array(bags.length);
 
   for (let i = 0; i < bags.length; i++) {
     const bag = bags[i];
@@ -172,17 +173,17 @@ export function findNearDuplicateSequences(
     for (const list of lists) total += list.length;
     if (total <= COUNTING_LIMIT) {
       // Few postings: count shared prefix items per earlier text, then verify candidates in ascending order.
-      const candidates: number[] = [];
+      let found = 0;
       for (const list of lists) {
         for (const j of list) {
           if (stamp[j] !== i) {
             stamp[j] = i;
             shared[j] = 1;
           } else shared[j]++;
-          if (shared[j] === need) candidates.push(j);
+          if (shared[j] === need) candidateBuffer[found++] = j;
         }
       }
-      candidates.sort((a, b) => a - b);
+      const candidates = candidateBuffer.subarray(0, found).sort();
       for (const j of candidates) if (verify(j, shared[j])) break;
     } else {
       // Long postings (many texts share a template): merge them in ascending order and stop at the first match.

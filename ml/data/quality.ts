@@ -168,7 +168,8 @@ export function isPlaceholderOutput(output: string): boolean {
 
 /** Canonical text used for exact-duplicate detection: NFKC, lowercase, single spaces, placeholder input → "". */
 export function normalizeForDuplicates(record: AlpacaRecord): string {
-  const norm = (s: string) => s.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
+  const norm = (s: string) =>
+    (NON_ASCII.test(s) ? s.normalize("NFKC") : s).toLowerCase().replace(/\s+/g, " ").trim();
   const input = inputPlaceholder(record.input) === null ? record.input : "";
   return `${norm(record.instruction)}\u0000${norm(input)}\u0000${norm(record.output)}`;
 }
@@ -187,9 +188,22 @@ export function hash53(text: string): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
+const NON_ASCII = /[^\u0020-\u007e\t\n\r]/;
+
+/** Whitespace-separated words (ASCII whitespace and the Unicode spaces `\s` matches). */
 function countWords(text: string): number {
-  const trimmed = text.trim();
-  return trimmed === "" ? 0 : trimmed.split(/\s+/).length;
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(text[i]));
+    if (space) inWord = false;
+    else if (!inWord) {
+      inWord = true;
+      words++;
+    }
+  }
+  return words;
 }
 
 function clip(text: string, max = 60): string {

@@ -2,7 +2,7 @@
  * Deterministic synthetic Alpaca files for tests and benchmarks: pseudo-English records (a 4,000-word
  * invented vocabulary drawn with Zipf frequencies) of a chosen size, with a known set of planted near-duplicate instructions, written as a stream.
  */
-import { Rng } from "./rng.ts";
+import { Rng } from "../random.ts";
 import type { AlpacaRecord } from "./alpaca.ts";
 
 /** Options for {@link writeSyntheticAlpaca}. */

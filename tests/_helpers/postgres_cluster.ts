@@ -67,24 +67,36 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     true,
   );
 
-  const port = freePort();
-  const serverOptions = [
-    `-p ${port}`,
-    "-c listen_addresses=127.0.0.1",
-    `-c unix_socket_directories=${root}`,
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
-  ].join(" ");
+  let port = 0;
   let running = false;
   let destroyed = false;
+  const serverOptions = () =>
+    [
+      `-p ${port}`,
+      "-c listen_addresses=127.0.0.1",
+      `-c unix_socket_directories=${root}`,
+      "-c fsync=off",
+      "-c synchronous_commit=off",
+      "-c full_page_writes=off",
+    ].join(" ");
 
   const start = async () => {
-    await run(
-      `${bin}/pg_ctl`,
-      ["-D", dataDir, "-l", logFile, "-o", serverOptions, "-w", "-t", "30", "start"],
-      true,
-    );
+    try {
+      await run(`${bin}/pg_ctl`, [
+        "-D",
+        dataDir,
+        "-l",
+        logFile,
+        "-o",
+        serverOptions(),
+        "-w",
+        "-t",
+        "30",
+        "start",
+      ], true);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- server log ---\n${tail(logFile)}`);
+    }
     running = true;
   };
   const stop = async () => {
@@ -92,7 +104,30 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     await run(`${bin}/pg_ctl`, ["-D", dataDir, "-m", "fast", "-w", "-t", "30", "stop"], true);
     running = false;
   };
-  await start();
+  // Runs at process exit when a test forgot (or never reached) destroy(): no orphaned servers.
+  const emergencyStop = () => {
+    syncRun(`${bin}/pg_ctl`, ["-D", dataDir, "-m", "immediate", "-w", "stop"]);
+    try {
+      Deno.removeSync(root, { recursive: true });
+    } catch { /* already gone */ }
+  };
+
+  live.add(emergencyStop);
+
+  // Another process may take the free port between probing and binding it: try a few.
+  for (let attempt = 1;; attempt++) {
+    port = freePort();
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (attempt >= 3) {
+        live.delete(emergencyStop);
+        await Deno.remove(root, { recursive: true }).catch(() => {});
+        throw error;
+      }
+    }
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -102,6 +137,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      live.delete(emergencyStop);
       try {
         await stop();
       } finally {
@@ -109,6 +145,26 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       }
     },
   };
+}
+
+const live = new Set<() => void>();
+globalThis.addEventListener("unload", () => {
+  for (const stopNow of live) stopNow();
+});
+
+function tail(path: string, lines = 20): string {
+  try {
+    return Deno.readTextFileSync(path).trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no server log)";
+  }
+}
+
+function syncRun(cmd: string, args: string[]): void {
+  const [exe, argv] = isRoot() ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+  try {
+    new Deno.Command(exe, { args: argv, stdout: "null", stderr: "null", cwd: "/" }).outputSync();
+  } catch { /* best effort at exit */ }
 }
 
 function freePort(): number {

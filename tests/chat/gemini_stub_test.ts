@@ -6,11 +6,17 @@ import assert from "node:assert/strict";
 import { GoogleGenAI } from "@google/genai";
 import { faultFromPrompt, startGeminiStub, stubReplyText, stubReplyTokens } from "../stubs/gemini_server.ts";
 
-Deno.test("stubReplyTokens: 'Echo:' then the prompt's words, magic words removed; fixed length on request", () => {
-  assert.deepEqual(stubReplyTokens("hello  world"), ["Echo:", " hello", " world"]);
+Deno.test("stubReplyTokens: 'Echo:' then the prompt word by word, whitespace kept, magic words removed", () => {
+  assert.deepEqual(stubReplyTokens("hello  world"), ["Echo:", " hello", "  world"]);
   assert.deepEqual(stubReplyTokens("[[stub:slow:5]] hi"), ["Echo:", " hi"]);
+  assert.deepEqual(stubReplyTokens("say [[stub:cut:9]]  it"), ["Echo:", " say", " it"]);
+  assert.equal(
+    stubReplyText("# Title\n\n| a | b |\n|---|---|\n```ts\nx\n```"),
+    "Echo: # Title\n\n| a | b |\n|---|---|\n```ts\nx\n```",
+  );
   assert.deepEqual(stubReplyTokens("a b", 5), ["Echo:", " a", " b", " a", " b"]);
   assert.deepEqual(stubReplyTokens("", 3), ["Echo:", " token", " token"]);
+  assert.deepEqual(stubReplyTokens(""), ["Echo:"]);
   assert.equal(stubReplyText("x y"), "Echo: x y");
 });
 

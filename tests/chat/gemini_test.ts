@@ -262,6 +262,7 @@ Deno.test("a wrong key is bad_key; neither message nor detail leaks the key", as
     assert.ok(!error!.message.includes(secret));
     assert.ok(!(error!.detail ?? "").includes(secret));
     assert.ok(!JSON.stringify(error).includes(secret));
+    assert.equal(error!.cause, undefined, "the raw upstream error is not kept");
     assert.equal(stub.requests.length, 1, "bad keys are not retried");
     assert.equal(stub.requests[0].apiKey, secret);
   });
@@ -451,5 +452,36 @@ Deno.test("100 concurrent streams all complete with exact text", async () => {
     });
     assert.equal(modelRequests(stub).length, 100);
     assert.equal(stub.activeStreams(), 0);
+  });
+});
+
+Deno.test("a slow consumer does not trip the idle timeout (it only times the upstream)", async () => {
+  await withStub(async (stub, make) => {
+    const chunks: string[] = [];
+    for await (
+      const c of make({ timeoutMs: 80 }).stream({
+        history: user("a b c"),
+        signal: new AbortController().signal,
+      })
+    ) {
+      if (c.type === "text") chunks.push(c.text);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    assert.equal(chunks.join(""), "Echo: a b c");
+    assert.equal(stub.requests[0].outcome, "completed");
+  });
+});
+
+Deno.test("maxOutputTokens and temperature reach the wire; a MAX_TOKENS finish is a normal end", async () => {
+  await withStub(async (stub, make) => {
+    const { chunks, text, error } = await run(
+      make({ maxOutputTokens: 3, temperature: 0.2 }),
+      user("a b c d e"),
+    );
+    assert.equal(error, undefined);
+    assert.equal(text, "Echo: a b");
+    assert.deepEqual(chunks.at(-1), { type: "usage", promptTokens: 3, completionTokens: 3, totalTokens: 6 });
+    const body = stub.requests[0].body as { generationConfig: Record<string, unknown> };
+    assert.deepEqual(body.generationConfig, { maxOutputTokens: 3, temperature: 0.2 });
   });
 });

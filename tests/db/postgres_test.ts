@@ -25,6 +25,16 @@ Deno.test({ name: "store on PostgreSQL", ...opts }, async (t) => {
       assert.equal(Math.floor(Number(version[0].server_version_num) / 10000), cluster.version);
       await runStoreSuite(t, db);
 
+      await t.step("the whole suite again through a pooler-style URL (prepare: false)", async (t2) => {
+        const pooled = await open(`${cluster.url}?pgbouncer=true`);
+        try {
+          assert.equal(pooled.sql.options.prepare, false);
+          await runStoreSuite(t2, pooled);
+        } finally {
+          await pooled.close();
+        }
+      });
+
       await t.step("server stops mid-run: clear 503-class error, then recovery when it returns", async () => {
         const me = "owner-outage";
         const conv = await db.createConversation(me, { title: "before outage" });

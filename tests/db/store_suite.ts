@@ -71,6 +71,11 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     assert.equal(renamed.systemPrompt, "");
     assert.equal(renamed.model, "gemini-x", "omitted fields stay");
     assert.ok(renamed.updatedAt >= created.updatedAt);
+    assert.deepEqual(
+      await db.updateConversation(me, created.id, {}),
+      renamed,
+      "an empty patch changes nothing",
+    );
     const noModel = await db.updateConversation(me, created.id, { model: null });
     assert.equal(noModel?.model, null);
     assert.equal(noModel?.title, "Trip plans");
@@ -196,6 +201,15 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     }
     const got = await db.getConversation(me, conv.id);
     assert.deepEqual(got?.messages.map((m) => enc.encode(m.content)), samples.map((s) => enc.encode(s)));
+    // PostgreSQL text cannot hold U+0000: refused as invalid input before reaching the server.
+    await assert.rejects(db.appendMessage(me, conv.id, { role: "user", content: "a\u0000b" }), {
+      code: "invalid_input",
+    });
+    await assert.rejects(db.updateMessage(got!.messages[0].id, { appendContent: "\u0000" }), {
+      code: "invalid_input",
+    });
+    await assert.rejects(db.createConversation(me, { systemPrompt: "x\u0000" }), { code: "invalid_input" });
+    assert.equal((await db.getConversation(me, conv.id))?.messages.length, samples.length);
     const octets = await db.sql`
       select octet_length(content)::int as n from messages where conversation_id = ${conv.id} order by seq`;
     assert.deepEqual(octets.map((r) => r.n), samples.map((s) => enc.encode(s).length));

@@ -8,8 +8,9 @@
  *
  * `{version}` is any `v1…` segment (the SDK 3.x default is `v1`; older clients use `v1beta`).
  * The key is checked from the `x-goog-api-key` header (or `?key=`): missing → 403, wrong → 400
- * API_KEY_INVALID, as Google answers. The reply is deterministic: "Echo:" followed by the words of
- * the last user message, one word per SSE frame (see {@link stubReplyTokens}).
+ * API_KEY_INVALID, as Google answers. The reply is deterministic: "Echo: " followed by the last
+ * user message (whitespace and newlines kept), one word per SSE frame (see {@link stubReplyTokens}),
+ * cut to `generationConfig.maxOutputTokens` tokens with finishReason MAX_TOKENS when that is smaller.
  *
  * Faults are chosen per test with {@link GeminiStub.setFault}, or per prompt by a magic word in the
  * last user message, `[[stub:KIND]]` or `[[stub:KIND:N]]` (KIND as in {@link GeminiStubFault};
@@ -120,16 +121,26 @@ const encoder = new TextEncoder();
 
 /** The prompt with magic words removed, split into words. */
 function promptWords(prompt: string): string[] {
-  return prompt.replace(new RegExp(MAGIC.source, "g"), " ").split(/\s+/).filter((w) => w !== "");
+  return stripMagic(prompt).split(/\s+/).filter((w) => w !== "");
+}
+
+/** The prompt with magic words (and the whitespace after them) removed, trimmed. */
+function stripMagic(prompt: string): string {
+  return prompt.replace(new RegExp(`${MAGIC.source}\\s*`, "g"), "").trim();
 }
 
 /**
- * The tokens the stub streams for `prompt`: "Echo:" then each word of the prompt (magic words
- * removed) with a leading space. With `replyTokens`, exactly that many tokens, words cycling.
+ * The tokens the stub streams for `prompt`: "Echo:", then the prompt (magic words removed,
+ * trimmed) cut before each word, keeping its whitespace (newlines included, so Markdown survives),
+ * the first word prefixed by a space. So the reply is exactly `"Echo: " + prompt`. With
+ * `replyTokens`, exactly that many tokens: " word" with the prompt's words cycling.
  */
 export function stubReplyTokens(prompt: string, replyTokens?: number): string[] {
+  if (replyTokens === undefined) {
+    const pieces = stripMagic(prompt).match(/\s*\S+/g) ?? [];
+    return ["Echo:", ...pieces.map((p, i) => (i === 0 ? ` ${p}` : p))];
+  }
   const words = promptWords(prompt);
-  if (replyTokens === undefined) return ["Echo:", ...words.map((w) => ` ${w}`)];
   const pool = words.length > 0 ? words : ["token"];
   const out = ["Echo:"];
   for (let i = 0; out.length < replyTokens; i++) out.push(` ${pool[i % pool.length]}`);
@@ -186,6 +197,25 @@ function lastUserText(body: unknown): string {
     if (contents[i].role === undefined || contents[i].role === "user") return contentText(contents[i]);
   }
   return "";
+}
+
+/** The request's `generationConfig.maxOutputTokens`, if a positive integer. */
+function maxOutputTokens(body: unknown): number | undefined {
+  const n = (body as { generationConfig?: { maxOutputTokens?: unknown } } | undefined)?.generationConfig
+    ?.maxOutputTokens;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The reply tokens for a request, cut to `maxOutputTokens`; `capped` says whether it cut. */
+function replyFor(
+  rec: RecordedRequest,
+  replyTokens: number | undefined,
+): { tokens: string[]; capped: boolean } {
+  const all = stubReplyTokens(rec.prompt ?? "", replyTokens);
+  const max = maxOutputTokens(rec.body);
+  return max !== undefined && max < all.length
+    ? { tokens: all.slice(0, max), capped: true }
+    : { tokens: all, capped: false };
 }
 
 function promptTokenCount(body: unknown): number {
@@ -269,7 +299,7 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
   const frame = (obj: unknown) => encoder.encode(`data: ${JSON.stringify(obj)}\r\n\r\n`);
 
   function streamReply(rec: RecordedRequest, f: GeminiStubFault | null): Response {
-    const tokens = stubReplyTokens(rec.prompt ?? "", replyTokens);
+    const { tokens, capped } = replyFor(rec, replyTokens);
     const promptTokens = promptTokenCount(rec.body);
     const delay = f?.kind === "slow" ? f.tokenDelayMs : tokenDelayMs;
     const stop = new AbortController();
@@ -321,7 +351,7 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
               content: { parts: [{ text: tokens[i] }], role: "model" },
               index: 0,
             };
-            if (last) candidate.finishReason = "STOP";
+            if (last) candidate.finishReason = capped ? "MAX_TOKENS" : "STOP";
             controller.enqueue(frame({
               candidates: [candidate],
               usageMetadata: last
@@ -410,7 +440,7 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
         usageMetadata: { promptTokenCount: 1 },
       });
     }
-    const tokens = stubReplyTokens(rec.prompt ?? "", replyTokens);
+    const { tokens, capped } = replyFor(rec, replyTokens);
     const delay = f?.kind === "slow" ? f.tokenDelayMs : tokenDelayMs;
     if (!(await pause(delay * tokens.length, shutdown.signal))) return new Response(null, { status: 503 });
     const promptTokens = promptTokenCount(rec.body);
@@ -420,7 +450,7 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
     return Response.json({
       candidates: [{
         content: { parts: [{ text: tokens.join("") }], role: "model" },
-        finishReason: f?.kind === "safety_finish" ? "SAFETY" : "STOP",
+        finishReason: f?.kind === "safety_finish" ? "SAFETY" : capped ? "MAX_TOKENS" : "STOP",
         index: 0,
       }],
       usageMetadata: {

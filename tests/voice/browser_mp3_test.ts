@@ -1,11 +1,9 @@
 /** The stub's silent MP3 really plays in Chromium (the audio element reaches `playing` and `ended`). */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
-import { missingFile, requireSuite } from "../_helpers/suites.ts";
+import { browserAvailable, launchBrowser } from "../_helpers/browser.ts";
 import { silentMp3 } from "../stubs/elevenlabs_server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ok = requireSuite("voice-browser", missingFile(CHROMIUM, "chromium"));
+const ok = browserAvailable("voice-browser");
 
 Deno.test({
   name: "browser: Chromium plays the stub's MP3 to the end",
@@ -21,20 +19,7 @@ Deno.test({
       return new Response("<!doctype html><title>mp3</title>", { headers: { "content-type": "text/html" } });
     });
     const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--autoplay-policy=no-user-gesture-required",
-      ],
-    });
+    const browser = await launchBrowser(["--autoplay-policy=no-user-gesture-required"]);
     try {
       const page = await browser.newPage();
       await page.goto(url);

@@ -134,3 +134,20 @@ Deno.test("multi-byte characters split across read chunks decode correctly", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("JSON array: escapes and brackets inside long strings survive chunk boundaries", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/escapes.json`;
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      instruction: `q${i} "quoted" \\ back ] } [ {`.repeat(200),
+      input: "",
+      output: `é${i}\n`.repeat(100),
+    }));
+    await Deno.writeTextFile(path, JSON.stringify(records, null, 1));
+    const { items } = await collect(path);
+    assert.deepEqual(items.map((i) => (i as { value: unknown }).value), records);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

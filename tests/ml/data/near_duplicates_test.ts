@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { findNearDuplicates } from "../../../ml/data/near_duplicates.ts";
 import { rougeL } from "../../../ml/data/rouge.ts";
-import { Rng } from "../../../ml/data/rng.ts";
+import { Rng } from "../../../ml/random.ts";
 import { syntheticRecords } from "../../../ml/data/synthetic.ts";
 
 /** Every pair, exact ROUGE-L: the reference the fast pass must reproduce. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseValidateArgs, runValidateData } from "../../../tasks/validate_data.ts";
+import { writeSyntheticAlpaca } from "../../../ml/data/synthetic.ts";
 
 const fixture = (name: string) => new URL(`../../fixtures/data/${name}`, import.meta.url).pathname;
 
@@ -64,4 +65,24 @@ Deno.test("the deno task process exits with the code (subprocess)", async () => 
   }).output();
   assert.equal(child.code, 1);
   assert.equal(JSON.parse(new TextDecoder().decode(child.stdout)).file.truncated, true);
+});
+
+Deno.test("progress is reported on stderr for files over 5 MB, by 10% steps", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/big.jsonl`;
+    await writeSyntheticAlpaca(path, { records: 8000, outputChars: 700, seed: 2 });
+    let err = "";
+    const code = await runValidateData([path, "--format", "json"], {
+      stdout: () => {},
+      stderr: (s) => err += s,
+      progress: true,
+    });
+    assert.equal(code, 0);
+    const lines = err.trimEnd().split("\n");
+    assert.ok(lines.length >= 5 && lines.length <= 11, err);
+    assert.match(lines[lines.length - 1], /^validate-data: read (\d+\.\d) \/ \1 MB \(100%\)$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { ApiClient } from "../../../_helpers/api_client.ts";
 import { startTestServer, type TestServer } from "../../../_helpers/app_server.ts";
+import { postgresMissing, startPostgresCluster } from "../../../_helpers/postgres_cluster.ts";
+import { requireSuite } from "../../../_helpers/suites.ts";
 
 type Conv = { id: string; title: string; systemPrompt: string; model: string | null; messages?: unknown[] };
 
-async function withServer(fn: (server: TestServer) => Promise<void>) {
-  const server = await startTestServer();
+async function withServer(fn: (server: TestServer) => Promise<void>, env: Record<string, string> = {}) {
+  const server = await startTestServer(env);
   try {
     await fn(server);
   } finally {
@@ -13,8 +15,27 @@ async function withServer(fn: (server: TestServer) => Promise<void>) {
   }
 }
 
-Deno.test("conversation CRUD on the embedded database, scoped to the browser session", async (t) => {
-  await withServer(async (server) => {
+const pgOk = requireSuite("conversation API on PostgreSQL", postgresMissing());
+
+for (const engine of ["pglite", "postgres"] as const) {
+  Deno.test({
+    name: `conversation CRUD on ${engine}, scoped to the browser session`,
+    ignore: engine === "postgres" && !pgOk,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async (t) => {
+      const cluster = engine === "postgres" ? await startPostgresCluster() : null;
+      try {
+        await withServer((server) => crudSteps(t, server), cluster ? { DATABASE_URL: cluster.url } : {});
+      } finally {
+        await cluster?.destroy();
+      }
+    },
+  });
+}
+
+async function crudSteps(t: Deno.TestContext, server: TestServer) {
+  {
     const alice = new ApiClient(server.url);
     const bob = new ApiClient(server.url);
     await alice.fetch("/").then((r) => r.body?.cancel());
@@ -128,8 +149,8 @@ Deno.test("conversation CRUD on the embedded database, scoped to the browser ses
         "Trip 🚀 plans",
       ]);
     });
-  });
-});
+  }
+}
 
 Deno.test("without a model, the user's message is still stored and the stream says how to configure one", async () => {
   await withServer(async (server) => {

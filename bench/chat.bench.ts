@@ -1,0 +1,145 @@
+/**
+ * Chat streaming overhead: time-to-first-token and per-token cost our server adds over the model
+ * server (the Gemini-protocol stub), and N concurrent streaming chats with their error count and
+ * p50/p99. The app runs in its own process; the stub and the load generator share this one.
+ */
+import { ApiClient } from "../tests/_helpers/api_client.ts";
+import { startGeminiStub } from "../tests/stubs/gemini_server.ts";
+import { percentile, spawnApp, table } from "./_lib/load.ts";
+
+const TOKENS = 64;
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 30);
+const CONCURRENT = Number(Deno.env.get("BENCH_CONCURRENT") ?? 100);
+const decoder = new TextDecoder();
+
+/** Reads an SSE response; returns ms to the first chunk containing `marker`, ms to the end, and the body. */
+async function timeStream(start: number, res: Response, marker: string) {
+  const reader = res.body!.getReader();
+  let first = NaN;
+  let text = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    if (Number.isNaN(first) && text.includes(marker)) first = performance.now() - start;
+  }
+  return { first, total: performance.now() - start, text };
+}
+
+const stub = await startGeminiStub({ apiKey: "bench-key", replyTokens: TOKENS, recordLimit: 10 });
+const app = await spawnApp({ GEMINI_API_KEY: "bench-key", GEMINI_BASE_URL: stub.url, LOG_LEVEL: "warn" });
+try {
+  const direct = { first: [] as number[], total: [] as number[] };
+  const viaApp = { first: [] as number[], total: [] as number[] };
+  const client = new ApiClient(app.url);
+  const { body: conv } = await client.json<{ id: string }>("/api/conversations", {
+    method: "POST",
+    json: {},
+  });
+  for (let i = 0; i < ROUNDS + 3; i++) {
+    const t0 = performance.now();
+    const d = await timeStream(
+      t0,
+      await fetch(`${stub.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-goog-api-key": "bench-key" },
+        body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: `bench ${i}` }] }] }),
+      }),
+      '"text"',
+    );
+    const t1 = performance.now();
+    const a = await timeStream(
+      t1,
+      await client.fetch(
+        `/api/conversations/${conv.id}/${i === 0 ? "messages" : "regenerate"}`,
+        {
+          method: "POST",
+          json: i === 0 ? { content: `bench ${i}` } : undefined,
+        },
+      ),
+      "event: token",
+    );
+    if (!a.text.includes("event: done")) throw new Error(`stream failed: ${a.text.slice(-200)}`);
+    if (i >= 3) { // warm-up rounds excluded
+      direct.first.push(d.first), direct.total.push(d.total);
+      viaApp.first.push(a.first), viaApp.total.push(a.total);
+    }
+  }
+  const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const p99 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 99);
+  console.log(`### Overhead over the model server (${TOKENS}-token replies, ${ROUNDS} rounds, medians)\n`);
+  console.log(table(["path", "first token p50 ms", "first token p99 ms", "whole reply p50 ms"], [
+    ["stub directly", med(direct.first), p99(direct.first), med(direct.total)],
+    ["through the app", med(viaApp.first), p99(viaApp.first), med(viaApp.total)],
+    [
+      "added by the app",
+      med(viaApp.first) - med(direct.first),
+      p99(viaApp.first) - p99(direct.first),
+      med(viaApp.total) - med(direct.total),
+    ],
+  ]));
+  const perToken = (med(viaApp.total) - med(direct.total) - (med(viaApp.first) - med(direct.first))) / TOKENS;
+  console.log(
+    `\nPer-token overhead added by the app: ${
+      perToken.toFixed(3)
+    } ms (SSE re-encoding, DB progress saves every 250 ms).`,
+  );
+  console.log(
+    "The app's first-token time includes loading the conversation and storing the user and assistant rows.\n",
+  );
+
+  // N concurrent chats, each its own session and conversation.
+  const clients = Array.from({ length: CONCURRENT }, () => new ApiClient(app.url));
+  const convs = await Promise.all(
+    clients.map(async (c) =>
+      (await c.json<{ id: string }>("/api/conversations", { method: "POST", json: {} })).body.id
+    ),
+  );
+  let errors = 0;
+  const firsts: number[] = [];
+  const totals: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(clients.map(async (c, i) => {
+    const start = performance.now();
+    try {
+      const res = await c.fetch(`/api/conversations/${convs[i]}/messages`, {
+        method: "POST",
+        json: { content: `hello ${i}` },
+      });
+      const r = await timeStream(start, res, "event: token");
+      if (res.status !== 200 || !r.text.includes("event: done")) errors++;
+      firsts.push(r.first);
+      totals.push(r.total);
+    } catch {
+      errors++;
+    }
+  }));
+  const wall = performance.now() - t0;
+  firsts.sort((a, b) => a - b);
+  totals.sort((a, b) => a - b);
+  console.log(`### ${CONCURRENT} concurrent streaming chats (${TOKENS} tokens each)\n`);
+  console.log(
+    table([
+      "streams",
+      "errors",
+      "first token p50 ms",
+      "first token p99 ms",
+      "whole reply p50 ms",
+      "whole reply p99 ms",
+      "wall s",
+    ], [
+      [
+        CONCURRENT,
+        errors,
+        percentile(firsts, 50),
+        percentile(firsts, 99),
+        percentile(totals, 50),
+        percentile(totals, 99),
+        wall / 1000,
+      ],
+    ]),
+  );
+} finally {
+  await app.stop();
+  await stub.close();
+}

@@ -1,0 +1,99 @@
+/**
+ * The message box: grows with its text, Enter sends, Shift+Enter adds a line, disabled while a
+ * reply streams (the Stop button takes the Send button's place).
+ */
+import type { ComponentChildren, RefObject, VNode } from "preact";
+import { useLayoutEffect } from "preact/hooks";
+
+/** Tallest the box grows before it scrolls, in px (CSS caps it too). */
+const MAX_HEIGHT = 240;
+
+/** Props of {@link Composer}. */
+export interface ComposerProps {
+  text: string;
+  busy: boolean;
+  ready: boolean;
+  inputRef: RefObject<HTMLTextAreaElement>;
+  /** Shown under the box, e.g. why the last send was refused. */
+  notice: string | null;
+  onText(text: string): void;
+  onSend(): void;
+  onStop(): void;
+  /** Extra buttons before Send (the microphone). */
+  tools?: ComponentChildren;
+}
+
+/** Renders the composer. */
+export function Composer(
+  { text, busy, ready, inputRef, notice, onText, onSend, onStop, tools }: ComposerProps,
+): VNode {
+  useLayoutEffect(() => {
+    const el = inputRef.current;
+    if (!el) return;
+    // CSSOM writes are allowed by the CSP (only inline style attributes in markup are not).
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight + 2, MAX_HEIGHT)}px`;
+  }, [text]);
+  const canSend = ready && !busy && text.trim() !== "";
+  return (
+    <form
+      class="composer"
+      aria-label="Send a message"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (canSend) onSend();
+      }}
+    >
+      <div class="composer-box">
+        <textarea
+          id="composer-input"
+          ref={inputRef}
+          class="composer-input"
+          name="content"
+          rows={1}
+          placeholder={ready ? "Message Mini-Claude…" : "Loading…"}
+          aria-label="Message"
+          aria-describedby="composer-hint"
+          disabled={!ready || busy}
+          value={text}
+          onInput={(e) => onText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              if (canSend) onSend();
+            }
+          }}
+        />
+        {tools}
+        {busy
+          ? (
+            <button
+              type="button"
+              class="button composer-stop"
+              aria-label="Stop the reply (Esc)"
+              onClick={onStop}
+            >
+              Stop
+            </button>
+          )
+          : (
+            <button
+              type="submit"
+              class="button button-primary composer-send"
+              aria-label="Send"
+              disabled={!canSend}
+            >
+              Send
+            </button>
+          )}
+      </div>
+      <p
+        id="composer-hint"
+        class={notice ? "composer-hint composer-notice" : "composer-hint"}
+        aria-live="polite"
+      >
+        {notice ?? "Enter sends · Shift+Enter new line · Esc stops · / focuses here"}
+      </p>
+    </form>
+  );
+}

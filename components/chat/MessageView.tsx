@@ -1,0 +1,191 @@
+/**
+ * One message of the conversation: Markdown body, status badge (stopped / error), inline error
+ * with Retry, and the action buttons (copy; speak on replies; edit on the last user message;
+ * regenerate on the last reply). Re-renders only when its own props change, so a streaming reply re-renders alone.
+ */
+import { Component, type VNode } from "preact";
+import { Markdown } from "../../lib/markdown/mod.ts";
+import { copyText, flashCopied } from "./clipboard.ts";
+import type { ChatMessage } from "./types.ts";
+
+/** What a message's buttons ask the app to do. */
+export type MessageAction =
+  | { kind: "regenerate" }
+  | { kind: "speak"; message: ChatMessage }
+  | { kind: "edit-start"; message: ChatMessage }
+  | { kind: "edit-cancel" }
+  | { kind: "edit-save"; message: ChatMessage; content: string };
+
+/** Props of {@link MessageView}. */
+export interface MessageViewProps {
+  message: ChatMessage;
+  /** The last user message (editable). */
+  lastUser: boolean;
+  /** The last reply (regenerable, retryable). */
+  lastReply: boolean;
+  /** A reply is streaming: actions that start another one are disabled. */
+  busy: boolean;
+  /** The inline editor is open on this message. */
+  editing: boolean;
+  /** The page is hydrated (buttons work). */
+  ready: boolean;
+  /** Replies can be read aloud (server or browser voice). */
+  canSpeak?: boolean;
+  /** Why they cannot (title of the disabled Speak button). */
+  speakUnavailable?: string;
+  /** This reply is being read aloud (the Speak button stops it). */
+  speaking?: boolean;
+  /** Stable callback for the buttons. */
+  onAction: (action: MessageAction) => void;
+}
+
+function shallowEqual(a: object, b: object): boolean {
+  const ka = Object.keys(a) as (keyof typeof a)[];
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** Renders one message. */
+export class MessageView extends Component<MessageViewProps> {
+  override shouldComponentUpdate(next: MessageViewProps): boolean {
+    return !shallowEqual(this.props, next);
+  }
+
+  override render(
+    { message, lastUser, lastReply, busy, editing, ready, canSpeak, speakUnavailable, speaking, onAction }:
+      MessageViewProps,
+  ): VNode {
+    const { role, status, content } = message;
+    const who = role === "user" ? "You" : "Assistant";
+    const streaming = status === "streaming";
+    const copy = async (e: Event) => {
+      const button = e.currentTarget as HTMLElement;
+      if (await copyText(content)) flashCopied(button);
+    };
+    return (
+      <li
+        class={`message message-${role} status-${status}`}
+        data-message-id={message.id}
+        data-status={status}
+        aria-busy={streaming ? "true" : undefined}
+      >
+        <div class="message-head">
+          <span class="message-role">{who}</span>
+          {status === "stopped" && <span class="badge badge-stopped">Stopped</span>}
+          {status === "error" && <span class="badge badge-error">Error</span>}
+        </div>
+        {editing ? <MessageEditor message={message} onAction={onAction} /> : (
+          <div class="message-body">
+            {content !== "" && <Markdown text={content} class={role === "user" ? "breaks" : undefined} />}
+            {streaming && <span class="typing" aria-label="Writing">{content === "" ? "Thinking…" : ""}
+            </span>}
+          </div>
+        )}
+        {status === "error" && (
+          <div class="message-error" role="alert">
+            <span>{message.error ?? "The reply failed before it was finished."}</span>
+            {lastReply && (
+              <button
+                type="button"
+                class="button button-small retry"
+                disabled={!ready || busy}
+                onClick={() => onAction({ kind: "regenerate" })}
+              >
+                Retry
+              </button>
+            )}
+          </div>
+        )}
+        {!editing && !streaming && (content !== "" || lastUser || (lastReply && status !== "error")) && (
+          <div class="message-actions">
+            {content !== "" && (
+              <button
+                type="button"
+                class="action copy-message"
+                aria-label={`Copy ${role === "user" ? "your message" : "reply"}`}
+                disabled={!ready}
+                onClick={copy}
+              >
+                Copy
+              </button>
+            )}
+            {role === "assistant" && content !== "" && (
+              <button
+                type="button"
+                class={speaking ? "action speak speaking" : "action speak"}
+                aria-label={speaking ? "Stop reading the reply aloud" : "Read the reply aloud"}
+                aria-pressed={speaking ? "true" : "false"}
+                title={canSpeak ? undefined : speakUnavailable}
+                disabled={!ready || !canSpeak}
+                onClick={() => onAction({ kind: "speak", message })}
+              >
+                {speaking ? "Stop" : "Speak"}
+              </button>
+            )}
+            {lastUser && (
+              <button
+                type="button"
+                class="action edit-message"
+                aria-label="Edit your last message"
+                disabled={!ready || busy}
+                onClick={() => onAction({ kind: "edit-start", message })}
+              >
+                Edit
+              </button>
+            )}
+            {lastReply && status !== "error" && (
+              <button
+                type="button"
+                class="action regenerate"
+                aria-label="Regenerate the reply"
+                disabled={!ready || busy}
+                onClick={() => onAction({ kind: "regenerate" })}
+              >
+                Regenerate
+              </button>
+            )}
+          </div>
+        )}
+      </li>
+    );
+  }
+}
+
+/** Inline editor for the last user message: Enter saves, Shift+Enter newline, Esc cancels. */
+function MessageEditor({ message, onAction }: Pick<MessageViewProps, "message" | "onAction">): VNode {
+  const save = (form: HTMLFormElement) => {
+    const text = (form.elements.namedItem("content") as HTMLTextAreaElement).value;
+    if (text.trim() !== "") onAction({ kind: "edit-save", message, content: text });
+  };
+  return (
+    <form
+      class="message-editor"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save(e.currentTarget);
+      }}
+    >
+      <textarea
+        name="content"
+        class="editor-input"
+        aria-label="Edit your message"
+        rows={3}
+        defaultValue={message.content}
+        ref={(el) => el?.focus()}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") {
+            e.preventDefault();
+            e.stopPropagation();
+            onAction({ kind: "edit-cancel" });
+          } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            save(e.currentTarget.form!);
+          }
+        }}
+      />
+      <div class="editor-actions">
+        <button type="button" class="button" onClick={() => onAction({ kind: "edit-cancel" })}>Cancel</button>
+        <button type="submit" class="button button-primary">Save and send</button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * Browser-side calls to the conversation API (DESIGN.md's contract). JSON errors become
+ * {@link ApiError}s carrying the server's `code`; replies stream through {@link streamReply}.
+ */
+import { readSse } from "./sse.ts";
+import type { ChatMessage, ConversationItem, OpenConversation } from "./types.ts";
+
+/** A failed API call: the server's error code and message (`network` when no answer came). */
+export class ApiError extends Error {
+  /** Machine-readable reason, e.g. `not_found`, `message_too_long`, `model_unavailable`. */
+  readonly code: string;
+  /** HTTP status (0 without a response). */
+  readonly status: number;
+  constructor(code: string, message: string, status = 0) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = status;
+  }
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  try {
+    const body = await res.json() as { error?: { code?: string; message?: string } };
+    return new ApiError(body.error?.code ?? "http_error", body.error?.message ?? res.statusText, res.status);
+  } catch {
+    return new ApiError("http_error", `The server answered ${res.status}`, res.status);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError("network", "The server could not be reached.");
+  }
+  if (!res.ok) throw await failure(res);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+/** Conversations of this session, newest first; `query` filters by title. */
+export function listConversations(query = ""): Promise<ConversationItem[]> {
+  return call("GET", `/api/conversations${query ? `?q=${encodeURIComponent(query)}` : ""}`);
+}
+
+/** Creates a conversation. */
+export function createConversation(
+  init: { systemPrompt?: string; model?: string | null },
+): Promise<ConversationItem & { systemPrompt: string; model: string | null }> {
+  return call("POST", "/api/conversations", init);
+}
+
+/** Reads a conversation with its messages. */
+export async function getConversation(id: string): Promise<OpenConversation> {
+  const c = await call<OpenConversation & { messages: ChatMessage[] }>("GET", `/api/conversations/${id}`);
+  return {
+    id: c.id,
+    title: c.title,
+    systemPrompt: c.systemPrompt,
+    model: c.model,
+    messages: c.messages.map((m) => ({ id: m.id, role: m.role, content: m.content, status: m.status })),
+  };
+}
+
+/** Changes title, system prompt or model. */
+export function updateConversation(
+  id: string,
+  patch: { title?: string; systemPrompt?: string; model?: string | null },
+): Promise<ConversationItem> {
+  return call("PATCH", `/api/conversations/${id}`, patch);
+}
+
+/** Deletes a conversation. */
+export function deleteConversation(id: string): Promise<void> {
+  return call("DELETE", `/api/conversations/${id}`);
+}
+
+/** How a reply stream ended. */
+export type ReplyEnd =
+  | { kind: "done"; messageId: string | null; status: string }
+  | {
+    kind: "error";
+    code: string;
+    message: string;
+    messageId: string | null;
+    /** True when the request was refused before any stream began (nothing was stored). */
+    refused: boolean;
+  }
+  | { kind: "stopped"; messageId: string | null };
+
+/** What to stream: a new message, a regenerated reply, or an edit of a user message. */
+export type ReplyRequest =
+  | { kind: "send"; content: string }
+  | { kind: "regenerate" }
+  | { kind: "edit"; messageId: string; content: string };
+
+/**
+ * Starts a reply and calls `onToken` for each piece of text. Resolves with how it ended; an abort of
+ * `signal` resolves as `stopped` (the server keeps the partial reply). Errors before the stream
+ * starts (400, 404, 413, network) resolve as `error`.
+ */
+export async function streamReply(
+  conversationId: string,
+  request: ReplyRequest,
+  onToken: (text: string) => void,
+  signal: AbortSignal,
+): Promise<ReplyEnd> {
+  const base = `/api/conversations/${conversationId}`;
+  const [path, body] = request.kind === "send"
+    ? [`${base}/messages`, { content: request.content }]
+    : request.kind === "edit"
+    ? [`${base}/edit`, { messageId: request.messageId, content: request.content }]
+    : [`${base}/regenerate`, undefined];
+  let messageId: string | null = null;
+  let end: ReplyEnd | null = null;
+  try {
+    const res = await fetch(path, {
+      method: "POST",
+      headers: body ? { "content-type": "application/json", accept: "text/event-stream" } : {
+        accept: "text/event-stream",
+      },
+      body: body ? JSON.stringify(body) : undefined,
+      signal,
+    });
+    if (!res.ok || !res.body) {
+      const err = await failure(res);
+      return { kind: "error", code: err.code, message: err.message, messageId: null, refused: true };
+    }
+    messageId = res.headers.get("x-message-id");
+    await readSse(res.body, ({ event, data }) => {
+      const payload = JSON.parse(data) as Record<string, unknown>;
+      if (event === "token") onToken(String(payload.text ?? ""));
+      else if (event === "done") {
+        end = {
+          kind: "done",
+          messageId: String(payload.messageId ?? messageId),
+          status: String(payload.status),
+        };
+      } else if (event === "error") {
+        end = {
+          kind: "error",
+          code: String(payload.code ?? "error"),
+          message: String(payload.message ?? "The reply failed."),
+          messageId: typeof payload.messageId === "string" ? payload.messageId : messageId,
+          refused: false,
+        };
+      }
+    });
+  } catch (error) {
+    if (signal.aborted) return { kind: "stopped", messageId };
+    return {
+      kind: "error",
+      code: "network",
+      message: `The connection broke: ${error instanceof Error ? error.message : String(error)}`,
+      messageId,
+      refused: messageId === null,
+    };
+  }
+  if (signal.aborted) return { kind: "stopped", messageId };
+  return end ??
+    { kind: "error", code: "stream_ended", message: "The reply ended early.", messageId, refused: false };
+}

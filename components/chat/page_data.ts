@@ -1,0 +1,68 @@
+/**
+ * Server side of the chat pages: loads what `ChatApp` needs for the session (conversation list,
+ * the open conversation, the model situation). Runs only on the server.
+ */
+import type { Message } from "../../lib/db/mod.ts";
+import { type AppState, NO_MODEL_MESSAGE } from "../../lib/services.ts";
+import type { ChatAppProps, ChatMessage, ModelInfo, VoiceConfig } from "./types.ts";
+
+/** Longest sidebar filter accepted from the URL. */
+const MAX_QUERY = 200;
+
+/** The model picker's data; the key never leaves the server, only ids and labels. */
+export function modelInfo(state: AppState): ModelInfo {
+  const chat = state.services.chat;
+  if (!chat) return { label: null, models: [], unavailableMessage: NO_MODEL_MESSAGE };
+  return {
+    label: chat.label,
+    models: chat.models.map((m) => ({ id: m.id, label: m.label })),
+    unavailableMessage: null,
+  };
+}
+
+/** The voice provider for the island: its name and default voice id only, never the key. */
+export function voiceConfig(state: AppState): VoiceConfig {
+  const voice = state.services.voice;
+  return voice
+    ? { provider: "elevenlabs", defaultVoiceId: voice.defaultVoiceId }
+    : { provider: "browser", defaultVoiceId: null };
+}
+
+/** A stored message as the UI shows it. */
+export function toChatMessage(m: Pick<Message, "id" | "role" | "content" | "status">): ChatMessage {
+  return { id: m.id, role: m.role, content: m.content, status: m.status };
+}
+
+/**
+ * Props for the chat page: `conversationId` null for a new chat. Returns null when the id is not
+ * one of this session's conversations (the page answers 404).
+ */
+export async function loadChatPage(
+  state: AppState,
+  url: URL,
+  conversationId: string | null,
+): Promise<ChatAppProps | null> {
+  const { db } = state.services;
+  const query = (url.searchParams.get("q") ?? "").slice(0, MAX_QUERY);
+  const [list, open] = await Promise.all([
+    db.listConversations(state.sessionId, { query: query || undefined, limit: 100 }),
+    conversationId ? db.getConversation(state.sessionId, conversationId) : Promise.resolve(null),
+  ]);
+  if (conversationId && !open) return null;
+  return {
+    conversations: list.map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt })),
+    conversation: open
+      ? {
+        id: open.id,
+        title: open.title,
+        systemPrompt: open.systemPrompt,
+        model: open.model,
+        messages: open.messages.map(toChatMessage),
+      }
+      : null,
+    model: modelInfo(state),
+    query,
+    theme: state.theme,
+    voice: voiceConfig(state),
+  };
+}

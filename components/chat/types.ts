@@ -1,0 +1,75 @@
+/**
+ * Data the chat UI works with: what the server hands the `ChatApp` island as JSON props and what
+ * the island keeps in state. Plain JSON shapes only (island props must be JSON data).
+ */
+
+/** Lifecycle of a message, as stored (`streaming` while the model writes it). */
+export type MessageStatus = "complete" | "streaming" | "stopped" | "error";
+
+/** One message shown in the conversation. */
+export interface ChatMessage {
+  /** Server id; a `local-…` id until the server's copy has been read back. */
+  id: string;
+  role: "user" | "assistant";
+  content: string;
+  status: MessageStatus;
+  /** Error text shown under a failed reply (from the stream's `error` event). */
+  error?: string;
+}
+
+/** A conversation in the sidebar. */
+export interface ConversationItem {
+  id: string;
+  title: string;
+  updatedAt: string;
+}
+
+/** The open conversation. */
+export interface OpenConversation {
+  id: string;
+  title: string;
+  systemPrompt: string;
+  /** Model id, or null for the provider's default. */
+  model: string | null;
+  messages: ChatMessage[];
+}
+
+/** A model the picker offers. */
+export interface ModelOption {
+  id: string;
+  label: string;
+}
+
+/** The model situation of the server. */
+export interface ModelInfo {
+  /** Label of the provider's default model, e.g. "Gemini 2.5 Flash"; null without a model. */
+  label: string | null;
+  /** Models offered (the default first); empty without a model. */
+  models: ModelOption[];
+  /** Shown as a banner when no model is configured. */
+  unavailableMessage: string | null;
+}
+
+/**
+ * The server's voice situation, as the island needs it: which provider speaks and transcribes
+ * (`"elevenlabs"` with a key on the server, `"browser"` without one) and the default voice id.
+ * Never a key.
+ */
+export interface VoiceConfig {
+  provider: "elevenlabs" | "browser";
+  /** Voice the server uses when a request names none; null without a provider. */
+  defaultVoiceId: string | null;
+}
+
+/** Props of the `ChatApp` island. */
+export interface ChatAppProps {
+  conversations: ConversationItem[];
+  /** Null on `/` (a new chat). */
+  conversation: OpenConversation | null;
+  model: ModelInfo;
+  /** Sidebar filter the page was rendered with (`?q=`). */
+  query: string;
+  theme?: "light" | "dark";
+  /** Voice provider; absent = browser speech only. */
+  voice?: VoiceConfig;
+}

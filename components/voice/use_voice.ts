@@ -1,0 +1,397 @@
+/**
+ * The chat page's voice state in one hook: speaking replies (server voice through the page's
+ * `<audio>`, or the browser's `speechSynthesis`), auto-speak, the voice choice, dictation into the
+ * composer (recording -> `/api/stt`, or the browser's recognizer), and the hands-free loop
+ * (listen -> send -> speak the reply -> listen again). Browser-only work happens in effects and
+ * handlers, so the island still renders on the server.
+ */
+import type { RefObject } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ClientVoice } from "../../lib/voice/client/api.ts";
+import type { SpeechPlayer } from "../../lib/voice/client/player.ts";
+import type { VoiceConfig } from "../chat/types.ts";
+import { canRecognize, canRecord, canSynthesize } from "./support.ts";
+
+type Engine = typeof import("./engine.ts");
+let enginePromise: Promise<Engine> | null = null;
+/** The voice engine, fetched once on first use. */
+const engine = (): Promise<Engine> => enginePromise ??= import("./engine.ts");
+
+/** How dictation works in this browser: server transcription, the browser's recognizer, or not at all. */
+export type MicMode = "server" | "browser" | "none";
+
+/** What the microphone is doing. */
+export type MicState = "idle" | "recording" | "transcribing";
+
+/** Hands-free conversation state (`off` = not in hands-free mode). */
+export type HandsFreeState = "off" | "listening" | "thinking" | "speaking";
+
+/** A finished reply, as the chat hands it to the voice layer. */
+export interface SpokenReply {
+  id: string;
+  text: string;
+}
+
+/** What the hook needs from the chat. */
+export interface VoiceHost {
+  config: VoiceConfig;
+  /** Puts dictated text into the composer. */
+  insertText(text: string): void;
+  /** Sends `text` as the user's message; resolves with the finished reply, or null when there is none. */
+  send(text: string): Promise<SpokenReply | null>;
+  /** Stops a streaming reply. */
+  stopReply(): void;
+}
+
+/** What the UI gets from {@link useVoice}. */
+export interface Voice {
+  audioRef: RefObject<HTMLAudioElement>;
+  /** False until hydrated and when neither the server nor the browser can speak. */
+  canSpeak: boolean;
+  /** Why speaking is unavailable (title of the disabled buttons). */
+  speakUnavailable: string;
+  /** Id of the reply being spoken. */
+  speakingId: string | null;
+  /** True once replies are spoken by the browser (no server voice, or it failed). */
+  browserVoice: boolean;
+  toggleSpeak(reply: SpokenReply): void;
+  stopSpeaking(): void;
+  autoSpeak: boolean;
+  setAutoSpeak(on: boolean): void;
+  /** Called by the chat when a reply completes: speaks it when auto-speak is on. */
+  replyDone(reply: SpokenReply): void;
+  /** Voices from `/api/voices`; null until loaded (or when there is no server voice). */
+  voices: ClientVoice[] | null;
+  voiceId: string | null;
+  setVoiceId(id: string): void;
+  /** Loads the voice list once (when the voice menu opens). */
+  loadVoices(): void;
+  /** Why the voice picker is unavailable, or null. */
+  voicesNote: string | null;
+  micMode: MicMode;
+  /** Why the microphone is unavailable (or how it works), for its title. */
+  micTitle: string;
+  mic: MicState;
+  toggleMic(): void;
+  handsFree: HandsFreeState;
+  startHandsFree(): void;
+  stopHandsFree(): void;
+  /** Last voice problem, for the composer's notice line. */
+  notice: string | null;
+}
+
+const AUTO_SPEAK_KEY = "mc-auto-speak";
+const VOICE_KEY = "mc-voice";
+/** Quiet after speech that ends a hands-free turn, ms. */
+const TURN_SILENCE_MS = 1200;
+/** Longest hands-free turn, ms. */
+const TURN_MAX_MS = 30_000;
+/** Input level (RMS) that counts as speech (the recorder's default). */
+const SPEECH_LEVEL = 0.02;
+/** Hands-free stops after this many turns in a row with nothing heard. */
+const MAX_EMPTY_TURNS = 3;
+
+const message = (err: unknown) => err instanceof Error ? err.message : String(err);
+/** A `VoiceApiError` for a 501: the server has no voice provider. */
+const notConfigured = (err: unknown) => (err as { status?: unknown } | null)?.status === 501;
+
+function storage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage blocked (privacy settings)
+  }
+}
+
+function micModeOf(config: VoiceConfig): MicMode {
+  if (config.provider === "elevenlabs" && canRecord()) return "server";
+  return canRecognize() ? "browser" : "none";
+}
+
+function micTitleOf(mode: MicMode, config: VoiceConfig): string {
+  if (mode === "server") return "Dictate: record, then press again to transcribe";
+  if (mode === "browser") return "Dictate with the browser's speech recognition";
+  return config.provider === "elevenlabs"
+    ? "Voice input is unavailable: this browser cannot record audio and has no speech recognition."
+    : "Voice input is unavailable: the server has no speech-to-text (ELEVENLABS_API_KEY is not set) " +
+      "and this browser has no speech recognition.";
+}
+
+/** The voice layer of the chat page. */
+export function useVoice(host: VoiceHost): Voice {
+  const { config } = host;
+  const hostRef = useRef(host);
+  hostRef.current = host;
+
+  const audioRef = useRef<HTMLAudioElement>(null);
+  const [hydrated, setHydrated] = useState(false);
+  const [browserCanSpeak, setBrowserCanSpeak] = useState(false);
+  const [speakingId, setSpeakingId] = useState<string | null>(null);
+  const [browserVoice, setBrowserVoice] = useState(config.provider === "browser");
+  const [autoSpeak, setAutoSpeakState] = useState(false);
+  const [voices, setVoices] = useState<ClientVoice[] | null>(null);
+  const [voiceId, setVoiceIdState] = useState<string | null>(config.defaultVoiceId);
+  const [voicesNote, setVoicesNote] = useState<string | null>(
+    config.provider === "browser"
+      ? "The server has no voice service (ELEVENLABS_API_KEY is not set): replies are read by this browser's own voice."
+      : null,
+  );
+  const [micMode, setMicMode] = useState<MicMode>("none");
+  const [mic, setMic] = useState<MicState>("idle");
+  const [handsFree, setHandsFree] = useState<HandsFreeState>("off");
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const player = useRef<SpeechPlayer | null>(null);
+  const serverVoice = useRef(config.provider === "elevenlabs");
+  const speaking = useRef<AbortController | null>(null);
+  const capture = useRef<{ stop(): void; cancel(): void } | null>(null);
+  const handsFreeOn = useRef(false);
+  const voicesRequested = useRef(false);
+  const state = useRef({ autoSpeak, speakingId, mic, micMode, handsFree, voiceId });
+  state.current = { autoSpeak, speakingId, mic, micMode, handsFree, voiceId };
+
+  useEffect(() => {
+    const store = storage();
+    setAutoSpeakState(store?.getItem(AUTO_SPEAK_KEY) === "1");
+    const saved = store?.getItem(VOICE_KEY);
+    if (saved && config.provider === "elevenlabs") setVoiceIdState(saved);
+    setBrowserCanSpeak(canSynthesize());
+    setMicMode(micModeOf(config));
+    setHydrated(true);
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.shiftKey) return;
+      if (handsFreeOn.current) stopHandsFree();
+      else if (capture.current) capture.current.cancel();
+      else if (speaking.current) stopSpeaking();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      player.current?.stop();
+    };
+  }, []);
+
+  const canSpeak = hydrated && (serverVoice.current || browserCanSpeak);
+
+  async function getPlayer(): Promise<SpeechPlayer> {
+    const e = await engine();
+    return player.current ??= new e.SpeechPlayer({
+      voiceId: state.current.voiceId ?? undefined,
+      sink: e.htmlAudioSink(audioRef.current ?? undefined),
+      onFallback: (err) => {
+        if (notConfigured(err)) serverVoice.current = false;
+        setBrowserVoice(true);
+      },
+    });
+  }
+
+  function stopSpeaking(): void {
+    speaking.current?.abort();
+    speaking.current = null;
+    player.current?.stop();
+    setSpeakingId(null);
+  }
+
+  /** Speaks one reply; resolves when it has been spoken, stopped, or failed (with a notice). */
+  async function speak(reply: SpokenReply): Promise<void> {
+    stopSpeaking();
+    const controller = new AbortController();
+    speaking.current = controller;
+    setSpeakingId(reply.id);
+    setNotice(null);
+    try {
+      const e = await engine();
+      if (controller.signal.aborted) return;
+      if (serverVoice.current) {
+        const p = await getPlayer();
+        controller.signal.addEventListener("abort", () => p.stop(), { once: true });
+        await p.speak(reply.text);
+      } else {
+        setBrowserVoice(true);
+        await e.speakWithBrowser(reply.text, { signal: controller.signal });
+      }
+    } catch (err) {
+      if (!controller.signal.aborted) setNotice(`The reply could not be spoken: ${message(err)}`);
+    } finally {
+      if (speaking.current === controller) {
+        speaking.current = null;
+        setSpeakingId(null);
+      }
+    }
+  }
+
+  /**
+   * Captures one utterance as text: records and transcribes on the server, or uses the browser's
+   * recognizer. `turn` = hands-free (stop on silence; skip transcription when nothing was heard).
+   */
+  async function listenOnce(turn: boolean): Promise<string> {
+    const mode = state.current.micMode;
+    if (mode === "none") throw new Error(micTitleOf(mode, config));
+    const e = await engine();
+    if (mode === "browser") {
+      const controller = new AbortController();
+      capture.current = { stop: () => controller.abort(), cancel: () => controller.abort() };
+      setMic("recording");
+      try {
+        return await e.recognizeOnce({ signal: controller.signal });
+      } finally {
+        capture.current = null;
+        setMic("idle");
+      }
+    }
+    let heard = false;
+    let cancelled = false;
+    const recorder = new e.VoiceRecorder({
+      silenceMs: turn ? TURN_SILENCE_MS : 0,
+      maxDurationMs: turn ? TURN_MAX_MS : undefined,
+      speechLevel: SPEECH_LEVEL,
+      onLevel: (rms) => {
+        if (rms >= SPEECH_LEVEL) heard = true;
+      },
+    });
+    capture.current = {
+      stop: () => void recorder.stop().catch(() => {}),
+      cancel: () => {
+        cancelled = true;
+        recorder.cancel();
+      },
+    };
+    try {
+      const { done } = await recorder.start();
+      setMic("recording");
+      const recording = await done;
+      if (cancelled || (turn && !heard)) return "";
+      setMic("transcribing");
+      return await e.transcribeRecording(recording);
+    } catch (err) {
+      if (notConfigured(err)) {
+        // The server lost its speech-to-text: use the browser's recognizer from now on, if any.
+        const fallback: MicMode = canRecognize() ? "browser" : "none";
+        setMicMode(fallback);
+        state.current.micMode = fallback;
+      }
+      throw err;
+    } finally {
+      capture.current = null;
+      setMic("idle");
+    }
+  }
+
+  function toggleMic(): void {
+    if (capture.current) {
+      capture.current.stop();
+      return;
+    }
+    if (state.current.mic !== "idle" || handsFreeOn.current) return;
+    setNotice(null);
+    listenOnce(false).then((text) => {
+      if (text.trim() !== "") hostRef.current.insertText(text.trim());
+    }, (err) => setNotice(`Voice input failed: ${message(err)}`));
+  }
+
+  async function handsFreeLoop(): Promise<void> {
+    let empty = 0;
+    while (handsFreeOn.current) {
+      setHandsFree("listening");
+      let text: string;
+      try {
+        text = (await listenOnce(true)).trim();
+      } catch (err) {
+        if (handsFreeOn.current) setNotice(`Hands-free stopped: ${message(err)}`);
+        break;
+      }
+      if (!handsFreeOn.current) break;
+      if (text === "") {
+        if (++empty >= MAX_EMPTY_TURNS) {
+          setNotice("Hands-free stopped: nothing was heard.");
+          break;
+        }
+        continue;
+      }
+      empty = 0;
+      setHandsFree("thinking");
+      const reply = await hostRef.current.send(text);
+      if (!handsFreeOn.current) break;
+      if (reply && reply.text.trim() !== "") {
+        setHandsFree("speaking");
+        await speak(reply);
+      }
+    }
+    if (handsFreeOn.current) stopHandsFree();
+  }
+
+  function startHandsFree(): void {
+    if (handsFreeOn.current || state.current.micMode === "none") return;
+    capture.current?.cancel();
+    stopSpeaking();
+    setNotice(null);
+    handsFreeOn.current = true;
+    void handsFreeLoop();
+  }
+
+  function stopHandsFree(): void {
+    const wasThinking = state.current.handsFree === "thinking";
+    handsFreeOn.current = false;
+    capture.current?.cancel();
+    stopSpeaking();
+    if (wasThinking) hostRef.current.stopReply();
+    setHandsFree("off");
+  }
+
+  return {
+    audioRef,
+    canSpeak,
+    speakUnavailable: hydrated
+      ? "This browser cannot speak and the server has no voice service (ELEVENLABS_API_KEY is not set)."
+      : "Loading…",
+    speakingId,
+    browserVoice,
+    toggleSpeak(reply) {
+      if (state.current.speakingId === reply.id) stopSpeaking();
+      else void speak(reply);
+    },
+    stopSpeaking,
+    autoSpeak,
+    setAutoSpeak(on) {
+      setAutoSpeakState(on);
+      storage()?.setItem(AUTO_SPEAK_KEY, on ? "1" : "0");
+    },
+    replyDone(reply) {
+      if (state.current.autoSpeak && !handsFreeOn.current && reply.text.trim() !== "") void speak(reply);
+    },
+    voices,
+    voiceId,
+    setVoiceId(id) {
+      setVoiceIdState(id);
+      player.current?.setVoice(id);
+      storage()?.setItem(VOICE_KEY, id);
+    },
+    loadVoices() {
+      if (voicesRequested.current || !serverVoice.current) return;
+      voicesRequested.current = true;
+      engine().then((e) => e.fetchVoices()).then(({ voices, defaultVoiceId }) => {
+        setVoices(voices);
+        if (!voices.some((v) => v.id === state.current.voiceId)) {
+          setVoiceIdState(defaultVoiceId);
+          player.current?.setVoice(defaultVoiceId);
+        }
+      }, (err) => {
+        voicesRequested.current = false;
+        setVoicesNote(
+          notConfigured(err)
+            ? "The server has no voice service: replies are read by this browser's own voice."
+            : `The voice list could not be loaded: ${message(err)}`,
+        );
+      });
+    },
+    voicesNote,
+    micMode,
+    micTitle: hydrated ? micTitleOf(micMode, config) : "Loading…",
+    mic,
+    toggleMic,
+    handsFree,
+    startHandsFree,
+    stopHandsFree,
+    notice,
+  };
+}

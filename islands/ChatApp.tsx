@@ -1,0 +1,422 @@
+/**
+ * The chat application: sidebar, conversation, composer and settings in one island, so they share
+ * state without a store. The server renders it with the conversation from the database (readable
+ * without JavaScript); in the browser it streams replies (fetch + SSE), keeps the URL and the
+ * sidebar in step, and adds the keyboard shortcuts. Voice (speak, dictation, hands-free) comes
+ * from `useVoice`.
+ */
+import type { VNode } from "preact";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import * as api from "../components/chat/api.ts";
+import { copyCodeBlock } from "../components/chat/clipboard.ts";
+import { Composer } from "../components/chat/Composer.tsx";
+import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
+import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
+import { Sidebar } from "../components/chat/Sidebar.tsx";
+import type {
+  ChatAppProps,
+  ChatMessage,
+  ConversationItem,
+  OpenConversation,
+} from "../components/chat/types.ts";
+import { type SpokenReply, useVoice } from "../components/voice/use_voice.ts";
+import { HandsFreeBar, HandsFreeButton, MicButton, VoiceMenu } from "../components/voice/VoiceControls.tsx";
+import ThemeToggle from "./ThemeToggle.tsx";
+
+type Meta = Omit<OpenConversation, "messages">;
+
+/** Distance from the bottom (px) within which the view follows new text. */
+const STICK_PX = 48;
+let localIds = 0;
+const localId = () => `local-${++localIds}`;
+
+/** The whole chat UI. */
+export default function ChatApp(props: ChatAppProps): VNode {
+  const [ready, setReady] = useState(false);
+  const [conversations, setConversations] = useState<ConversationItem[]>(props.conversations);
+  const [query, setQuery] = useState(props.query);
+  const [meta, setMeta] = useState<Meta | null>(
+    props.conversation ? withoutMessages(props.conversation) : null,
+  );
+  const [draft, setDraft] = useState({ systemPrompt: "", model: null as string | null });
+  const [messages, setMessages] = useState<ChatMessage[]>(props.conversation?.messages ?? []);
+  const [busy, setBusy] = useState(false);
+  const [text, setText] = useState("");
+  const [notice, setNotice] = useState<string | null>(null);
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [atBottom, setAtBottom] = useState(true);
+
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const scrollRef = useRef<HTMLElement>(null);
+  const stick = useRef(true);
+  const abort = useRef<AbortController | null>(null);
+  const latest = useRef({ meta, messages, busy, query });
+  latest.current = { meta, messages, busy, query };
+
+  useEffect(() => setReady(true), []);
+
+  const voice = useVoice({
+    config: props.voice ?? { provider: "browser", defaultVoiceId: null },
+    insertText: (t) => {
+      setText((prev) => prev.trim() === "" ? t : `${prev.trimEnd()} ${t}`);
+      setTimeout(() => inputRef.current?.focus());
+    },
+    send: (t) => send(t),
+    stopReply: () => abort.current?.abort(),
+  });
+  const voiceRef = useRef(voice);
+  voiceRef.current = voice;
+
+  // Follow the text while the reader is at the bottom; stop when they scroll up.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [messages]);
+  const onScroll = () => {
+    const el = scrollRef.current!;
+    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight <= STICK_PX;
+    stick.current = bottom;
+    if (bottom !== atBottom) setAtBottom(bottom);
+  };
+  const jumpToLatest = () => {
+    const el = scrollRef.current!;
+    stick.current = true;
+    el.scrollTop = el.scrollHeight;
+    setAtBottom(true);
+  };
+
+  const refreshList = async (q = latest.current.query) => {
+    try {
+      setConversations(await api.listConversations(q));
+    } catch { /* the list stays as it was */ }
+  };
+
+  /** Reads the conversation back after a reply so ids, statuses and the title match the server. */
+  const sync = async (id: string, end: api.ReplyEnd) => {
+    let server: OpenConversation | null = null;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        server = await api.getConversation(id);
+      } catch {
+        return;
+      }
+      if (!server.messages.some((m) => m.status === "streaming")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!server || latest.current.meta?.id !== id) return;
+    const list = server.messages.map((m) =>
+      end.kind === "error" && m.id === end.messageId ? { ...m, error: end.message } : m
+    );
+    if (end.kind === "error" && end.messageId === null) {
+      list.push({ id: localId(), role: "assistant", content: "", status: "error", error: end.message });
+    }
+    setMessages(list);
+    setMeta(withoutMessages(server));
+  };
+
+  /** Streams one reply: `prepare` gives the messages shown before the reply starts. */
+  const runReply = async (
+    id: string,
+    request: api.ReplyRequest,
+    prepare: (messages: ChatMessage[]) => ChatMessage[],
+    restoreText?: string,
+  ): Promise<SpokenReply | null> => {
+    const controller = new AbortController();
+    abort.current = controller;
+    const before = latest.current.messages;
+    const replyId = localId();
+    setBusy(true);
+    setNotice(null);
+    setEditingId(null);
+    stick.current = true;
+    setMessages([...prepare(before), { id: replyId, role: "assistant", content: "", status: "streaming" }]);
+    let replyText = "";
+    const end = await api.streamReply(id, request, (piece) => {
+      replyText += piece;
+      setMessages((ms) => ms.map((m) => m.id === replyId ? { ...m, content: m.content + piece } : m));
+    }, controller.signal);
+    abort.current = null;
+    if (end.kind === "error" && end.refused) {
+      // Nothing was stored: put things back as they were and say why.
+      setMessages(before);
+      if (restoreText !== undefined) setText(restoreText);
+      setNotice(end.message);
+    } else {
+      const status = end.kind === "done" ? "complete" : end.kind === "stopped" ? "stopped" : "error";
+      setMessages((ms) =>
+        ms.map((m) =>
+          m.id === replyId ? { ...m, status, error: end.kind === "error" ? end.message : undefined } : m
+        )
+      );
+      await sync(id, end);
+      await refreshList();
+    }
+    setBusy(false);
+    setTimeout(() => inputRef.current?.focus());
+    if (end.kind !== "done") return null;
+    const reply = { id: end.messageId ?? replyId, text: replyText };
+    voiceRef.current.replyDone(reply);
+    return reply;
+  };
+
+  /** Sends the composer's text (or `spoken`, from hands-free); resolves with the finished reply. */
+  const send = async (spoken?: string): Promise<SpokenReply | null> => {
+    const content = spoken ?? text;
+    if (latest.current.busy || content.trim() === "") return null;
+    let id = latest.current.meta?.id;
+    if (!id) {
+      setBusy(true);
+      try {
+        const created = await api.createConversation({
+          systemPrompt: draft.systemPrompt || undefined,
+          model: draft.model,
+        });
+        id = created.id;
+        setMeta({ id, title: created.title, systemPrompt: created.systemPrompt, model: created.model });
+        latest.current.meta = {
+          id,
+          title: created.title,
+          systemPrompt: created.systemPrompt,
+          model: created.model,
+        };
+        setConversations((
+          list,
+        ) => [{ id: created.id, title: created.title, updatedAt: created.updatedAt }, ...list]);
+        history.replaceState(null, "", `/c/${id}`);
+      } catch (error) {
+        setBusy(false);
+        setNotice(error instanceof Error ? error.message : String(error));
+        return null;
+      }
+    }
+    setText("");
+    const user: ChatMessage = { id: localId(), role: "user", content, status: "complete" };
+    return await runReply(id, { kind: "send", content }, (ms) => [...ms, user], content);
+  };
+
+  const stop = () => abort.current?.abort();
+
+  const onAction = useCallback((action: MessageAction) => {
+    const { meta, busy } = latest.current;
+    if (!meta) return;
+    if (action.kind === "edit-start") return setEditingId(action.message.id);
+    if (action.kind === "edit-cancel") return setEditingId(null);
+    if (action.kind === "speak") {
+      return voiceRef.current.toggleSpeak({ id: action.message.id, text: action.message.content });
+    }
+    if (busy) return;
+    if (action.kind === "regenerate") {
+      void runReply(
+        meta.id,
+        { kind: "regenerate" },
+        (ms) => ms.slice(0, ms.findLastIndex((m) => m.role === "user") + 1),
+      );
+    } else {
+      const { message, content } = action;
+      void runReply(meta.id, { kind: "edit", messageId: message.id, content }, (ms) => [
+        ...ms.slice(0, ms.findIndex((m) => m.id === message.id)),
+        { ...message, id: localId(), content },
+      ]);
+    }
+  }, []);
+
+  const rename = async (id: string, title: string) => {
+    try {
+      const updated = await api.updateConversation(id, { title });
+      setConversations((list) => list.map((c) => c.id === id ? { ...c, title: updated.title } : c));
+      if (latest.current.meta?.id === id) setMeta((m) => m && { ...m, title: updated.title });
+    } catch (error) {
+      setNotice(`Rename failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const remove = async (id: string) => {
+    try {
+      await api.deleteConversation(id);
+    } catch (error) {
+      if (!(error instanceof api.ApiError && error.code === "not_found")) {
+        setNotice(`Delete failed: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+    }
+    setConversations((list) => list.filter((c) => c.id !== id));
+    if (latest.current.meta?.id === id) {
+      abort.current?.abort();
+      setMeta(null);
+      setMessages([]);
+      history.replaceState(null, "", "/");
+    }
+  };
+
+  const filterTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const onQuery = (q: string) => {
+    setQuery(q);
+    clearTimeout(filterTimer.current);
+    filterTimer.current = setTimeout(() => refreshList(q), 150);
+  };
+
+  const saveSettings = async (settings: { systemPrompt: string; model: string | null }) => {
+    const current = latest.current.meta;
+    if (!current) {
+      setDraft(settings);
+      setSettingsOpen(false);
+      return;
+    }
+    try {
+      const updated = await api.updateConversation(current.id, settings) as unknown as Meta;
+      setMeta((m) => m && { ...m, systemPrompt: updated.systemPrompt, model: updated.model });
+      setSettingsOpen(false);
+    } catch (error) {
+      setNotice(`Settings were not saved: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  // Keyboard shortcuts: Ctrl/Cmd+Shift+O new chat, "/" or Shift+Esc focus the composer, Esc stops.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const typing = !!target &&
+        (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "o") {
+        e.preventDefault();
+        location.assign("/");
+      } else if (e.key === "Escape" && e.shiftKey) {
+        e.preventDefault();
+        inputRef.current?.focus();
+      } else if (e.key === "Escape") {
+        if (abort.current) {
+          e.preventDefault();
+          abort.current.abort();
+        } else setSidebarOpen(false);
+      } else if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        inputRef.current?.focus();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
+  const lastUser = messages.findLastIndex((m) => m.role === "user");
+  const lastReply = messages.length > 0 && messages[messages.length - 1].role === "assistant"
+    ? messages.length - 1
+    : -1;
+  const settings = meta ?? draft;
+
+  return (
+    <div class={sidebarOpen ? "app sidebar-open" : "app"}>
+      <Sidebar
+        conversations={conversations}
+        activeId={meta?.id ?? null}
+        query={query}
+        ready={ready}
+        open={sidebarOpen}
+        onQuery={onQuery}
+        onRename={rename}
+        onDelete={remove}
+        onClose={() => setSidebarOpen(false)}
+      />
+      {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />}
+      <div class="main">
+        <header class="topbar">
+          <button
+            type="button"
+            class="icon-button menu-toggle"
+            aria-label="Show conversations"
+            aria-controls="sidebar"
+            aria-expanded={sidebarOpen ? "true" : "false"}
+            disabled={!ready}
+            onClick={() => setSidebarOpen(true)}
+          >
+            ☰
+          </button>
+          <h1 class="chat-title" title={meta?.title}>{meta?.title ?? "New chat"}</h1>
+          <VoiceMenu voice={voice} ready={ready} />
+          <button
+            type="button"
+            class="icon-button settings-toggle"
+            aria-label="Conversation settings"
+            aria-controls="settings"
+            aria-expanded={settingsOpen ? "true" : "false"}
+            disabled={!ready}
+            onClick={() => setSettingsOpen(!settingsOpen)}
+          >
+            ⚙
+          </button>
+          <ThemeToggle initial={props.theme} />
+        </header>
+        {props.model.unavailableMessage && (
+          <div class="banner banner-warning" role="status">{props.model.unavailableMessage}</div>
+        )}
+        {settingsOpen && (
+          <SettingsPanel
+            key={meta?.id ?? "new"}
+            systemPrompt={settings.systemPrompt}
+            model={settings.model}
+            models={props.model}
+            saved={meta !== null}
+            onSave={saveSettings}
+            onClose={() => setSettingsOpen(false)}
+          />
+        )}
+        <main class="conversation" id="conversation" ref={scrollRef} onScroll={onScroll} tabIndex={-1}>
+          {messages.length === 0
+            ? (
+              <div class="empty-state">
+                <h2>How can I help you today?</h2>
+                <p>
+                  {props.model.label ? `Chatting with ${props.model.label}.` : "Start a conversation below."}
+                </p>
+              </div>
+            )
+            : (
+              <ol class="messages" aria-label="Messages" onClick={copyCodeBlock}>
+                {messages.map((m, i) => (
+                  <MessageView
+                    key={m.id}
+                    message={m}
+                    lastUser={i === lastUser}
+                    lastReply={i === lastReply}
+                    busy={busy}
+                    editing={m.id === editingId}
+                    ready={ready}
+                    canSpeak={voice.canSpeak}
+                    speakUnavailable={voice.speakUnavailable}
+                    speaking={m.id === voice.speakingId}
+                    onAction={onAction}
+                  />
+                ))}
+              </ol>
+            )}
+        </main>
+        {!atBottom && (
+          <button type="button" class="button jump-latest" onClick={jumpToLatest}>↓ Latest</button>
+        )}
+        <HandsFreeBar voice={voice} />
+        <Composer
+          text={text}
+          busy={busy}
+          ready={ready}
+          inputRef={inputRef}
+          notice={notice ?? voice.notice}
+          onText={setText}
+          onSend={() => void send()}
+          onStop={stop}
+          tools={
+            <>
+              <MicButton voice={voice} ready={ready} busy={busy} />
+              <HandsFreeButton voice={voice} ready={ready} busy={busy} />
+            </>
+          }
+        />
+        <audio class="voice-audio" ref={voice.audioRef} preload="none" />
+      </div>
+    </div>
+  );
+}
+
+function withoutMessages(c: OpenConversation): Meta {
+  return { id: c.id, title: c.title, systemPrompt: c.systemPrompt, model: c.model };
+}
