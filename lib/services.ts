@@ -3,6 +3,7 @@
  * conversation store, the chat model and the voice service. Built once at start.
  */
 import { createGeminiProvider } from "./chat/gemini.ts";
+import { createLocalProvider } from "./chat/local.ts";
 import type { ChatProvider } from "./chat/provider.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
@@ -48,7 +49,10 @@ export interface AppState {
 export const NO_MODEL_MESSAGE =
   "No chat model is configured: set GEMINI_API_KEY (and optionally GEMINI_MODEL or GEMINI_BASE_URL) and restart.";
 
-/** Picks the chat provider for `config`: Gemini when a key is set. */
+/**
+ * Picks the chat provider for `config`: Gemini when a key is set, else the tiny local model when its
+ * checkpoint exists in `localModelDir` (it loads in a Worker), else none.
+ */
 export function createChatProvider(config: Config): ChatProvider | null {
   if (config.gemini.apiKey) {
     return createGeminiProvider({
@@ -56,6 +60,13 @@ export function createChatProvider(config: Config): ChatProvider | null {
       model: config.gemini.model,
       baseUrl: config.gemini.baseUrl,
     });
+  }
+  try {
+    if (Deno.statSync(`${config.localModelDir}/config.json`).isFile) {
+      return createLocalProvider({ modelDir: config.localModelDir });
+    }
+  } catch {
+    // no local checkpoint
   }
   return null;
 }
@@ -119,9 +130,10 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     health,
     limits,
     shutdown,
-    close: () => {
+    close: async () => {
       clearInterval(staleTimer);
-      return db.close();
+      chat?.close?.();
+      await db.close();
     },
   };
 }

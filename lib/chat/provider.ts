@@ -76,6 +76,8 @@ export interface ChatProvider {
   stream(request: ChatRequest): AsyncIterable<ChatChunk>;
   /** Checks that the provider is reachable and the credentials work. Never throws. */
   health(signal?: AbortSignal): Promise<ProviderHealth>;
+  /** Releases what the provider holds (e.g. the local model's Worker); optional. */
+  close?(): void;
 }
 
 /** The whole reply of a stream, for callers that do not stream (tests, titles, scripts). */

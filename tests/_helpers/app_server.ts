@@ -9,7 +9,10 @@ export interface TestServer extends RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts the app; `env` overrides configuration (PORT=0, LOG_LEVEL=silent, a temp DATA_DIR by default). */
+/**
+ * Starts the app; `env` overrides configuration (PORT=0, LOG_LEVEL=silent, a temp DATA_DIR and no local
+ * model by default).
+ */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = env.DATA_DIR ??
     (env.DATABASE_URL ? await Deno.makeTempDir({ prefix: "mc-test-" }) : await freshDataDir());
@@ -18,6 +21,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     HOSTNAME: "127.0.0.1",
     LOG_LEVEL: "silent",
     DATA_DIR: dataDir,
+    // No local model unless a test asks for one (the repository commits one in ./models/local).
+    LOCAL_MODEL_DIR: `${dataDir}/no-local-model`,
     ...env,
   });
   const server = await startServer(config);

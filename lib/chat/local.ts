@@ -1,0 +1,187 @@
+/**
+ * The tiny local model as a {@link ChatProvider}: the checkpoint in `LOCAL_MODEL_DIR` (a small GPT
+ * trained by `deno task train`, with its LoRA instruction adapter merged) runs in a Worker, so sampling
+ * never blocks the server. The last user message is the Alpaca instruction; earlier turns and the
+ * system prompt are not used (the model's context is 128 tokens). It is tiny and mostly babbles.
+ */
+import { ChatError } from "./errors.ts";
+import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
+
+/** Messages to the worker. */
+export type WorkerRequest =
+  | { type: "load"; modelDir: string }
+  | {
+    type: "generate";
+    id: number;
+    instruction: string;
+    maxNewTokens: number;
+    temperature: number;
+    topK: number;
+    topP: number;
+    seed: number;
+  }
+  | { type: "abort"; id: number };
+
+/** Messages from the worker. */
+export type WorkerReply =
+  | { type: "ready"; loadMs: number; parameters: number; adapter: boolean }
+  | { type: "failed"; message: string }
+  | { type: "token"; id: number; text: string }
+  | { type: "done"; id: number; promptTokens: number; completionTokens: number; aborted: boolean }
+  | { type: "error"; id: number; message: string };
+
+/** The one model id the local provider offers. */
+export const LOCAL_MODEL_ID = "local-tiny";
+/** Its label in the UI. */
+export const LOCAL_MODEL_LABEL = "Tiny local model";
+
+/** Options of {@link createLocalProvider}. */
+export interface LocalProviderOptions {
+  /** Checkpoint folder (config.json, model.safetensors, tokenizer.json, optional adapter/). */
+  modelDir: string;
+  /** Most tokens per reply. Default 64. */
+  maxNewTokens?: number;
+  /** Sampling. Defaults: temperature 0.7, top-k 40, top-p 0.9. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  /** Seed of the first reply (each reply uses the next one); default from the clock. */
+  seed?: number;
+}
+
+/** Facts about the loaded model. */
+export interface LocalModelInfo {
+  loadMs: number;
+  parameters: number;
+  adapter: boolean;
+}
+
+type Listener = (m: WorkerReply) => void;
+
+/** The local provider; `close()` stops its worker. */
+export interface LocalProvider extends ChatProvider {
+  /** Resolves when the checkpoint is loaded (rejects when it cannot be). */
+  ready(): Promise<LocalModelInfo>;
+  /** Terminates the worker. */
+  close(): void;
+}
+
+/** Starts the worker (it loads the checkpoint right away) and returns the provider. */
+export function createLocalProvider(options: LocalProviderOptions): LocalProvider {
+  const worker = new Worker(new URL("./local_worker.ts", import.meta.url), { type: "module" });
+  const listeners = new Map<number, Listener>();
+  let nextId = 1;
+  let seed = options.seed ?? Date.now() % 2_147_483_647;
+  let closed = false;
+  let resolveReady!: (info: LocalModelInfo) => void;
+  let rejectReady!: (e: Error) => void;
+  const readyPromise = new Promise<LocalModelInfo>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  readyPromise.catch(() => {});
+  worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+    const m = e.data;
+    if (m.type === "ready") resolveReady({ loadMs: m.loadMs, parameters: m.parameters, adapter: m.adapter });
+    else if (m.type === "failed") rejectReady(new Error(m.message));
+    else listeners.get(m.id)?.(m);
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    rejectReady(new Error(e.message));
+    for (const l of listeners.values()) l({ type: "error", id: 0, message: e.message });
+  };
+  worker.postMessage({ type: "load", modelDir: options.modelDir } satisfies WorkerRequest);
+
+  const models: readonly ChatModelInfo[] = [{ id: LOCAL_MODEL_ID, label: LOCAL_MODEL_LABEL }];
+
+  async function* stream(request: ChatRequest): AsyncGenerator<ChatChunk> {
+    if (closed) throw new ChatError("upstream_unavailable", "The local model has been shut down.");
+    if (request.signal.aborted) throw new ChatError("aborted");
+    try {
+      await readyPromise;
+    } catch (e) {
+      throw new ChatError("upstream_unavailable", "The local model could not be loaded.", {
+        detail: (e as Error).message,
+      });
+    }
+    const instruction = [...request.history].reverse().find((t) => t.role === "user")?.content ?? "";
+    const id = nextId++;
+    const pending: WorkerReply[] = [];
+    let wake: (() => void) | null = null;
+    listeners.set(id, (m) => {
+      pending.push(m);
+      wake?.();
+    });
+    const onAbort = () => worker.postMessage({ type: "abort", id } satisfies WorkerRequest);
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    worker.postMessage(
+      {
+        type: "generate",
+        id,
+        instruction,
+        maxNewTokens: options.maxNewTokens ?? 64,
+        temperature: options.temperature ?? 0.7,
+        topK: options.topK ?? 40,
+        topP: options.topP ?? 0.9,
+        seed: seed++,
+      } satisfies WorkerRequest,
+    );
+    try {
+      while (true) {
+        if (pending.length === 0) {
+          await new Promise<void>((resolve) => wake = resolve);
+          wake = null;
+          continue;
+        }
+        const m = pending.shift()!;
+        if (m.type === "token") yield { type: "text", text: m.text };
+        else if (m.type === "error") throw new ChatError("stream_broken", undefined, { detail: m.message });
+        else if (m.type === "done") {
+          if (m.aborted || request.signal.aborted) throw new ChatError("aborted");
+          const total = m.promptTokens + m.completionTokens;
+          yield {
+            type: "usage",
+            promptTokens: m.promptTokens,
+            completionTokens: m.completionTokens,
+            totalTokens: total,
+          };
+          return;
+        }
+      }
+    } finally {
+      request.signal.removeEventListener("abort", onAbort);
+      listeners.delete(id);
+      // A consumer that stopped reading early must not leave the worker generating.
+      worker.postMessage({ type: "abort", id } satisfies WorkerRequest);
+    }
+  }
+
+  return {
+    id: "local",
+    label: LOCAL_MODEL_LABEL,
+    defaultModel: LOCAL_MODEL_ID,
+    models,
+    stream,
+    ready: () => readyPromise,
+    async health(): Promise<ProviderHealth> {
+      const t0 = performance.now();
+      try {
+        await readyPromise;
+        return { ok: !closed, latencyMs: performance.now() - t0, error: closed ? "shut down" : undefined };
+      } catch (e) {
+        return {
+          ok: false,
+          latencyMs: performance.now() - t0,
+          error: `local model failed to load: ${(e as Error).message}`,
+        };
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      worker.terminate();
+      rejectReady(new Error("closed"));
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * `/training`: the runs found in the runs folder (`RUNS_DIR`, default `runs/`), each with its options
+ * and its train/validation loss curves, rendered on the server (no JavaScript).
+ */
+import LossChart from "../components/LossChart.tsx";
+import { listRuns, type RunSummary } from "../ml/runs.ts";
+import type { AppState } from "../lib/services.ts";
+import type { Handlers, PageProps } from "../lib/web/types.ts";
+
+interface Data {
+  dir: string;
+  runs: RunSummary[];
+}
+
+export const handler: Handlers<AppState, Data> = {
+  async GET(_req, ctx) {
+    const dir = Deno.env.get("RUNS_DIR") ?? "runs";
+    return ctx.render({ dir, runs: await listRuns(dir) });
+  },
+};
+
+const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(4));
+
+function RunCard({ run }: { run: RunSummary }) {
+  const train = run.metrics.filter((m) => m.type === "train").map((m): [number, number] => [m.step, m.loss]);
+  const val = run.metrics.filter((m) => m.type === "val").map((m): [number, number] => [m.step, m.loss]);
+  return (
+    <section class="run" id={`run-${run.name}`}>
+      <h2>{run.name}</h2>
+      <p>
+        {String(run.config.mode ?? "?")} · step {run.lastStep}/{String(run.config.steps ?? "?")} · train loss
+        {" "}
+        {fmt(run.lastTrainLoss)} · val loss {fmt(run.lastValLoss)}
+        {run.outputs.length > 0 ? ` · outputs: ${run.outputs.join(", ")}` : ""}
+      </p>
+      {train.length > 0
+        ? (
+          <LossChart
+            title={`${run.name}: loss by step`}
+            series={[
+              { label: "train", color: "#2563eb", points: train },
+              { label: "val", color: "#dc2626", points: val },
+            ]}
+          />
+        )
+        : <p>No metrics yet.</p>}
+      <details>
+        <summary>config</summary>
+        <pre>{JSON.stringify(run.config, null, 2)}</pre>
+      </details>
+    </section>
+  );
+}
+
+export default function Training({ data }: PageProps<Data, AppState>) {
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <a class="brand" href="/">Mini-Claude</a>
+      </header>
+      <main class="training">
+        <h1>Training runs</h1>
+        {data.runs.length === 0
+          ? (
+            <p>
+              No runs in <code>{data.dir}/</code> yet. Start one with <code>deno task train</code>{" "}
+              (see docs/training.md).
+            </p>
+          )
+          : data.runs.map((run) => <RunCard key={run.name} run={run} />)}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../../ml/backend.ts";
+import { saveCheckpoint } from "../../ml/checkpoint.ts";
+import { Gpt } from "../../ml/model.ts";
+import { Tokenizer } from "../../ml/tokenizer.ts";
+import { ChatError } from "../../lib/chat/errors.ts";
+import { collectReply } from "../../lib/chat/provider.ts";
+import { createLocalProvider, LOCAL_MODEL_LABEL } from "../../lib/chat/local.ts";
+import { ApiClient } from "../_helpers/api_client.ts";
+import { startTestServer } from "../_helpers/app_server.ts";
+import { readSse, tokenText } from "../_helpers/sse.ts";
+
+await initBackend();
+
+/** A tiny untrained checkpoint (byte tokenizer): it emits random bytes, which is all the test needs. */
+async function tinyCheckpoint(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "local-model-" });
+  const model = new Gpt({ vocabSize: 257, blockSize: 256, layers: 1, heads: 2, dModel: 16 }, 1);
+  await saveCheckpoint(dir, model, Tokenizer.bytes(), "F16");
+  model.dispose();
+  return dir;
+}
+
+Deno.test({
+  name: "local provider: loads in a Worker, streams token by token with usage, honours abort",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await tinyCheckpoint();
+    const provider = createLocalProvider({ modelDir: dir, maxNewTokens: 24, seed: 1 });
+    try {
+      const info = await provider.ready();
+      assert.ok(info.loadMs < 5000, `loaded in ${info.loadMs} ms`);
+      assert.equal(provider.label, LOCAL_MODEL_LABEL);
+      assert.equal((await provider.health()).ok, true);
+      const chunks = [];
+      for await (
+        const c of provider.stream({
+          history: [{ role: "user", content: "hi" }],
+          signal: new AbortController().signal,
+        })
+      ) chunks.push(c);
+      const texts = chunks.filter((c) => c.type === "text");
+      assert.ok(texts.length > 1, "streamed in several pieces");
+      const usage = chunks.at(-1)!;
+      assert.equal(usage.type, "usage");
+      if (usage.type === "usage") assert.ok(usage.completionTokens > 0 && usage.completionTokens <= 24);
+      // While the worker generates, the main thread's event loop keeps running.
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      await collectReply(
+        provider.stream({
+          history: [{ role: "user", content: "again" }],
+          signal: new AbortController().signal,
+        }),
+      );
+      clearInterval(timer);
+      assert.ok(ticks > 0, "event loop was not blocked");
+      const controller = new AbortController();
+      await assert.rejects(
+        (async () => {
+          for await (
+            const _ of provider.stream({
+              history: [{ role: "user", content: "x" }],
+              signal: controller.signal,
+            })
+          ) {
+            controller.abort();
+          }
+        })(),
+        (e) => e instanceof ChatError && e.code === "aborted",
+      );
+    } finally {
+      provider.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "local provider: with no Gemini key the chat API replies with the local model, streamed",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await tinyCheckpoint();
+    const server = await startTestServer({ LOCAL_MODEL_DIR: dir, GEMINI_API_KEY: "" });
+    try {
+      const client = new ApiClient(server.url);
+      const health = await client.json<{ checks: { model: { ok: boolean; provider: string } } }>(
+        "/api/health",
+      );
+      assert.equal(health.body.checks.model.provider, "local");
+      const { body } = await client.json<{ id: string }>("/api/conversations", { method: "POST", json: {} });
+      const res = await client.fetch(`/api/conversations/${body.id}/messages`, {
+        method: "POST",
+        json: { content: "Say hello." },
+      });
+      assert.equal(res.status, 200);
+      const events = await readSse(res);
+      const tokens = events.filter((e) => e.event === "token");
+      assert.ok(
+        tokens.length > 1,
+        `expected several token events, got ${events.map((e) => e.event).join(",")}`,
+      );
+      assert.equal(events.at(-1)!.event, "done");
+      const conv = await client.json<{ messages: Array<{ role: string; content: string; status: string }> }>(
+        `/api/conversations/${body.id}`,
+      );
+      const reply = conv.body.messages.at(-1)!;
+      assert.equal(reply.role, "assistant");
+      assert.equal(reply.status, "complete");
+      assert.equal(reply.content, tokenText(events));
+    } finally {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "local provider: the committed checkpoint (models/local) loads with its adapter in a few seconds and replies",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = new URL("../../models/local", import.meta.url).pathname;
+    const provider = createLocalProvider({ modelDir: dir, maxNewTokens: 16, seed: 3 });
+    try {
+      const info = await provider.ready();
+      assert.ok(info.loadMs < 5000, `loaded in ${info.loadMs} ms`);
+      assert.ok(info.adapter, "the instruction adapter is applied");
+      assert.ok(info.parameters > 500_000 && info.parameters < 2_000_000);
+      const reply = await collectReply(
+        provider.stream({
+          history: [{ role: "user", content: 'What does "whale" mean?' }],
+          signal: new AbortController().signal,
+        }),
+      );
+      assert.ok(reply.text.length > 0);
+      assert.ok(reply.usage!.completionTokens <= 16);
+    } finally {
+      provider.close();
+    }
+  },
+});
