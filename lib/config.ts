@@ -45,6 +45,7 @@ const schema = z.object({
     })
     .optional(),
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
+  RUNS_DIR: z.string().trim().min(1).default("./runs"),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
   RATE_LIMIT_MESSAGES: rateSpec("30/min"),
   RATE_LIMIT_MESSAGES_IP: rateSpec("120/min"),
@@ -74,6 +75,8 @@ export interface Config {
   /** Session signing secrets, newest first; unset means generated and kept in DATA_DIR. */
   sessionSecrets?: string[];
   localModelDir: string;
+  /** Training runs listed at `/training`. */
+  runsDir: string;
   maxBodyBytes: number;
   /**
    * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`);
@@ -124,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     sessionSecrets: e.SESSION_SECRET?.split(",").map((s) => s.trim()),
     localModelDir: e.LOCAL_MODEL_DIR,
+    runsDir: e.RUNS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
     rateLimits: {
       msg: e.RATE_LIMIT_MESSAGES,

@@ -89,12 +89,12 @@ export class Linear implements LinearLike {
     const w = init.kind === "torch" ? uniformArray(n, -bound, bound, rng) : normalArray(n, 0, init.std, rng);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.weight = tf.variable(tf.tensor2d(w, [inFeatures, outFeatures]), trainable);
+    this.weight = variableOf(tf.tensor2d(w, [inFeatures, outFeatures]), trainable);
     if (options.bias ?? true) {
       const b = init.kind === "torch"
         ? uniformArray(outFeatures, -bound, bound, rng)
         : new Float32Array(outFeatures);
-      this.bias = tf.variable(tf.tensor1d(b), trainable);
+      this.bias = variableOf(tf.tensor1d(b), trainable);
     } else {
       this.bias = null;
     }
@@ -125,4 +125,11 @@ export class Linear implements LinearLike {
     this.weight.dispose();
     this.bias?.dispose();
   }
+}
+
+/** A variable holding `initial`, which is then released (a variable keeps its own reference). */
+function variableOf<R extends tf.Rank>(initial: tf.Tensor<R>, trainable: boolean): tf.Variable<R> {
+  const v = tf.variable(initial, trainable);
+  initial.dispose();
+  return v;
 }

@@ -14,7 +14,7 @@ interface Data {
 
 export const handler: Handlers<AppState, Data> = {
   async GET(_req, ctx) {
-    const dir = Deno.env.get("RUNS_DIR") ?? "runs";
+    const dir = ctx.state.services.config.runsDir;
     return ctx.render({ dir, runs: await listRuns(dir) });
   },
 };

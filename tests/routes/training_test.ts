@@ -23,8 +23,7 @@ Deno.test({
       ].map((m) => JSON.stringify(m)).join("\n") + "\n",
     );
     await Deno.mkdir(`${dir}/not-a-run`);
-    Deno.env.set("RUNS_DIR", dir);
-    const server = await startTestServer();
+    const server = await startTestServer({ RUNS_DIR: dir });
     try {
       const res = await fetch(`${server.url}/training`);
       assert.equal(res.status, 200);
@@ -36,7 +35,6 @@ Deno.test({
       assert.ok(!html.includes("not-a-run"));
       assert.ok(!html.includes("<script"), "no JavaScript on this page");
     } finally {
-      Deno.env.delete("RUNS_DIR");
       await server.close();
       await Deno.remove(dir, { recursive: true });
     }
