@@ -3,7 +3,8 @@
  * machine's peak, LoRA-linear forward+backward vs a plain dense layer of the same shape, and merged-LoRA
  * inference vs the base layer. Prints Markdown tables; ratios are measured in this run.
  */
-import { BackendError, type BackendName, initBackend, tf } from "../ml/backend.ts";
+import { BackendError, type BackendName, initBackend, nativeKernelStatus, tf } from "../ml/backend.ts";
+import { installNativeKernels, uninstallNativeKernels } from "../ml/native/kernels.ts";
 import { scaledDotProductAttention } from "../ml/attention.ts";
 import { Linear } from "../ml/linear.ts";
 import { LoraLinear } from "../ml/lora.ts";
@@ -79,34 +80,48 @@ console.log(
     facts.ghz.toFixed(3)
   } × ${facts.flopsPerCycle} ` +
     `(${facts.why}) = ${machinePeak.toFixed(1)} GFLOP/s; one core ${corePeak.toFixed(1)} GFLOP/s. ` +
-    "tfjs-wasm runs on one thread under Deno, so the one-core column is its ceiling.\n",
+    "Stock tfjs-wasm runs on one thread under Deno, so the one-core column is its ceiling; the native " +
+    "OpenBLAS kernels use every core (and boost clocks can exceed the nominal peak).\n",
 );
 
-const backends: BackendName[] = [];
+/** A backend as measured: the wasm backend is measured with and without the native OpenBLAS kernels. */
+interface Variant {
+  label: string;
+  backend: BackendName;
+  native: boolean;
+}
+const variants: Variant[] = [];
 for (const name of ["wasm", "cpu", "webgpu"] as const) {
   try {
     await initBackend(name);
-    backends.push(name);
+    if (name === "wasm" && nativeKernelStatus()?.active) {
+      variants.push({ label: "wasm + native OpenBLAS", backend: name, native: true });
+    }
+    variants.push({ label: name === "wasm" ? "wasm (stock kernels)" : name, backend: name, native: false });
   } catch (e) {
     console.log(
       `- ${name}: not available (${e instanceof BackendError ? e.code : ""} ${(e as Error).message})`,
     );
   }
 }
-console.log("");
+console.log(`- native kernels: ${nativeKernelStatus()?.summary ?? "not installed"}\n`);
 
-const fast = (b: BackendName) => b !== "cpu";
+const fast = (v: Variant) => v.backend !== "cpu";
 const rows: string[][] = [];
-for (const b of backends) {
-  await initBackend(b);
-  const sizes = fast(b) ? [256, 512, 1024] : [128, 256];
+for (const variant of variants) {
+  await initBackend(variant.backend);
+  if (variant.backend === "wasm") {
+    if (variant.native) installNativeKernels();
+    else uninstallNativeKernels();
+  }
+  const sizes = fast(variant) ? [256, 512, 1024] : [128, 256];
   for (const n of sizes) {
     const x = tf.randomNormal([n, n], 0, 1, "float32", 1);
     const y = tf.randomNormal([n, n], 0, 1, "float32", 2);
-    const s = await time(() => tf.matMul(x, y), fast(b) ? 5 : 3);
+    const s = await time(() => tf.matMul(x, y), fast(variant) ? 5 : 3);
     const gflops = (2 * n ** 3) / s / 1e9;
     rows.push([
-      b,
+      variant.label,
       `matMul ${n}×${n}×${n}`,
       (s * 1e3).toFixed(2),
       gflops.toFixed(2),
@@ -115,18 +130,18 @@ for (const b of backends) {
     ]);
     tf.dispose([x, y]);
   }
-  const [B, H, L, dh] = fast(b) ? [4, 8, 128, 64] : [1, 4, 64, 64];
+  const [B, H, L, dh] = fast(variant) ? [4, 8, 128, 64] : [1, 4, 64, 64];
   const q = tf.randomNormal([B, H, L, dh], 0, 1, "float32", 3);
   const k = tf.randomNormal([B, H, L, dh], 0, 1, "float32", 4);
   const v = tf.randomNormal([B, H, L, dh], 0, 1, "float32", 5);
   const s = await time(() => {
     const r = scaledDotProductAttention(q, k, v, { causal: true });
     return [r.output, r.weights];
-  }, fast(b) ? 5 : 3);
+  }, fast(variant) ? 5 : 3);
   const flops = 2 * 2 * B * H * L * L * dh; // Q·Kᵀ and weights·V (softmax and masking not counted)
   const gflops = flops / s / 1e9;
   rows.push([
-    b,
+    variant.label,
     `attention B${B} H${H} L${L} d${dh} causal`,
     (s * 1e3).toFixed(2),
     gflops.toFixed(2),
@@ -135,6 +150,7 @@ for (const b of backends) {
   ]);
   tf.dispose([q, k, v]);
 }
+installNativeKernels(); // the LoRA comparison below runs as training does
 
 function pctOf(x: number, peak: number): string {
   return `${((100 * x) / peak).toFixed(1)}%`;
