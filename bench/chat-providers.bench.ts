@@ -5,6 +5,7 @@
  * Markdown tables; ratios come from this one run.
  * Sizes via env: BENCH_STREAMS (sequential streams per mode, default 200), BENCH_TOKENS (64).
  */
+import { spawnListening } from "../tests/_helpers/child_process.ts";
 import { GeminiProvider } from "../lib/chat/gemini.ts";
 import { stubReplyText } from "../tests/stubs/gemini_server.ts";
 
@@ -22,32 +23,10 @@ function pct(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-const child = new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    "-A",
-    new URL("../tests/stubs/gemini_server.ts", import.meta.url).pathname,
-    "--port",
-    "0",
-    "--tokens",
-    String(TOKENS),
-  ],
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
-const firstLine = await (async () => {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  while (!buf.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buf += value;
-  }
-  reader.releaseLock();
-  return buf;
-})();
-const url = /listening on (\S+)/.exec(firstLine)?.[1];
-if (!url) throw new Error(`stub did not start: ${firstLine}`);
+const child = await spawnListening(new URL("../tests/stubs/gemini_server.ts", import.meta.url), {
+  args: ["--port", "0", "--tokens", String(TOKENS)],
+});
+const url = child.url;
 const stub = {
   url,
   apiKey: "test-key",
@@ -177,6 +156,5 @@ for (
     } |`,
   );
 }
-child.kill("SIGTERM");
-await child.status;
+await child.stop();
 if (errors > 0) Deno.exit(1);

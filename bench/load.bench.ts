@@ -11,6 +11,7 @@
  * BENCH_DB (`postgres` when PostgreSQL binaries exist, else `pglite`). Rate limits and the stream
  * cap are switched off for the app under test (they would otherwise refuse the load by design).
  */
+import { type ListeningChild, spawnListening } from "../tests/_helpers/child_process.ts";
 import { percentile, spawnApp, table } from "./_lib/load.ts";
 import { openDatabase } from "../lib/db/mod.ts";
 import { PostgresRateLimiter } from "../lib/security/rate_limit.ts";
@@ -38,41 +39,10 @@ function rssMiB(pid: number): number {
 }
 
 /** Starts the stub as a child process; returns its URL and a stop function. */
-async function spawnStub(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../tests/stubs/gemini_server.ts", import.meta.url).pathname,
-      "--port",
-      "0",
-      "--api-key",
-      KEY,
-      "--tokens",
-      String(TOKENS),
-      "--delay-ms",
-      String(TOKEN_DELAY_MS),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!/listening on (\S+)/.test(out)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`stub exited: ${out}`);
-    out += value;
-  }
-  (async () => {
-    while (!(await reader.read()).done) { /* drain */ }
-  })();
-  return {
-    url: /listening on (\S+)/.exec(out)![1],
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+function spawnStub(): Promise<ListeningChild> {
+  return spawnListening(new URL("../tests/stubs/gemini_server.ts", import.meta.url), {
+    args: ["--port", "0", "--api-key", KEY, "--tokens", String(TOKENS), "--delay-ms", String(TOKEN_DELAY_MS)],
+  });
 }
 
 /** One simulated browser: its own session cookie and conversation. */

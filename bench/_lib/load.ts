@@ -1,4 +1,5 @@
 /** A small closed-loop HTTP load generator and latency statistics for the benches. */
+import { startChildApp } from "../../tests/hardening/_child_app.ts";
 
 /** Percentile (nearest-rank) of sorted values. */
 export function percentile(sorted: number[], p: number): number {
@@ -54,29 +55,12 @@ export async function spawnApp(
   env: Record<string, string> = {},
 ): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const dataDir = env.DATA_DIR ?? await Deno.makeTempDir({ prefix: "mc-bench-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
-    env: { PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "warn", DATA_DIR: dataDir, ...env },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  while (!/listening on (\S+)/.test(buffered)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`app exited before listening: ${buffered}`);
-    buffered += value;
-  }
-  const url = /listening on (\S+)/.exec(buffered)![1];
-  (async () => {
-    while (!(await reader.read()).done) { /* drain */ }
-  })();
+  const app = await startChildApp({ DATA_DIR: dataDir, ...env });
   return {
-    url,
-    pid: child.pid,
+    url: app.url,
+    pid: app.child.pid,
     async stop() {
-      child.kill("SIGTERM");
-      await child.status;
+      await app.stop();
       if (!env.DATA_DIR) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     },
   };

@@ -1,0 +1,50 @@
+/**
+ * Runs a Deno script (the app's `main.ts`, a protocol stub) as a child process and waits until it
+ * prints `listening on <url>`, for multi-process tests and benchmarks.
+ */
+
+/** A child process that is listening. */
+export interface ListeningChild {
+  /** The URL it printed. */
+  url: string;
+  child: Deno.ChildProcess;
+  /** Sends SIGTERM (once) and waits for the exit; returns the exit code. */
+  stop(): Promise<number>;
+}
+
+/** Starts `deno run -A <script> ...args` with `env` and resolves once it prints `listening on <url>`. */
+export async function spawnListening(
+  script: URL,
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<ListeningChild> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script.pathname, ...(options.args ?? [])],
+    env: options.env,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!/listening on (\S+)/.test(out)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${script.pathname} exited before listening: ${out}`);
+    out += value;
+  }
+  (async () => {
+    while (!(await reader.read()).done) { /* drain so the child never blocks on a full pipe */ }
+  })();
+  let stopped: Promise<number> | null = null;
+  return {
+    url: /listening on (\S+)/.exec(out)![1],
+    child,
+    stop() {
+      stopped ??= (async () => {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* already gone */ }
+        return (await child.status).code;
+      })();
+      return stopped;
+    },
+  };
+}
