@@ -1,7 +1,7 @@
 /**
  * Voice latency: time from the end of a 600-character reply to the first audio byte at the
- * client, through our server (`handleTts` on a loopback `Deno.serve`, the real ElevenLabs SDK, the
- * ElevenLabs protocol stub), with and without sentence splitting. Also the time until all audio
+ * client, through our server (the whole app in its own process, `POST /api/tts`, the real ElevenLabs
+ * SDK, the ElevenLabs protocol stub), with and without sentence splitting. Also the time until all audio
  * has arrived. The stub's latency model is stated in each table: ElevenLabs' real timing is not
  * measured here, so the ratio depends on how synthesis time grows with text length.
  *
@@ -9,10 +9,8 @@
  */
 import { SpeechPlayer } from "../lib/voice/client/player.ts";
 import { requestSpeech } from "../lib/voice/client/api.ts";
-import { createElevenLabsService } from "../lib/voice/elevenlabs.ts";
-import { TokenBucketLimiter } from "../lib/voice/limits.ts";
 import { startElevenLabsStub } from "../tests/stubs/elevenlabs_server.ts";
-import { serveVoiceApi } from "../tests/voice/_serve_voice.ts";
+import { spawnApp } from "./_lib/load.ts";
 
 const runsArg = Deno.args.indexOf("--runs");
 const RUNS = runsArg >= 0 ? Number(Deno.args[runsArg + 1]) : 3;
@@ -97,17 +95,22 @@ function median(xs: number[]): number {
 console.log(`Reply: ${REPLY.length} characters; ${RUNS} runs per row, median shown.\n`);
 // 40 frames = 3840 bytes = 0.96 s of audio per streamed chunk.
 const stub = await startElevenLabsStub({ apiKey: "bench-key", framesPerChunk: 40 });
-const voice = createElevenLabsService({ apiKey: "bench-key", baseUrl: stub.url });
-const limiter = new TokenBucketLimiter({ policies: { tts: { capacity: 1e9, refillPerSecond: 1e9 } } });
-const api = serveVoiceApi({ sessionId: "bench", voice, limiter });
+// The whole app in its own process, as `deno task start` runs it; the voice rate limits are off so the
+// runs measure latency, not the limiter.
+const app = await spawnApp({
+  ELEVENLABS_API_KEY: "bench-key",
+  ELEVENLABS_BASE_URL: stub.url,
+  RATE_LIMIT_TTS: "off",
+  RATE_LIMIT_TTS_IP: "off",
+});
 try {
   for (const model of MODELS) {
     stub.setLatency(model);
-    await once(api.url, true); // warm-up (JIT, connections)
+    await once(app.url, true); // warm-up (JIT, connections)
     const rows: Array<[string, Sample[]]> = [];
     for (const split of [false, true]) {
       const samples: Sample[] = [];
-      for (let r = 0; r < RUNS; r++) samples.push(await once(api.url, split));
+      for (let r = 0; r < RUNS; r++) samples.push(await once(app.url, split));
       rows.push([split ? "sentence split (prefetch 2)" : "whole reply, one request", samples]);
     }
     const base = median(rows[0][1].map((s) => s.firstByteMs));
@@ -127,6 +130,6 @@ try {
     console.log("");
   }
 } finally {
-  await api.close();
+  await app.stop();
   await stub.close();
 }
