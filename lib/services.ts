@@ -12,8 +12,7 @@ import type { HealthCheck } from "./health.ts";
 import { type MultiKeyRateLimiter, PostgresRateLimiter } from "./security/rate_limit.ts";
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
 import { StreamGate } from "./security/stream_gate.ts";
-import { createElevenLabsService, voiceHealth } from "./voice/elevenlabs.ts";
-import type { VoiceService } from "./voice/service.ts";
+import { voiceHealth, type VoiceService } from "./voice/service.ts";
 
 /** Everything the routes use, created once per server. */
 export interface Services {
@@ -71,6 +70,20 @@ export function createChatProvider(config: Config): ChatProvider | null {
   return null;
 }
 
+/**
+ * The ElevenLabs service when `ELEVENLABS_API_KEY` is set, else null (the browser speaks). The SDK is
+ * imported only then: loading it costs ~1.4 s of start-up.
+ */
+export async function createVoiceService(config: Config): Promise<VoiceService | null> {
+  if (!config.elevenLabs.apiKey) return null;
+  const { voiceServiceFromEnv } = await import("./voice/elevenlabs.ts");
+  return voiceServiceFromEnv({
+    ELEVENLABS_API_KEY: config.elevenLabs.apiKey,
+    ELEVENLABS_BASE_URL: config.elevenLabs.baseUrl,
+    ELEVENLABS_VOICE_ID: config.elevenLabs.voiceId,
+  });
+}
+
 /** Builds the services for `config`. */
 export async function createServices(config: Config, shutdown: AbortSignal): Promise<Services> {
   const signer = await SessionSigner.create(await loadSessionSecrets(config.sessionSecrets, config.dataDir));
@@ -80,13 +93,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     poolMax: config.databasePoolMax,
   });
   const chat = createChatProvider(config);
-  const voice = config.elevenLabs.apiKey
-    ? createElevenLabsService({
-      apiKey: config.elevenLabs.apiKey,
-      baseUrl: config.elevenLabs.baseUrl,
-      defaultVoiceId: config.elevenLabs.voiceId,
-    })
-    : null;
+  const voice = await createVoiceService(config);
   const health: Record<string, HealthCheck> = {
     database: async () => {
       const h = await db.ping();

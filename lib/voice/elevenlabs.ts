@@ -217,8 +217,3 @@ export function voiceServiceFromEnv(
     defaultVoiceId: env.ELEVENLABS_VOICE_ID?.trim() || undefined,
   });
 }
-
-/** Health of the voice feature: the provider's probe, or browser speech when no key is set. */
-export function voiceHealth(service: VoiceService | null): Promise<VoiceHealth> {
-  return service ? service.health() : Promise.resolve({ ok: true, provider: "browser" });
-}

@@ -60,3 +60,8 @@ export interface VoiceService {
   /** Probes the provider cheaply; never throws. */
   health(): Promise<VoiceHealth>;
 }
+
+/** Health of the voice feature: the provider's probe, or browser speech when no key is set. */
+export function voiceHealth(service: VoiceService | null): Promise<VoiceHealth> {
+  return service ? service.health() : Promise.resolve({ ok: true, provider: "browser" });
+}

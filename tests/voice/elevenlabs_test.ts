@@ -1,6 +1,7 @@
 /** The real SDK (through our service) against the ElevenLabs protocol stub, for each endpoint and fault. */
 import assert from "node:assert/strict";
-import { createElevenLabsService, voiceHealth, voiceServiceFromEnv } from "../../lib/voice/elevenlabs.ts";
+import { createElevenLabsService, voiceServiceFromEnv } from "../../lib/voice/elevenlabs.ts";
+import { voiceHealth } from "../../lib/voice/service.ts";
 import { VoiceError } from "../../lib/voice/errors.ts";
 import { mp3DurationSeconds, parseMpegFrameHeader } from "../../lib/voice/audio_probe.ts";
 import { SILENT_MP3_FRAME_SECONDS, startElevenLabsStub } from "../stubs/elevenlabs_server.ts";
