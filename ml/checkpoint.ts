@@ -231,7 +231,8 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
   return { model, tokenizer, dtype: parsed.data.dtype, adapter };
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists (file or folder). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;

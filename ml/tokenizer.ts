@@ -152,14 +152,7 @@ export class Tokenizer {
         for (let i = 0; i + 1 < ids.length; i++) if (ids[i] === a && ids[i + 1] === b) found = true;
         if (!found) continue;
         addPairs(w, -1);
-        const next: number[] = [];
-        for (let i = 0; i < ids.length; i++) {
-          if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) {
-            next.push(id);
-            i++;
-          } else next.push(ids[i]);
-        }
-        words[w] = next;
+        words[w] = mergePair(ids, a, b, id);
         addPairs(w, 1);
       }
       counts.delete(best);
@@ -264,15 +257,20 @@ export class Tokenizer {
       if (at < 0) break;
       const [a, b] = this.merges[bestRank];
       const id = 256 + bestRank;
-      const next: number[] = [];
-      for (let i = 0; i < ids.length; i++) {
-        if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) {
-          next.push(id);
-          i++;
-        } else next.push(ids[i]);
-      }
-      ids = next;
+      ids = mergePair(ids, a, b, id);
     }
     return ids;
   }
+}
+
+/** `ids` with every adjacent (a, b) replaced by `id`, left to right. */
+function mergePair(ids: readonly number[], a: number, b: number, id: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) {
+      out.push(id);
+      i++;
+    } else out.push(ids[i]);
+  }
+  return out;
 }

@@ -12,7 +12,13 @@
  * format) and optionally `merged/` (lora).
  */
 import { initBackend, tf } from "./backend.ts";
-import { type CheckpointError, encodeVariables, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import {
+  type CheckpointError,
+  encodeVariables,
+  exists,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
 import {
   type BatchSource,
   encodeExample,
@@ -306,15 +312,6 @@ async function loadResumeState(dir: string, optimizer: AdamW): Promise<number> {
   }
   optimizer.restore(restored);
   return state.step;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Default run folder for a config: `out`, else `runs/<mode>-<UTC timestamp>`. */
