@@ -333,6 +333,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ☰
           </button>
           <h1 class="chat-title" title={meta?.title}>{meta?.title ?? "New chat"}</h1>
+          {props.model.label && (
+            <span class="model-badge" title="The model that writes the replies">{props.model.label}</span>
+          )}
           <VoiceMenu voice={voice} ready={ready} />
           <button
             type="button"

@@ -11,10 +11,11 @@ import { generateTokens } from "../../ml/generate.ts";
 import type { WorkerReply, WorkerRequest } from "./local.ts";
 
 const post = (m: WorkerReply) => self.postMessage(m);
-// A byte-level model can emit any byte; control characters (NUL cannot even be stored in PostgreSQL
-// text) are dropped from replies, newlines and tabs kept.
+// A byte-level model can emit any byte: control characters (NUL cannot even be stored in PostgreSQL
+// text) and U+FFFD (what an invalid UTF-8 sequence decodes to) are dropped from replies; newlines and
+// tabs are kept.
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/g;
 const aborted = new Set<number>();
 const active = new Map<number, AbortController>();
 const queue: Array<Extract<WorkerRequest, { type: "generate" }>> = [];
