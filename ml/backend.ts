@@ -13,6 +13,7 @@ import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { installNativeKernels, type NativeStatus } from "./native/kernels.ts";
+import { CodedError } from "./errors.ts";
 
 export { tf };
 
@@ -30,15 +31,7 @@ export type BackendErrorCode =
   | "WEBGPU_FALLBACK_ADAPTER";
 
 /** A backend was asked for that cannot run here; `code` says why. */
-export class BackendError extends Error {
-  /** Machine-readable reason. */
-  readonly code: BackendErrorCode;
-  constructor(code: BackendErrorCode, message: string) {
-    super(message);
-    this.name = "BackendError";
-    this.code = code;
-  }
-}
+export class BackendError extends CodedError<BackendErrorCode> {}
 
 /** Returns the requested backend name from an explicit argument or `ML_BACKEND` (default `wasm`). */
 export function requestedBackend(explicit?: string): BackendName {

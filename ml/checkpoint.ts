@@ -21,6 +21,7 @@ import {
   toFloat32,
 } from "./safetensors.ts";
 import { Tokenizer } from "./tokenizer.ts";
+import { CodedError } from "./errors.ts";
 
 /** How weights are stored on disk. */
 export type StorageDtype = "F32" | "F16" | "BF16";
@@ -45,15 +46,7 @@ const checkpointConfigSchema = z.object({
 export type CheckpointErrorCode = "CHECKPOINT_NOT_FOUND" | "CHECKPOINT_INVALID";
 
 /** A checkpoint folder is missing or malformed. */
-export class CheckpointError extends Error {
-  /** Machine-readable reason. */
-  readonly code: CheckpointErrorCode;
-  constructor(code: CheckpointErrorCode, message: string) {
-    super(message);
-    this.name = "CheckpointError";
-    this.code = code;
-  }
-}
+export class CheckpointError extends CodedError<CheckpointErrorCode> {}
 
 /** Float32 -> IEEE half bits, round to nearest even (overflow to ±Inf, NaN kept). */
 export function floatToHalf(x: number): number {

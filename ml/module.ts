@@ -5,6 +5,7 @@
  * with a wrapping layer and the model's forward goes through the wrapper from then on.
  */
 import type { tf } from "./backend.ts";
+import { CodedError } from "./errors.ts";
 
 /** Options every forward pass accepts. */
 export interface ForwardOptions {
@@ -32,15 +33,7 @@ export interface LinearLike {
 export type ModuleErrorCode = "MODULE_NOT_FOUND" | "MODULE_DUPLICATE_NAME";
 
 /** A name lookup in a module tree failed. */
-export class ModuleError extends Error {
-  /** Machine-readable reason. */
-  readonly code: ModuleErrorCode;
-  constructor(code: ModuleErrorCode, message: string) {
-    super(message);
-    this.name = "ModuleError";
-    this.code = code;
-  }
-}
+export class ModuleError extends CodedError<ModuleErrorCode> {}
 
 /** A node of the model tree. Subclasses register their parts in the constructor. */
 export class Module {

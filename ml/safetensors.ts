@@ -4,6 +4,7 @@
  * [begin, end] }, "__metadata__"?: { string: string } }` padded with spaces to a multiple of 8, then the
  * raw little-endian tensor bytes, offsets relative to the end of the header.
  */
+import { CodedError } from "./errors.ts";
 
 /** Element types of the format this module knows the size of. */
 export type SafeDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
@@ -45,15 +46,7 @@ export type SafetensorsErrorCode =
   | "SAFETENSORS_OFFSETS";
 
 /** Invalid safetensors input (reading) or tensor description (writing). */
-export class SafetensorsError extends Error {
-  /** Machine-readable reason. */
-  readonly code: SafetensorsErrorCode;
-  constructor(code: SafetensorsErrorCode, message: string) {
-    super(message);
-    this.name = "SafetensorsError";
-    this.code = code;
-  }
-}
+export class SafetensorsError extends CodedError<SafetensorsErrorCode> {}
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

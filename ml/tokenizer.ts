@@ -5,6 +5,7 @@
  * cross a chunk boundary. Because every token is a byte string, `decode(encode(text)) === text` for any
  * valid UTF-8 text; with no merges this is a plain byte tokenizer.
  */
+import { CodedError } from "./errors.ts";
 
 /** The end-of-sequence marker's text (it is never produced by {@link Tokenizer.encode}). */
 export const EOS_TEXT = "<|endoftext|>";
@@ -16,15 +17,7 @@ const FORMAT = "mini-claude-bpe/1";
 export type TokenizerErrorCode = "TOKENIZER_INVALID" | "TOKENIZER_VOCAB_SIZE";
 
 /** Invalid tokenizer file or training request. */
-export class TokenizerError extends Error {
-  /** Machine-readable reason. */
-  readonly code: TokenizerErrorCode;
-  constructor(code: TokenizerErrorCode, message: string) {
-    super(message);
-    this.name = "TokenizerError";
-    this.code = code;
-  }
-}
+export class TokenizerError extends CodedError<TokenizerErrorCode> {}
 
 /** The JSON form saved next to a checkpoint (`tokenizer.json`). */
 export interface TokenizerJson {

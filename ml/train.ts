@@ -36,6 +36,7 @@ import { learningRate } from "./schedule.ts";
 import { evaluate, trainStep } from "./step.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import type { TrainConfig } from "./train_config.ts";
+import { CodedError } from "./errors.ts";
 
 export type { CheckpointError };
 
@@ -92,15 +93,7 @@ export interface RunResult {
 }
 
 /** Why a run could not start. */
-export class TrainError extends Error {
-  /** Machine-readable reason. */
-  readonly code: "TRAIN_DATA" | "TRAIN_RESUME";
-  constructor(code: "TRAIN_DATA" | "TRAIN_RESUME", message: string) {
-    super(message);
-    this.name = "TrainError";
-    this.code = code;
-  }
-}
+export class TrainError extends CodedError<"TRAIN_DATA" | "TRAIN_RESUME"> {}
 
 const CHECKPOINT_DIR = "checkpoint";
 

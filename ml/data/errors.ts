@@ -1,4 +1,5 @@
 /** Machine-readable codes for every failure the data toolkit reports. */
+import { CodedError } from "../errors.ts";
 export type DataErrorCode =
   | "FILE_NOT_FOUND"
   | "NOT_JSON"
@@ -9,14 +10,4 @@ export type DataErrorCode =
   | "SOURCE_MISSING";
 
 /** A typed error from `ml/data`: `code` says what went wrong, `message` says it for people. */
-export class DataError extends Error {
-  /** What went wrong, stable across releases. */
-  readonly code: DataErrorCode;
-
-  /** Creates an error with a stable `code` and a readable message. */
-  constructor(code: DataErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "DataError";
-    this.code = code;
-  }
-}
+export class DataError extends CodedError<DataErrorCode> {}

@@ -1,4 +1,5 @@
 /** Errors of the LoRA modules. */
+import { CodedError } from "../errors.ts";
 
 /** Why a LoRA operation failed. */
 export type LoraErrorCode =
@@ -10,12 +11,4 @@ export type LoraErrorCode =
   | "LORA_ADAPTER_MISMATCH";
 
 /** A LoRA operation failed; `code` says why. */
-export class LoraError extends Error {
-  /** Machine-readable reason. */
-  readonly code: LoraErrorCode;
-  constructor(code: LoraErrorCode, message: string) {
-    super(message);
-    this.name = "LoraError";
-    this.code = code;
-  }
-}
+export class LoraError extends CodedError<LoraErrorCode> {}

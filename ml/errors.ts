@@ -1,0 +1,12 @@
+/** The one shape of every typed error in `ml/`: a stable machine-readable `code` and a readable message. */
+
+/** An error whose `code` says what went wrong; `name` is the subclass's name. */
+export class CodedError<Code extends string> extends Error {
+  /** Machine-readable reason, stable across releases. */
+  readonly code: Code;
+  constructor(code: Code, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
