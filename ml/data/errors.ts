@@ -1,5 +1,6 @@
-/** Machine-readable codes for every failure the data toolkit reports. */
 import { CodedError } from "../errors.ts";
+
+/** Machine-readable codes for every failure the data toolkit reports. */
 export type DataErrorCode =
   | "FILE_NOT_FOUND"
   | "NOT_JSON"
