@@ -29,10 +29,18 @@ export interface ReplyInput {
   history: ChatTurn[];
   /** Aborted when the server shuts down. */
   shutdownSignal: AbortSignal;
-  /** Called once the reply is finally stored (tests, metrics). */
-  onSettled?: (message: Message | null) => void;
+  /**
+   * Called once the reply is finally stored (null: not stored yet), before the final event is
+   * sent; awaited, so e.g. the token charge is visible when the client sees `done`.
+   */
+  onSettled?: (message: Message | null) => void | Promise<void>;
   /** How the final write is retried; default {@link DEFAULT_SAVE_RETRY}. */
   saveRetry?: SaveRetry;
+  /**
+   * The assistant message (status `streaming`) when the caller already stored it, e.g. in the same
+   * transaction as the user message; created here otherwise.
+   */
+  assistant?: Message;
 }
 
 /** Conversation messages as model turns: user turns and assistant turns that have text. */
@@ -45,7 +53,7 @@ export function toTurns(messages: readonly Message[]): ChatTurn[] {
 /** Creates the assistant message and returns the SSE response that streams it. */
 export async function streamReply(input: ReplyInput): Promise<Response> {
   const { store, provider } = input;
-  const assistant = await store.appendMessage(input.ownerId, input.conversationId, {
+  const assistant = input.assistant ?? await store.appendMessage(input.ownerId, input.conversationId, {
     role: "assistant",
     content: "",
     status: "streaming",
@@ -116,7 +124,7 @@ export async function streamReply(input: ReplyInput): Promise<Response> {
       }
       await saving;
       const final = await saveFinal(store, assistant.id, { content: text, status, usage }, input.saveRetry);
-      input.onSettled?.(final);
+      await input.onSettled?.(final);
       if (failure) send("error", { ...failure, messageId: assistant.id });
       else if (!final) {
         send("error", {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { type Database, openDatabase } from "../../lib/db/mod.ts";
 import { startEmbedded } from "../../lib/db/embedded.ts";
+import { runBudgetSuite } from "./budget_suite.ts";
 import { runStoreSuite } from "./store_suite.ts";
 
 Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: false }, async (t) => {
@@ -15,6 +16,7 @@ Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: fals
     db = await openDatabase({ dataDir, embeddedTransport: "tcp" });
     assert.equal(db.engine, "pglite");
     await runStoreSuite(t, db);
+    await runBudgetSuite(t, db);
 
     const open = db;
     await t.step("a second open of the same data directory is refused while it is in use", async () => {
