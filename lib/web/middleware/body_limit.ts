@@ -35,7 +35,7 @@ export function bodyLimit(
       if (body.finished) return;
       const e = bodyTimeout(timeoutMs);
       body.abort(e);
-      resolve(jsonError(e.status, e.code, e.message, { connection: "close" }));
+      resolve(jsonError(e.status, e.code, e.message));
     }, timeoutMs);
     body.done.then(() => clearTimeout(timer));
     try {
