@@ -27,6 +27,10 @@ export interface ReplyInput {
   model?: string;
   /** The conversation so far (complete turns), ending with the user message to answer. */
   history: ChatTurn[];
+  /** The row the reply streams into (already `streaming`); created under the leaf when omitted. */
+  assistant?: Message;
+  /** Text the reply already has (continue of a stopped reply); new text is appended to it. */
+  prefix?: string;
   /** Aborted when the server shuts down. */
   shutdownSignal: AbortSignal;
   /**
@@ -36,11 +40,6 @@ export interface ReplyInput {
   onSettled?: (message: Message | null) => void | Promise<void>;
   /** How the final write is retried; default {@link DEFAULT_SAVE_RETRY}. */
   saveRetry?: SaveRetry;
-  /**
-   * The assistant message (status `streaming`) when the caller already stored it, e.g. in the same
-   * transaction as the user message; created here otherwise.
-   */
-  assistant?: Message;
 }
 
 /** Conversation messages as model turns: user turns and assistant turns that have text. */
@@ -64,7 +63,7 @@ export async function streamReply(input: ReplyInput): Promise<Response> {
   const stop = () => upstream.abort();
   input.shutdownSignal.addEventListener("abort", stop, { once: true });
 
-  let text = "";
+  let text = input.prefix ?? "";
   let lastSave = performance.now();
   let saving: Promise<unknown> = Promise.resolve();
   let clientGone = false;
