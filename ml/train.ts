@@ -37,6 +37,7 @@ import { evaluate, trainStep } from "./step.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { CodedError } from "./errors.ts";
+import type { Tensor } from "./tensor_types.ts";
 
 export type { CheckpointError };
 
@@ -76,6 +77,7 @@ export interface RunOptions {
 
 /** What a run did. */
 export interface RunResult {
+  /** The run folder. */
   outDir: string;
   /** Updates completed (including those of a resumed earlier part). */
   step: number;
@@ -85,10 +87,13 @@ export interface RunResult {
   timedOut: boolean;
   /** Training losses by step, this part of the run only. */
   losses: number[];
+  /** Validation loss at the last evaluation, if any. */
   lastValLoss?: number;
   /** Mean training tokens per second over this part of the run. */
   tokensPerSec: number;
+  /** Scalars that were trained. */
   trainable: number;
+  /** All scalars of the model. */
   total: number;
 }
 
@@ -275,7 +280,7 @@ async function saveResumeState(dir: string, step: number, setup: Setup, optimize
     `${tmp}/trainable.safetensors`,
     await encodeVariables(optimizer.params.map((p) => [p.name, p.variable]), "F32"),
   );
-  const moments: Array<[string, tf.Tensor]> = [];
+  const moments: Array<[string, Tensor]> = [];
   for (const p of optimizer.params) {
     moments.push([`m.${p.name}`, tf.tensor(state.m.get(p.name)!, p.variable.shape)]);
     moments.push([`v.${p.name}`, tf.tensor(state.v.get(p.name)!, p.variable.shape)]);

@@ -108,6 +108,7 @@ export type TrainConfig = z.output<typeof trainConfigSchema>;
 export class TrainConfigError extends Error {
   /** Machine-readable reason. */
   readonly code = "TRAIN_CONFIG_INVALID";
+  /** An error listing `problems`, one per line. */
   constructor(readonly problems: string[]) {
     super(`invalid training options:\n${problems.map((p) => `  ${p}`).join("\n")}`);
     this.name = "TrainConfigError";
