@@ -142,6 +142,7 @@ export {
   recordFormatOf,
   serializeRecord,
 } from "./data/chat.ts";
+export { type ChatSegment, chatSegments, formatChatML, IM_END, IM_START } from "./data/chat_template.ts";
 export type {
   FieldLengths,
   Metric,
