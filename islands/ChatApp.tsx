@@ -21,6 +21,9 @@ import type {
   OpenConversation,
 } from "../components/chat/types.ts";
 import { type SpokenReply, useVoice } from "../components/voice/use_voice.ts";
+import { MAX_MESSAGE_CHARS, tooLongMessage } from "../lib/chat/limits.ts";
+import { replyAnnouncement } from "../components/chat/announce.ts";
+import { trapTab } from "../components/chat/focus.ts";
 import { HandsFreeBar, HandsFreeButton, MicButton, VoiceMenu } from "../components/voice/VoiceControls.tsx";
 import ThemeToggle from "./ThemeToggle.tsx";
 
@@ -48,15 +51,37 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [atBottom, setAtBottom] = useState(true);
+  /** Text of the polite live region: streaming state and the finished reply, never per token. */
+  const [announcement, setAnnouncement] = useState("");
 
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const scrollRef = useRef<HTMLElement>(null);
+  const menuRef = useRef<HTMLButtonElement>(null);
   const stick = useRef(true);
   const abort = useRef<AbortController | null>(null);
-  const latest = useRef({ meta, messages, busy, query });
-  latest.current = { meta, messages, busy, query };
+  const latest = useRef({ meta, messages, busy, query, editingId, sidebarOpen });
+  latest.current = { meta, messages, busy, query, editingId, sidebarOpen };
 
   useEffect(() => setReady(true), []);
+  // The tab title follows the conversation's title (the server renders the first one).
+  useEffect(() => {
+    if (ready) document.title = meta?.title ? `${meta.title} · Mini-Claude` : "Mini-Claude";
+  }, [ready, meta?.title]);
+
+  /** Closes the drawer; focus goes back to the button that opened it when it was inside. */
+  const closeSidebar = () => {
+    setSidebarOpen(false);
+    if (document.getElementById("sidebar")?.contains(document.activeElement)) menuRef.current?.focus();
+  };
+  // While the drawer is open, the page behind it is inert and Tab cycles inside the drawer.
+  useEffect(() => {
+    if (!sidebarOpen) return;
+    const sidebar = document.getElementById("sidebar");
+    sidebar?.querySelector<HTMLElement>(".sidebar-close")?.focus();
+    const onKey = (e: KeyboardEvent) => sidebar && trapTab(sidebar, e);
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [sidebarOpen]);
 
   const voice = useVoice({
     config: props.voice ?? { provider: "browser", defaultVoiceId: null },
@@ -131,6 +156,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     setBusy(true);
     setNotice(null);
     setEditingId(null);
+    setAnnouncement("Mini-Claude is writing a reply…");
     stick.current = true;
     setMessages([...prepare(before), { id: replyId, role: "assistant", content: "", status: "streaming" }]);
     let replyText = "";
@@ -139,6 +165,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       setMessages((ms) => ms.map((m) => m.id === replyId ? { ...m, content: m.content + piece } : m));
     }, controller.signal);
     abort.current = null;
+    setAnnouncement(replyAnnouncement(end, replyText));
     if (end.kind === "error" && end.refused) {
       // Nothing was stored: put things back as they were and say why.
       setMessages(before);
@@ -166,6 +193,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const send = async (spoken?: string): Promise<SpokenReply | null> => {
     const content = spoken ?? text;
     if (latest.current.busy || content.trim() === "") return null;
+    if (content.length > MAX_MESSAGE_CHARS) {
+      // Refused here, before a conversation is created for it (the server would refuse it too).
+      setNotice(tooLongMessage(content.length));
+      return null;
+    }
     let id = latest.current.meta?.id;
     if (!id) {
       setBusy(true);
@@ -203,7 +235,18 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const { meta, busy } = latest.current;
     if (!meta) return;
     if (action.kind === "edit-start") return setEditingId(action.message.id);
-    if (action.kind === "edit-cancel") return setEditingId(null);
+    if (action.kind === "edit-cancel") {
+      // Back to the Edit button the editor came from.
+      const id = latest.current.editingId;
+      setEditingId(null);
+      setTimeout(() =>
+        scrollRef.current?.querySelector<HTMLElement>(
+          `[data-message-id="${CSS.escape(id ?? "")}"] .edit-message`,
+        )
+          ?.focus()
+      );
+      return;
+    }
     if (action.kind === "speak") {
       return voiceRef.current.toggleSpeak({ id: action.message.id, text: action.message.content });
     }
@@ -290,7 +333,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
         if (abort.current) {
           e.preventDefault();
           abort.current.abort();
-        } else setSidebarOpen(false);
+        } else if (latest.current.sidebarOpen) closeSidebar();
       } else if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
         e.preventDefault();
         inputRef.current?.focus();
@@ -317,12 +360,13 @@ export default function ChatApp(props: ChatAppProps): VNode {
         onQuery={onQuery}
         onRename={rename}
         onDelete={remove}
-        onClose={() => setSidebarOpen(false)}
+        onClose={closeSidebar}
       />
-      {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />}
-      <div class="main">
+      {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={closeSidebar} />}
+      <div class="main" inert={sidebarOpen}>
         <header class="topbar">
           <button
+            ref={menuRef}
             type="button"
             class="icon-button menu-toggle"
             aria-label="Show conversations"
@@ -333,7 +377,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           >
             ☰
           </button>
-          <h1 class="chat-title" title={meta?.title}>{meta?.title ?? "New chat"}</h1>
+          <h1 class="chat-title" title={meta?.title} dir="auto">{meta?.title ?? "New chat"}</h1>
           {props.model.label && (
             <span class="model-badge" title="The model that writes the replies">{props.model.label}</span>
           )}
@@ -373,6 +417,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
                 <p>
                   {props.model.label ? `Chatting with ${props.model.label}.` : "Start a conversation below."}
                 </p>
+                {props.model.demo && <DemoModelNote />}
               </div>
             )
             : (
@@ -416,9 +461,24 @@ export default function ChatApp(props: ChatAppProps): VNode {
           }
         />
         <UsageMeter busy={busy} ready={ready} />
+        <div class="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="announcer">
+          {announcement}
+        </div>
         <audio class="voice-audio" ref={voice.audioRef} preload="none" />
       </div>
     </div>
+  );
+}
+
+/** What a new user with only the committed tiny model needs to know. */
+function DemoModelNote(): VNode {
+  return (
+    <p class="demo-note">
+      <strong>The tiny local model is a demonstration.</strong>{" "}
+      It was trained in minutes on this machine and writes text that looks like English without answering. To
+      chat with a real model, set <code>GEMINI_API_KEY</code>{" "}
+      (a free key from Google AI Studio) and restart the server; see the README's configuration table.
+    </p>
   );
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren, RefObject, VNode } from "preact";
 import { useLayoutEffect } from "preact/hooks";
+import { COUNTER_FROM_CHARS, MAX_MESSAGE_CHARS } from "../../lib/chat/limits.ts";
 
 /** Tallest the box grows before it scrolls, in px (CSS caps it too). */
 const MAX_HEIGHT = 240;
@@ -34,7 +35,8 @@ export function Composer(
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight + 2, MAX_HEIGHT)}px`;
   }, [text]);
-  const canSend = ready && !busy && text.trim() !== "";
+  const tooLong = text.length > MAX_MESSAGE_CHARS;
+  const canSend = ready && !busy && text.trim() !== "" && !tooLong;
   return (
     <form
       class="composer"
@@ -53,7 +55,11 @@ export function Composer(
           rows={1}
           placeholder={ready ? "Message Mini-Claude…" : "Loading…"}
           aria-label="Message"
-          aria-describedby="composer-hint"
+          aria-describedby={text.length >= COUNTER_FROM_CHARS
+            ? "composer-hint composer-count"
+            : "composer-hint"}
+          aria-invalid={tooLong ? "true" : undefined}
+          dir="auto"
           disabled={!ready || busy}
           value={text}
           onInput={(e) => onText(e.currentTarget.value)}
@@ -87,6 +93,13 @@ export function Composer(
             </button>
           )}
       </div>
+      {text.length >= COUNTER_FROM_CHARS && (
+        <p id="composer-count" class={tooLong ? "composer-count over" : "composer-count"}>
+          {text.length.toLocaleString("en-US")} / {MAX_MESSAGE_CHARS.toLocaleString("en-US")} characters
+          {tooLong ? ": too long to send" : ""}
+        </p>
+      )}
+      <p class="no-js-note">Sending messages needs JavaScript. Conversations stay readable without it.</p>
       <p
         id="composer-hint"
         class={notice ? "composer-hint composer-notice" : "composer-hint"}

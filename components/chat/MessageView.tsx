@@ -73,13 +73,16 @@ export class MessageView extends Component<MessageViewProps> {
           {status === "stopped" && <span class="badge badge-stopped">Stopped</span>}
           {status === "error" && <span class="badge badge-error">Error</span>}
         </div>
-        {editing ? <MessageEditor message={message} onAction={onAction} /> : (
-          <div class="message-body">
-            {content !== "" && <Markdown text={content} class={role === "user" ? "breaks" : undefined} />}
-            {streaming && <span class="typing" aria-label="Writing">{content === "" ? "Thinking…" : ""}
-            </span>}
-          </div>
-        )}
+        {editing
+          ? <MessageEditor message={message} onAction={onAction} />
+          : (
+            <div class="message-body" dir="auto">
+              {content !== "" && <Markdown text={content} class={role === "user" ? "breaks" : undefined} />}
+              {streaming && (
+                <span class="typing" aria-label="Writing">{content === "" ? "Thinking…" : ""}</span>
+              )}
+            </div>
+          )}
         {status === "error" && (
           <div class="message-error" role="alert">
             <span>{message.error ?? "The reply failed before it was finished."}</span>
@@ -112,7 +115,7 @@ export class MessageView extends Component<MessageViewProps> {
               <button
                 type="button"
                 class={speaking ? "action speak speaking" : "action speak"}
-                aria-label={speaking ? "Stop reading the reply aloud" : "Read the reply aloud"}
+                aria-label={speaking ? "Stop reading the reply aloud" : "Speak the reply aloud"}
                 aria-pressed={speaking ? "true" : "false"}
                 title={canSpeak ? undefined : speakUnavailable}
                 disabled={!ready || !canSpeak}
@@ -168,6 +171,7 @@ function MessageEditor({ message, onAction }: Pick<MessageViewProps, "message" |
         name="content"
         class="editor-input"
         aria-label="Edit your message"
+        dir="auto"
         rows={3}
         defaultValue={message.content}
         ref={(el) => el?.focus()}

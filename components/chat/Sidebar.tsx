@@ -3,7 +3,7 @@
  * Plain links and a GET filter form, so it also works without JavaScript; the island adds the rest.
  */
 import type { VNode } from "preact";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ConversationItem } from "./types.ts";
 
 /** Props of {@link Sidebar}. */
@@ -16,7 +16,8 @@ export interface SidebarProps {
   open: boolean;
   onQuery(query: string): void;
   onRename(id: string, title: string): void;
-  onDelete(id: string): void;
+  /** Resolves once the row is gone (or the delete failed). */
+  onDelete(id: string): void | Promise<void>;
   onClose(): void;
 }
 
@@ -67,6 +68,7 @@ export function Sidebar(props: SidebarProps): VNode {
             </ul>
           )}
       </nav>
+      <a class="sidebar-link" href="/training">Training runs</a>
     </aside>
   );
 }
@@ -76,26 +78,49 @@ interface RowProps {
   active: boolean;
   ready: boolean;
   onRename(id: string, title: string): void;
-  onDelete(id: string): void;
+  onDelete(id: string): void | Promise<void>;
 }
 
 function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps): VNode {
   const [mode, setMode] = useState<"view" | "rename" | "confirm">("view");
   const renaming = useRef(false);
-  const finishRename = (value: string, save: boolean) => {
+  const row = useRef<HTMLLIElement>(null);
+  /** Where focus goes when the row is back to "view" (after Enter/Esc in rename, Cancel/Esc in confirm). */
+  const refocus = useRef<string | null>(null);
+  useEffect(() => {
+    if (mode !== "view" || refocus.current === null) return;
+    row.current?.querySelector<HTMLElement>(refocus.current)?.focus();
+    refocus.current = null;
+  }, [mode]);
+  const cancelDelete = () => {
+    refocus.current = ".delete";
+    setMode("view");
+  };
+  const confirmDelete = async () => {
+    // Focus moves to the next conversation (or the previous, or New chat) once this one is gone.
+    const li = row.current;
+    const next = (li?.nextElementSibling ?? li?.previousElementSibling)?.querySelector<HTMLElement>(
+      ".conversation-link",
+    ) ?? document.querySelector<HTMLElement>(".new-chat");
+    await onDelete(item.id);
+    if (!row.current?.isConnected) next?.focus();
+  };
+  const finishRename = (value: string, save: boolean, keyboard = false) => {
     if (!renaming.current) return;
     renaming.current = false;
+    if (keyboard) refocus.current = ".conversation-link";
     setMode("view");
     const title = value.trim();
     if (save && title !== "" && title !== item.title) onRename(item.id, title);
   };
   return (
-    <li class={active ? "conversation-item active" : "conversation-item"} data-id={item.id}>
+    <li ref={row} class={active ? "conversation-item active" : "conversation-item"} data-id={item.id}>
       {mode === "rename"
         ? (
           <input
             class="rename-input"
             aria-label="New title"
+            dir="auto"
             maxLength={200}
             defaultValue={item.title}
             ref={(el) => {
@@ -107,11 +132,11 @@ function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps):
             onKeyDown={(e) => {
               if (e.key === "Enter") {
                 e.preventDefault();
-                finishRename(e.currentTarget.value, true);
+                finishRename(e.currentTarget.value, true, true);
               } else if (e.key === "Escape") {
                 e.preventDefault();
                 e.stopPropagation();
-                finishRename("", false);
+                finishRename("", false, true);
               }
             }}
             onBlur={(e) => finishRename(e.currentTarget.value, true)}
@@ -123,23 +148,35 @@ function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps):
             href={`/c/${item.id}`}
             aria-current={active ? "page" : undefined}
             title={item.title}
+            dir="auto"
           >
             {item.title}
           </a>
         )}
       {mode === "confirm"
         ? (
-          <div class="confirm-delete" role="group" aria-label={`Delete “${item.title}”?`}>
+          <div
+            class="confirm-delete"
+            role="group"
+            aria-label={`Delete “${item.title}”?`}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") {
+                e.preventDefault();
+                e.stopPropagation();
+                cancelDelete();
+              }
+            }}
+          >
             <span>Delete?</span>
             <button
               type="button"
               class="button button-small button-danger confirm-yes"
               ref={(el) => el?.focus()}
-              onClick={() => onDelete(item.id)}
+              onClick={() => void confirmDelete()}
             >
               Delete
             </button>
-            <button type="button" class="button button-small confirm-no" onClick={() => setMode("view")}>
+            <button type="button" class="button button-small confirm-no" onClick={cancelDelete}>
               Cancel
             </button>
           </div>

@@ -17,6 +17,7 @@ export function modelInfo(state: AppState): ModelInfo {
     label: chat.label,
     models: chat.models.map((m) => ({ id: m.id, label: m.label })),
     unavailableMessage: null,
+    demo: chat.id === "local",
   };
 }
 

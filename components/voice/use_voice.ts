@@ -11,6 +11,7 @@ import type { ClientVoice } from "../../lib/voice/client/api.ts";
 import type { SpeechPlayer } from "../../lib/voice/client/player.ts";
 import type { VoiceConfig } from "../chat/types.ts";
 import { canRecognize, canRecord, canSynthesize } from "./support.ts";
+import { voiceErrorSentence } from "./voice_errors.ts";
 
 type Engine = typeof import("./engine.ts");
 let enginePromise: Promise<Engine> | null = null;
@@ -91,7 +92,7 @@ const SPEECH_LEVEL = 0.02;
 /** Hands-free stops after this many turns in a row with nothing heard. */
 const MAX_EMPTY_TURNS = 3;
 
-const message = (err: unknown) => err instanceof Error ? err.message : String(err);
+const message = voiceErrorSentence;
 /** A `VoiceApiError` for a 501: the server has no voice provider. */
 const notConfigured = (err: unknown) => (err as { status?: unknown } | null)?.status === 501;
 
@@ -211,7 +212,7 @@ export function useVoice(host: VoiceHost): Voice {
         await e.speakWithBrowser(reply.text, { signal: controller.signal });
       }
     } catch (err) {
-      if (!controller.signal.aborted) setNotice(`The reply could not be spoken: ${message(err)}`);
+      if (!controller.signal.aborted) setNotice(`The reply could not be read aloud. ${message(err)}`);
     } finally {
       if (speaking.current === controller) {
         speaking.current = null;
@@ -286,7 +287,7 @@ export function useVoice(host: VoiceHost): Voice {
     setNotice(null);
     listenOnce(false).then((text) => {
       if (text.trim() !== "") hostRef.current.insertText(text.trim());
-    }, (err) => setNotice(`Voice input failed: ${message(err)}`));
+    }, (err) => setNotice(`Voice input failed. ${message(err)}`));
   }
 
   async function handsFreeLoop(): Promise<void> {
@@ -297,13 +298,13 @@ export function useVoice(host: VoiceHost): Voice {
       try {
         text = (await listenOnce(true)).trim();
       } catch (err) {
-        if (handsFreeOn.current) setNotice(`Hands-free stopped: ${message(err)}`);
+        if (handsFreeOn.current) setNotice(`Hands-free stopped. ${message(err)}`);
         break;
       }
       if (!handsFreeOn.current) break;
       if (text === "") {
         if (++empty >= MAX_EMPTY_TURNS) {
-          setNotice("Hands-free stopped: nothing was heard.");
+          setNotice("Hands-free stopped: nothing was heard three times in a row.");
           break;
         }
         continue;
