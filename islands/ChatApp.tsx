@@ -68,19 +68,20 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (ready) document.title = meta?.title ? `${meta.title} · Mini-Claude` : "Mini-Claude";
   }, [ready, meta?.title]);
 
-  /** Closes the drawer; focus goes back to the button that opened it when it was inside. */
-  const closeSidebar = () => {
-    setSidebarOpen(false);
-    if (document.getElementById("sidebar")?.contains(document.activeElement)) menuRef.current?.focus();
-  };
-  // While the drawer is open, the page behind it is inert and Tab cycles inside the drawer.
+  const closeSidebar = () => setSidebarOpen(false);
+  // While the drawer is open, the page behind it is inert and Tab cycles inside the drawer; when it
+  // closes (the page is no longer inert by then), focus goes back to the button that opened it.
   useEffect(() => {
     if (!sidebarOpen) return;
     const sidebar = document.getElementById("sidebar");
     sidebar?.querySelector<HTMLElement>(".sidebar-close")?.focus();
     const onKey = (e: KeyboardEvent) => sidebar && trapTab(sidebar, e);
     document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      const active = document.activeElement;
+      if (!active || active === document.body || sidebar?.contains(active)) menuRef.current?.focus();
+    };
   }, [sidebarOpen]);
 
   const voice = useVoice({
