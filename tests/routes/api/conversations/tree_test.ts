@@ -231,6 +231,36 @@ async function runTreeApi(t: Deno.TestContext, server: TestServer, stub: GeminiS
       stub.setOptions({ tokenDelayMs: 0 });
     }
   });
+
+  await t.step("simultaneous edits of one message create one version and one reply", async () => {
+    const id = await create();
+    await post(id, "messages", { content: "y ".repeat(60) });
+    const [question] = await get(id);
+    const count = async () =>
+      (await server.services.db.sql`
+        select count(*)::int as n from messages where conversation_id = ${id}`)[0].n as number;
+    assert.equal(await count(), 2);
+    stub.setOptions({ tokenDelayMs: 200 });
+    const calls = stub.requests.length;
+    try {
+      const responses = await Promise.all(
+        ["first edit", "second edit"].map((content) =>
+          client.fetch(`/api/conversations/${id}/edit`, {
+            method: "POST",
+            json: { messageId: question.id, content },
+          })
+        ),
+      );
+      assert.deepEqual(responses.map((r) => r.status).sort(), [200, 409]);
+      await responses.find((r) => r.status === 409)!.body!.cancel();
+      await responses.find((r) => r.status === 200)!.body!.cancel();
+      assert.equal(await count(), 4, "one user version and one reply were added");
+      assert.equal(stub.requests.length, calls + 1, "the model was called once");
+      assert.equal((await get(id))[0].siblingIds.length, 2);
+    } finally {
+      stub.setOptions({ tokenDelayMs: 0 });
+    }
+  });
 }
 
 Deno.test({
