@@ -1,7 +1,8 @@
 /**
  * "‹ 2 / 3 ›" under a message that has other versions (regenerated replies, edited messages, hand
  * edits): two buttons with accessible names step to the previous or next version; the count says
- * which one is shown. Plain buttons, so Tab, Enter and Space work.
+ * which one is shown (the group is named "Version 2 of 3 of this reply" for screen readers). Plain
+ * buttons, so Tab, Enter and Space work.
  */
 import type { VNode } from "preact";
 
@@ -26,7 +27,11 @@ export function BranchSwitcher(
   const at = siblingIds.indexOf(messageId);
   const count = siblingIds.length;
   return (
-    <div class="branch-switcher" role="group" aria-label={`Versions of this ${noun}`}>
+    <div
+      class="branch-switcher"
+      role="group"
+      aria-label={`Version ${at + 1} of ${count} of this ${noun}`}
+    >
       <button
         type="button"
         class="action branch-previous"
@@ -36,7 +41,8 @@ export function BranchSwitcher(
       >
         ‹
       </button>
-      <span class="branch-count" aria-label={`Version ${at + 1} of ${count}`}>{at + 1} / {count}</span>
+      {/* The group's name says the same in words; a name on a plain span is not allowed in ARIA. */}
+      <span class="branch-count" aria-hidden="true">{at + 1} / {count}</span>
       <button
         type="button"
         class="action branch-next"

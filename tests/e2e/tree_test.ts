@@ -72,8 +72,8 @@ Deno.test({
         assert.deepEqual(await texts(page), ["one two three four", "Echo: one two three four"]);
         assert.equal(await previous.isDisabled(), true, "1 / 3 has no previous");
         assert.equal(
-          await page.locator(".message-assistant .branch-count").getAttribute("aria-label"),
-          "Version 1 of 3",
+          await page.getByRole("group", { name: "Version 1 of 3 of this reply" }).count(),
+          1,
         );
         await page.waitForFunction(() => document.activeElement?.classList.contains("branch-next"));
         await page.keyboard.press("Space");
