@@ -30,8 +30,12 @@ export async function reviseReply(
         "Only a reply can be edited as text; edit your message instead",
       );
     }
-    if (original.status === "streaming") {
-      throw new HttpError(409, "reply_in_progress", "This reply is still being written");
+    if (lock.replyInProgress || original.status === "streaming") {
+      throw new HttpError(
+        409,
+        "reply_in_progress",
+        "A reply in this conversation is still being written; wait for it or stop it first.",
+      );
     }
     const version = await store.appendMessage(ownerId, conversationId, {
       role: "assistant",
