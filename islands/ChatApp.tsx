@@ -199,7 +199,10 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
     setText("");
     const user: ChatMessage = { id: localId(), role: "user", content, status: "complete" };
-    return await runReply(id, { kind: "send", content }, (ms) => [...ms, user], content);
+    // Answer under the last message shown, even if another tab switched the stored branch meanwhile.
+    const shown = latest.current.messages.at(-1)?.id;
+    const parentId = shown && !shown.startsWith("local-") ? shown : undefined;
+    return await runReply(id, { kind: "send", content, parentId }, (ms) => [...ms, user], content);
   };
 
   const stop = () => abort.current?.abort();
@@ -214,10 +217,14 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
     if (busy) return;
     if (action.kind === "regenerate") {
+      const reply = action.message;
       void runReply(
         meta.id,
-        { kind: "regenerate" },
-        (ms) => ms.slice(0, ms.findLastIndex((m) => m.role === "user") + 1),
+        { kind: "regenerate", messageId: reply?.id },
+        (ms) =>
+          reply
+            ? ms.slice(0, ms.findIndex((m) => m.id === reply.id))
+            : ms.slice(0, ms.findLastIndex((m) => m.role === "user") + 1),
       );
     } else if (action.kind === "continue") {
       void runReply(

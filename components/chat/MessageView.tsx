@@ -1,7 +1,7 @@
 /**
  * One message of the conversation: Markdown body, status badge (stopped / error), inline error
  * with Retry, the version switcher ("‹ 2 / 3 ›") and the action buttons (copy; speak on replies;
- * edit on user messages; edit the text of a reply; regenerate on the last reply; continue on a
+ * edit on user messages; edit the text of a reply; regenerate on replies; continue on a
  * stopped last reply). Re-renders only when its own props change, so a streaming reply re-renders alone.
  */
 import { Component, type VNode } from "preact";
@@ -12,7 +12,8 @@ import type { ChatMessage } from "./types.ts";
 
 /** What a message's buttons ask the app to do. */
 export type MessageAction =
-  | { kind: "regenerate" }
+  /** A new version of `message` (a reply), or of the last reply when absent (Retry). */
+  | { kind: "regenerate"; message?: ChatMessage }
   | { kind: "speak"; message: ChatMessage }
   | { kind: "edit-start"; message: ChatMessage }
   | { kind: "edit-cancel" }
@@ -145,13 +146,13 @@ export class MessageView extends Component<MessageViewProps> {
                 Edit
               </button>
             )}
-            {lastReply && status !== "error" && (
+            {role === "assistant" && !(lastReply && status === "error") && (
               <button
                 type="button"
                 class="action regenerate"
                 aria-label="Regenerate the reply"
-                disabled={!ready || busy}
-                onClick={() => onAction({ kind: "regenerate" })}
+                disabled={!ready || busy || message.id.startsWith("local-")}
+                onClick={() => onAction({ kind: "regenerate", message })}
               >
                 Regenerate
               </button>

@@ -117,8 +117,8 @@ export type ReplyEnd =
 
 /** What to stream: a new message, a regenerated reply, an edit of a user message, or more of a stopped reply. */
 export type ReplyRequest =
-  | { kind: "send"; content: string }
-  | { kind: "regenerate" }
+  | { kind: "send"; content: string; parentId?: string }
+  | { kind: "regenerate"; messageId?: string }
   | { kind: "edit"; messageId: string; content: string }
   | { kind: "continue"; messageId: string };
 
@@ -135,12 +135,12 @@ export async function streamReply(
 ): Promise<ReplyEnd> {
   const base = `/api/conversations/${conversationId}`;
   const [path, body] = request.kind === "send"
-    ? [`${base}/messages`, { content: request.content }]
+    ? [`${base}/messages`, { content: request.content, parentId: request.parentId }]
     : request.kind === "edit"
     ? [`${base}/edit`, { messageId: request.messageId, content: request.content }]
     : request.kind === "continue"
     ? [`${base}/continue`, { messageId: request.messageId }]
-    : [`${base}/regenerate`, undefined];
+    : [`${base}/regenerate`, request.messageId ? { messageId: request.messageId } : undefined];
   let messageId: string | null = null;
   let end: ReplyEnd | null = null;
   try {

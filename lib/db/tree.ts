@@ -33,6 +33,24 @@ export async function currentPath(
 }
 
 /**
+ * The path from the root to `messageId` (whatever the current leaf is), with sibling ids. Null when
+ * the conversation is not the owner's or the message is not one of its messages.
+ */
+export async function messagePath(
+  sql: Queryable,
+  ownerId: string,
+  conversationId: string,
+  messageId: string,
+): Promise<PathMessage[] | null> {
+  if (!isOwnerId(ownerId) || !isUuid(conversationId) || !isUuid(messageId)) return null;
+  const found = await sql`
+    select 1 from conversations c join messages m on m.conversation_id = c.id
+    where c.id = ${conversationId} and c.owner_id = ${ownerId} and m.id = ${messageId}`;
+  if (found.length === 0) return null;
+  return await pathTo(sql, conversationId, messageId);
+}
+
+/**
  * The path from the root to `leafId`, with sibling ids. A null or unknown leaf (not a message of
  * this conversation) reads as the newest message.
  *

@@ -179,6 +179,21 @@ Deno.test({
         assert.equal(await last.locator("button.continue-reply").count(), 0);
       });
 
+      await t.step("Regenerate on an earlier reply answers its question again as a new version", async () => {
+        assert.equal(await page.locator(".message").count(), 4);
+        await page.locator(".message-assistant").first().getByRole("button", { name: "Regenerate the reply" })
+          .click();
+        await waitIdle(page);
+        await page.waitForFunction(() => document.querySelectorAll(".message").length === 2);
+        await page.waitForFunction(() =>
+          document.querySelector(".message-assistant .branch-count")?.textContent?.includes("3 / 3")
+        );
+        assert.deepEqual(await texts(page), ["a different start", "Echo: a different start"]);
+        await page.getByRole("button", { name: "Previous version of this reply" }).click();
+        await page.waitForFunction(() => document.querySelectorAll(".message").length === 4);
+        assert.equal((await texts(page))[1], "A better answer");
+      });
+
       assert.deepEqual(problems, []);
     } finally {
       await fx.close();
