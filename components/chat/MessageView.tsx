@@ -126,7 +126,7 @@ export class MessageView extends Component<MessageViewProps> {
               <button
                 type="button"
                 class={speaking ? "action speak speaking" : "action speak"}
-                aria-label={speaking ? "Stop reading the reply aloud" : "Read the reply aloud"}
+                aria-label={speaking ? "Stop reading the reply aloud" : "Speak the reply aloud"}
                 aria-pressed={speaking ? "true" : "false"}
                 title={canSpeak ? undefined : speakUnavailable}
                 disabled={!ready || !canSpeak}

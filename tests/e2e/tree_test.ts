@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { axeViolations } from "../_helpers/axe.ts";
 import { browserAvailable } from "../_helpers/browser.ts";
 import { openChat, readMessages, sendMessage, startChatFixture, waitIdle } from "./_chat_fixture.ts";
 
@@ -85,6 +86,8 @@ Deno.test({
         await reload(page);
         assert.equal(await versionOf(page, "assistant"), "2 / 3", "the server renders the chosen version");
         assert.deepEqual(await texts(page), ["one two three four", "Echo: one"]);
+        // The switcher, the edit and regenerate buttons pass axe-core's WCAG A/AA rules (light theme).
+        assert.deepEqual(await axeViolations(page, ".messages"), []);
       });
 
       await t.step(
