@@ -118,7 +118,8 @@ export async function listSiblings(
   const rows = await sql`
     select s.* from conversations c
       join messages m on m.conversation_id = c.id and m.id = ${messageId}
-      join messages s on s.conversation_id = c.id and s.parent_id is not distinct from m.parent_id
+      join messages s on s.conversation_id = c.id
+        and (s.parent_id = m.parent_id or (m.parent_id is null and s.parent_id is null))
     where c.id = ${conversationId} and c.owner_id = ${ownerId}
     order by s.seq`;
   return rows.length === 0 ? null : rows.map(messageFromRow);
