@@ -15,12 +15,19 @@
  *   `GPT2Tokenizer` produces the same ids.
  */
 import { CodedError } from "./errors.ts";
+import {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  type LoraLinear,
+  type LoraModel,
+  toPeftConfigJson,
+} from "./lora.ts";
 import type { Gpt } from "./model.ts";
 import { encodeSafetensors, f32Tensor, type SafeTensor } from "./safetensors.ts";
 import { EOS_TEXT, type Tokenizer } from "./tokenizer.ts";
 
 /** Why an export failed. */
-export class ExportError extends CodedError<"EXPORT_TOKENIZER"> {}
+export class ExportError extends CodedError<"EXPORT_TOKENIZER" | "EXPORT_ADAPTER"> {}
 
 /** The files an export writes. */
 export const HF_FILES = {
@@ -174,4 +181,91 @@ export async function exportGpt2(model: Gpt, tokenizer: Tokenizer, dir: string):
     `${dir}/${HF_FILES.specialTokens}`,
     json({ bos_token: EOS_TEXT, eos_token: EOS_TEXT, unk_token: EOS_TEXT }),
   );
+}
+
+/** GPT-2 module and output-column offset for each of this project's linears in block `i`. */
+const GPT2_MODULES: Record<string, { module: string; part: number; parts: number }> = {
+  "attn.q": { module: "attn.c_attn", part: 0, parts: 3 },
+  "attn.k": { module: "attn.c_attn", part: 1, parts: 3 },
+  "attn.v": { module: "attn.c_attn", part: 2, parts: 3 },
+  "attn.o": { module: "attn.c_proj", part: 0, parts: 1 },
+  "mlp.fc": { module: "mlp.c_fc", part: 0, parts: 1 },
+  "mlp.proj": { module: "mlp.c_proj", part: 0, parts: 1 },
+};
+
+/**
+ * A LoRA adapter of a {@link Gpt} as a PEFT adapter for Hugging Face's GPT-2 (`PeftModel.from_pretrained`
+ * over the exported base). GPT-2 packs q, k, v into one `c_attn`, so the adapters of q/k/v in a block
+ * become one adapter on `c_attn` of rank r_q + r_k + r_v: A stacks their A's, B places each B in its own
+ * rows (q, k, v thirds of the output) and columns, zeros elsewhere — exactly the sum of the separate
+ * updates. Each module's scaling is folded into B and its `lora_alpha` set to its rank (scaling 1), with
+ * per-module ranks in `rank_pattern`; `fan_in_fan_out: true` because GPT-2's Conv1D stores [in, out].
+ */
+export async function gpt2PeftAdapter(
+  lora: LoraModel<Gpt>,
+): Promise<{ config: Record<string, unknown>; tensors: Map<string, SafeTensor> }> {
+  if (lora.config.bias !== "none") {
+    throw new ExportError(
+      "EXPORT_ADAPTER",
+      `bias="${lora.config.bias}" adapters cannot be exported for GPT-2`,
+    );
+  }
+  const groups = new Map<string, Array<{ layer: LoraLinear; part: number; parts: number }>>();
+  for (const [name, layer] of lora.layers()) {
+    const m = /^blocks\.(\d+)\.(.+)$/.exec(name);
+    const target = m ? GPT2_MODULES[m[2]] : undefined;
+    if (!m || !target) throw new ExportError("EXPORT_ADAPTER", `no GPT-2 module for "${name}"`);
+    const module = `transformer.h.${m[1]}.${target.module}`;
+    if (!groups.has(module)) groups.set(module, []);
+    groups.get(module)!.push({ layer, part: target.part, parts: target.parts });
+  }
+  const tensors = new Map<string, SafeTensor>();
+  const rankPattern: Record<string, number> = {};
+  const alphaPattern: Record<string, number> = {};
+  for (const [module, parts] of groups) {
+    const inF = parts[0].layer.inFeatures;
+    const outF = parts[0].parts * parts[0].layer.outFeatures;
+    const rank = parts.reduce((n, p) => n + p.layer.rank, 0);
+    const a = new Float32Array(rank * inF);
+    const b = new Float32Array(outF * rank);
+    let col = 0;
+    for (const { layer, part } of parts.sort((x, y) => x.part - y.part)) {
+      const la = (await layer.loraA.data()) as Float32Array; // [r, in]
+      const lb = (await layer.loraB.data()) as Float32Array; // [out, r]
+      a.set(la, col * inF);
+      const rowOffset = part * layer.outFeatures;
+      for (let row = 0; row < layer.outFeatures; row++) {
+        for (let j = 0; j < layer.rank; j++) {
+          b[(rowOffset + row) * rank + col + j] = layer.scaling * lb[row * layer.rank + j];
+        }
+      }
+      col += layer.rank;
+    }
+    tensors.set(`base_model.model.${module}.lora_A.weight`, f32Tensor([rank, inF], a));
+    tensors.set(`base_model.model.${module}.lora_B.weight`, f32Tensor([outF, rank], b));
+    rankPattern[module] = rank;
+    alphaPattern[module] = rank;
+  }
+  const modules = [...groups.keys()];
+  const config = {
+    ...toPeftConfigJson({
+      ...lora.config,
+      rank: rankPattern[modules[0]],
+      alpha: rankPattern[modules[0]],
+      useRslora: false,
+      targetModules: modules,
+      rankPattern,
+      alphaPattern,
+    }),
+    fan_in_fan_out: true,
+  };
+  return { config, tensors };
+}
+
+/** Writes {@link gpt2PeftAdapter}'s `adapter_config.json` and `adapter_model.safetensors` into `dir`. */
+export async function exportGpt2Adapter(lora: LoraModel<Gpt>, dir: string): Promise<void> {
+  const { config, tensors } = await gpt2PeftAdapter(lora);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(`${dir}/${ADAPTER_CONFIG_FILE}`, JSON.stringify(config, null, 2) + "\n");
+  await Deno.writeFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`, encodeSafetensors(tensors, { format: "pt" }));
 }

@@ -1,17 +1,19 @@
 /**
  * `deno task export-hf (--run <run folder> | --checkpoint <dir>) --out <dir>`: writes Hugging Face GPT-2
  * folders (config.json, model.safetensors, vocab.json, merges.txt, tokenizer files; see ml/hf_export.ts).
- * A LoRA run gives `<out>/base` (its base checkpoint) and `<out>/merged` (base + adapter); a pretraining
+ * A LoRA run gives `<out>/base` (its base checkpoint), `<out>/adapter` (its adapter as a PEFT adapter for
+ * that GPT-2, q/k/v packed into c_attn) and `<out>/merged` (base + adapter); a pretraining
  * run or a checkpoint gives `<out>` (a checkpoint's own adapter/ merged in). Exit 2 on usage errors.
  */
 import { BackendError, initBackend } from "../ml/backend.ts";
 import { CheckpointError, exists, loadCheckpoint } from "../ml/checkpoint.ts";
-import { ExportError, exportGpt2 } from "../ml/hf_export.ts";
+import { ExportError, exportGpt2, exportGpt2Adapter } from "../ml/hf_export.ts";
 import { ADAPTER_CONFIG_FILE, LoraError, LoraModel } from "../ml/lora.ts";
 
 /** Usage of the task. */
 export const USAGE = `usage: deno task export-hf (--run <run folder> | --checkpoint <dir>) --out <dir>
   --run <dir>         a run of deno task train: model/ (pretrain), or adapter/ over the base in its config.json
+                      (written as base/, adapter/ for PEFT, merged/)
   --checkpoint <dir>  a checkpoint folder (e.g. models/local); its adapter/, if any, is merged in
   --out <dir>         where the Hugging Face GPT-2 folder(s) go (must not exist yet)
   --help              this text`;
@@ -74,10 +76,12 @@ export async function runExport(args: ExportArgs): Promise<string[]> {
   if (typeof base !== "string") throw new ExportArgsError(`${run}/config.json names no base checkpoint`);
   const { model, tokenizer } = await loadCheckpoint(base, { adapter: false });
   await exportGpt2(model, tokenizer, `${args.out}/base`);
-  (await LoraModel.load(model, `${run}/adapter`)).mergeAndUnload();
+  const lora = await LoraModel.load(model, `${run}/adapter`);
+  await exportGpt2Adapter(lora, `${args.out}/adapter`);
+  lora.mergeAndUnload();
   await exportGpt2(model, tokenizer, `${args.out}/merged`);
   model.dispose();
-  return [`${args.out}/base`, `${args.out}/merged`];
+  return [`${args.out}/base`, `${args.out}/adapter`, `${args.out}/merged`];
 }
 
 if (import.meta.main) {

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../../ml/backend.ts";
-import { bytesToUnicode, exportGpt2, gpt2TokenizerFiles, HF_FILES } from "../../ml/hf_export.ts";
+import {
+  bytesToUnicode,
+  exportGpt2,
+  exportGpt2Adapter,
+  gpt2TokenizerFiles,
+  HF_FILES,
+} from "../../ml/hf_export.ts";
 import { LoraModel } from "../../ml/lora.ts";
 import { Gpt } from "../../ml/model.ts";
 import { decodeSafetensors, toFloat32 } from "../../ml/safetensors.ts";
@@ -110,7 +116,7 @@ Deno.test("GPT-2 export: two ids with the same bytes cannot go into vocab.json a
 });
 
 Deno.test({
-  name: "GPT-2 export loads in PyTorch and reproduces the ids and logits (base and LoRA-merged weights)",
+  name: "GPT-2 export loads in PyTorch and reproduces the ids and logits (base, merged, base + PEFT adapter)",
   ignore: python === null, // needs python3-torch
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "hf-export-py-" });
@@ -119,12 +125,26 @@ Deno.test({
       const ids = tok.encode(TEXT);
       const base = await logitsOf(model, ids);
       await exportGpt2(model, tok, `${dir}/base`);
-      const lora = LoraModel.apply(model, { rank: 2, alpha: 4, targetModules: ["q", "v", "fc"] });
+      const lora = LoraModel.apply(model, {
+        rank: 2,
+        alpha: 4,
+        targetModules: ["q", "v", "o", "fc"],
+        rankPattern: { q: 3 },
+      });
       for (const [, l] of lora.layers()) l.loraB.assign(tf.randomNormal(l.loraB.shape, 0, 0.3, "float32", 5));
       const adapted = await logitsOf(model, ids);
+      await exportGpt2Adapter(lora, `${dir}/adapter`);
+      const peft = JSON.parse(await Deno.readTextFile(`${dir}/adapter/adapter_config.json`));
+      assert.equal(peft.fan_in_fan_out, true);
+      assert.equal(peft.rank_pattern["transformer.h.0.attn.c_attn"], 5); // r_q 3 + r_v 2
       await exportGpt2(lora.mergeAndUnload(), tok, `${dir}/merged`);
       model.dispose();
-      for (const [name, want] of [["base", base], ["merged", adapted]] as const) {
+      const cases = [["base", base, undefined], ["merged", adapted, undefined], [
+        "base",
+        adapted,
+        `${dir}/adapter`,
+      ]] as const;
+      for (const [name, want, adapter] of cases) {
         const child = new Deno.Command(python!, {
           args: [SCRIPT, `${dir}/${name}`],
           stdin: "piped",
@@ -132,7 +152,7 @@ Deno.test({
           stderr: "piped",
         }).spawn();
         const w = child.stdin.getWriter();
-        await w.write(new TextEncoder().encode(JSON.stringify({ text: TEXT })));
+        await w.write(new TextEncoder().encode(JSON.stringify({ text: TEXT, adapter })));
         await w.close();
         const out = await child.output();
         assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
@@ -142,7 +162,10 @@ Deno.test({
         assert.equal(got.length, want.length);
         let worst = 0;
         for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-        assert.ok(worst < 1e-5, `${name}: max |logit difference| ${worst} (loader: ${result.loader})`);
+        assert.ok(
+          worst < 1e-5,
+          `${name} ${adapter ?? ""}: max |logit difference| ${worst} (loader: ${result.loader})`,
+        );
       }
       assert.notDeepEqual(adapted, base);
     } finally {
@@ -151,7 +174,7 @@ Deno.test({
   },
 });
 
-Deno.test("deno task export-hf: a LoRA run gives base/ and merged/, arguments are checked", async () => {
+Deno.test("deno task export-hf: a LoRA run gives base/, adapter/ and merged/, arguments are checked", async () => {
   assert.deepEqual(parseExportArgs(["--run", "r", "--out=o"]), { run: "r", out: "o" });
   assert.equal(parseExportArgs(["-h"]), "help");
   assert.throws(() => parseExportArgs(["--run", "r", "--checkpoint", "c", "--out", "o"]), /exactly one of/);
@@ -168,6 +191,7 @@ Deno.test("deno task export-hf: a LoRA run gives base/ and merged/, arguments ar
     const merged = lora.mergeAndUnload();
     assert.deepEqual(await runExport({ run: `${dir}/run`, out: `${dir}/hf` }), [
       `${dir}/hf/base`,
+      `${dir}/hf/adapter`,
       `${dir}/hf/merged`,
     ]);
     const read = async (sub: string) =>

@@ -1,7 +1,8 @@
 """Reads a Hugging Face GPT-2 export (config.json, model.safetensors, vocab.json, merges.txt) with PyTorch
 alone and prints, as JSON, the token ids of a text and the logits of those ids.
 
-Usage: python3 gpt2_reference.py <export dir> < request.json   (request: {"text": "..."})
+Usage: python3 gpt2_reference.py <export dir> < request.json
+  request: {"text": "...", "adapter": "<PEFT adapter dir>" (optional)}
 
 With `transformers` installed, the model and tokenizer are loaded by GPT2LMHeadModel and GPT2Tokenizer
 themselves; without it (Debian ships python3-torch but no transformers), by the GPT-2 forward pass below,
@@ -87,10 +88,40 @@ def layer_norm(x, w, b, eps):
     return torch.nn.functional.layer_norm(x, (x.shape[-1],), w, b, eps)
 
 
-def forward(directory, ids):
+def pattern_value(pattern, name, default):
+    """PEFT's rank_pattern / alpha_pattern lookup: the first key matching `(.*\.)?key$`."""
+    for key, value in (pattern or {}).items():
+        if re.match(rf"(.*\.)?({key})$", name):
+            return value
+    return default
+
+
+def apply_lora(p, adapter_dir):
+    """Folds a PEFT LoRA adapter into the weights as PEFT's LoRA layer computes it for GPT-2's Conv1D
+    (fan_in_fan_out: delta = (B @ A).T * lora_alpha / r, per-module r and alpha from the patterns)."""
+    with open(f"{adapter_dir}/adapter_config.json") as f:
+        c = json.load(f)
+    assert c["peft_type"] == "LORA" and c["fan_in_fan_out"] is True and not c.get("use_rslora")
+    t = read_safetensors(f"{adapter_dir}/adapter_model.safetensors")
+    prefix = "base_model.model."
+    for key in t:
+        if not key.endswith(".lora_A.weight"):
+            continue
+        module = key[len(prefix) : -len(".lora_A.weight")]
+        assert module in c["target_modules"], module
+        a, b = t[key], t[f"{prefix}{module}.lora_B.weight"]
+        r = pattern_value(c["rank_pattern"], module, c["r"])
+        alpha = pattern_value(c["alpha_pattern"], module, c["lora_alpha"])
+        assert a.shape[0] == r, (module, a.shape, r)
+        p[f"{module}.weight"] = p[f"{module}.weight"] + (b @ a).T * (alpha / r)
+
+
+def forward(directory, ids, adapter_dir=None):
     with open(f"{directory}/config.json") as f:
         c = json.load(f)
     p = read_safetensors(f"{directory}/model.safetensors")
+    if adapter_dir:
+        apply_lora(p, adapter_dir)
     d, heads, eps = c["n_embd"], c["n_head"], c["layer_norm_epsilon"]
     t = len(ids)
     x = p["transformer.wte.weight"][ids] + p["transformer.wpe.weight"][:t]
@@ -116,19 +147,24 @@ def forward(directory, ids):
 def main():
     directory = sys.argv[1]
     request = json.load(sys.stdin)
+    adapter = request.get("adapter")
     try:
         from transformers import GPT2LMHeadModel, GPT2Tokenizer  # noqa: F401
 
         tok = GPT2Tokenizer.from_pretrained(directory)
         ids = tok.encode(request["text"])
         model = GPT2LMHeadModel.from_pretrained(directory).to(torch.float64).eval()
+        if adapter:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, adapter).to(torch.float64).eval()
         with torch.no_grad():
             logits = model(torch.tensor([ids])).logits[0]
         loader = "transformers"
     except ImportError:
         ids = encode(directory, request["text"])
         with torch.no_grad():
-            logits = forward(directory, ids)
+            logits = forward(directory, ids, adapter)
         loader = "torch"
     json.dump({"loader": loader, "torch": torch.__version__, "ids": ids, "logits": logits.tolist()}, sys.stdout)
 
