@@ -57,6 +57,13 @@ const schema = z.object({
     .max(10_000).default(3),
   TRUST_PROXY_HOPS: z.coerce.number({ message: "expected the number of reverse proxies in front (0-10)" })
     .int().min(0).max(10).default(0),
+  AUTH_MODE: z.enum(["open", "accounts"], { message: "expected open or accounts" }).default("open"),
+  REGISTRATION: z.enum(["open", "invite", "closed"], { message: "expected open, invite or closed" })
+    .default("invite"),
+  AUTH_SESSION_DAYS: z.coerce.number({ message: "expected a number of days" }).min(0.01).max(3650)
+    .default(30),
+  RATE_LIMIT_LOGIN: rateSpec("10/h"),
+  RATE_LIMIT_LOGIN_IP: rateSpec("60/h"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], {
     message: "expected one of debug, info, warn, error, silent",
   }).default("info"),
@@ -79,7 +86,8 @@ export interface Config {
   runsDir: string;
   maxBodyBytes: number;
   /**
-   * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`);
+   * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`, `login`,
+   * `login_ip`);
    * null = not limited.
    */
   rateLimits: Record<string, BucketPolicy | null>;
@@ -88,6 +96,14 @@ export interface Config {
   /** Reverse proxies in front whose `X-Forwarded-For` entry is trusted for the client IP. */
   trustProxyHops: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Accounts (docs/accounts.md): `open` = one anonymous owner per browser; `accounts` = sign-in required. */
+  auth: {
+    mode: "open" | "accounts";
+    /** Default registration mode (an admin's choice on `/admin` overrides it). */
+    registration: "open" | "invite" | "closed";
+    /** A sign-in session expires this long after its last use. */
+    sessionTtlSeconds: number;
+  };
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per problem. */
@@ -136,9 +152,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tts_ip: e.RATE_LIMIT_TTS_IP,
       stt: e.RATE_LIMIT_STT,
       stt_ip: e.RATE_LIMIT_STT_IP,
+      login: e.RATE_LIMIT_LOGIN,
+      login_ip: e.RATE_LIMIT_LOGIN_IP,
     },
     maxStreamsPerSession: e.MAX_STREAMS_PER_SESSION,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     logLevel: e.LOG_LEVEL,
+    auth: {
+      mode: e.AUTH_MODE,
+      registration: e.REGISTRATION,
+      sessionTtlSeconds: Math.round(e.AUTH_SESSION_DAYS * 86_400),
+    },
   };
 }
