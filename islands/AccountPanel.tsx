@@ -96,7 +96,15 @@ export default function AccountPanel(props: AccountPanelProps) {
           <tbody>
             {sessions.map((s) => (
               <tr key={s.id} data-session-id={s.id}>
-                <td>{s.userAgent || "Unknown device"}{s.current && <strong>(this device)</strong>}</td>
+                <td>
+                  {s.userAgent || "Unknown device"}
+                  {s.current && (
+                    <>
+                      {" "}
+                      <strong>(this device)</strong>
+                    </>
+                  )}
+                </td>
                 <td>{when(s.createdAt)}</td>
                 <td>{when(s.lastSeenAt)}</td>
                 <td>
