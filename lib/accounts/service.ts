@@ -11,7 +11,7 @@ import { HttpError } from "../web/errors.ts";
 import { claimConversations } from "./claim.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { inviteValid, type RegistrationMode, registrationMode, spendInvite } from "./registration.ts";
-import { type AuthSession, createSession, revokeAllSessions } from "./sessions.ts";
+import { type AuthSession, createSession, deleteExpiredSessions, revokeAllSessions } from "./sessions.ts";
 import * as users from "./users.ts";
 import type { User } from "./users.ts";
 
@@ -41,10 +41,12 @@ export interface SignInResult {
   claimed: number;
 }
 
+const SWEEP_EVERY_MS = 3_600_000;
 const INVALID_CREDENTIALS = "Wrong username or password.";
 
 /** The account operations. */
 export class AccountService {
+  #lastSweep = 0;
   constructor(private readonly o: AccountServiceOptions) {}
 
   /** Session lifetime after last use, seconds. */
@@ -203,6 +205,11 @@ export class AccountService {
 
   async #startSession(user: User, claim: boolean, who: Requester): Promise<SignInResult> {
     const sql = await this.sql();
+    if (Date.now() - this.#lastSweep > SWEEP_EVERY_MS) {
+      // Expired rows are already refused; this only keeps the table small. At most hourly, on a sign-in.
+      this.#lastSweep = Date.now();
+      await deleteExpiredSessions(sql).catch(() => 0);
+    }
     const claimed = claim ? await claimConversations(sql, who.anonymousOwnerId, user.ownerId) : 0;
     const { token, session } = await createSession(sql, user.id, who.userAgent, this.o.sessionTtlSeconds);
     return { user, token, session, claimed };
