@@ -64,6 +64,14 @@ const schema = z.object({
     .default(30),
   RATE_LIMIT_LOGIN: rateSpec("10/h"),
   RATE_LIMIT_LOGIN_IP: rateSpec("60/h"),
+  ML_BACKEND: z.string().trim().toLowerCase().pipe(
+    z.enum(["wasm", "cpu", "webgpu"], { message: "expected one of wasm, cpu, webgpu" }),
+  ).default("wasm"),
+  ML_NATIVE: z.string().trim().toLowerCase().pipe(
+    z.enum(["on", "off", "1", "0", "true", "false", "yes", "no"], {
+      message: "expected on or off (also 1/0, true/false, yes/no)",
+    }),
+  ).default("on"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], {
     message: "expected one of debug, info, warn, error, silent",
   }).default("info"),
@@ -104,6 +112,11 @@ export interface Config {
     /** A sign-in session expires this long after its last use. */
     sessionTtlSeconds: number;
   };
+  /**
+   * The local model's tensor backend (`ML_BACKEND`) and whether the native OpenBLAS kernels may be used
+   * (`ML_NATIVE`); `ml/` reads both from the environment, this only validates them at start.
+   */
+  ml: { backend: "wasm" | "cpu" | "webgpu"; native: boolean };
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per problem. */
@@ -163,5 +176,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       registration: e.REGISTRATION,
       sessionTtlSeconds: Math.round(e.AUTH_SESSION_DAYS * 86_400),
     },
+    ml: { backend: e.ML_BACKEND, native: !["off", "0", "false", "no"].includes(e.ML_NATIVE) },
   };
 }
