@@ -17,12 +17,17 @@ export interface AuthFormProps {
   invite: string;
   /** No account exists yet: this one becomes the admin. */
   firstUser: boolean;
+  /** The OpenID Connect provider's button text ("Sign in with …"); null without OIDC. */
+  oidcLabel: string | null;
+  /** An error to show when the page opens (e.g. a failed provider sign-in). */
+  initialError?: string;
 }
 
 export default function AuthForm(props: AuthFormProps) {
   const [ready, setReady] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
+  const [error, setError] = useState(props.initialError ?? "");
+  const [claim, setClaim] = useState(true);
   useEffect(() => setReady(true), []);
   const register = props.mode === "register";
 
@@ -36,7 +41,7 @@ export default function AuthForm(props: AuthFormProps) {
         username: String(form.get("username") ?? ""),
         password: String(form.get("password") ?? ""),
         ...(register && props.needsInvite ? { invite: String(form.get("invite") ?? "") } : {}),
-        ...(props.claimable > 0 ? { claim: form.get("claim") === "on" } : {}),
+        ...(props.claimable > 0 ? { claim } : {}),
       });
       location.assign(props.next);
     } catch (err) {
@@ -78,7 +83,12 @@ export default function AuthForm(props: AuthFormProps) {
       )}
       {props.claimable > 0 && (
         <label class="auth-check">
-          <input type="checkbox" name="claim" defaultChecked />
+          <input
+            type="checkbox"
+            name="claim"
+            checked={claim}
+            onChange={(e) => setClaim((e.currentTarget as HTMLInputElement).checked)}
+          />
           Move this browser's {props.claimable} conversation{props.claimable === 1 ? "" : "s"} into my account
         </label>
       )}
@@ -86,6 +96,16 @@ export default function AuthForm(props: AuthFormProps) {
       <button type="submit" class="button button-primary" disabled={!ready || busy}>
         {register ? "Create account" : "Sign in"}
       </button>
+      {props.oidcLabel && (
+        <a
+          class="button auth-oidc"
+          href={`/api/auth/oidc/start?next=${encodeURIComponent(props.next)}&claim=${
+            props.claimable > 0 && claim ? 1 : 0
+          }`}
+        >
+          Sign in with {props.oidcLabel}
+        </a>
+      )}
     </form>
   );
 }

@@ -4,6 +4,7 @@
  * browser's speech synthesis). Invalid values stop the app with one line per problem.
  */
 import { z } from "zod";
+import { isLoopbackUrl, type OidcSettings } from "./accounts/oidc_settings.ts";
 import type { BucketPolicy } from "./voice/limits.ts";
 import { parseRateSpec, RateSpecError } from "./security/rate_spec.ts";
 
@@ -64,6 +65,15 @@ const schema = z.object({
     .default(30),
   RATE_LIMIT_LOGIN: rateSpec("10/h"),
   RATE_LIMIT_LOGIN_IP: rateSpec("60/h"),
+  OIDC_ISSUER: z.string().trim().url({ message: "expected the provider's issuer URL" })
+    .refine((u) => u.startsWith("https://") || isLoopbackUrl(u), {
+      message: "expected an https:// issuer (http:// only on localhost)",
+    })
+    .optional(),
+  OIDC_CLIENT_ID: optionalText,
+  OIDC_CLIENT_SECRET: optionalText,
+  OIDC_REDIRECT_URL: optionalUrl("this server's /api/auth/oidc/callback, as registered at the provider"),
+  OIDC_LABEL: z.string().trim().min(1).max(60).default("single sign-on"),
   ML_BACKEND: z.string().trim().toLowerCase().pipe(
     z.enum(["wasm", "cpu", "webgpu"], { message: "expected one of wasm, cpu, webgpu" }),
   ).default("wasm"),
@@ -111,6 +121,8 @@ export interface Config {
     registration: "open" | "invite" | "closed";
     /** A sign-in session expires this long after its last use. */
     sessionTtlSeconds: number;
+    /** OpenID Connect sign-in; unset without `OIDC_ISSUER`. */
+    oidc?: OidcSettings;
   };
   /**
    * The local model's tensor backend (`ML_BACKEND`) and whether the native OpenBLAS kernels may be used
@@ -133,7 +145,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""),
   );
-  const parsed = schema.safeParse(cleaned);
+  const parsed = schema.superRefine((e, ctx) => {
+    if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_CLIENT_ID"], message: "required when OIDC_ISSUER is set" });
+    }
+  }).safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
@@ -175,6 +191,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       mode: e.AUTH_MODE,
       registration: e.REGISTRATION,
       sessionTtlSeconds: Math.round(e.AUTH_SESSION_DAYS * 86_400),
+      oidc: e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+        ? {
+          issuer: e.OIDC_ISSUER,
+          clientId: e.OIDC_CLIENT_ID,
+          clientSecret: e.OIDC_CLIENT_SECRET,
+          redirectUrl: e.OIDC_REDIRECT_URL,
+          label: e.OIDC_LABEL,
+        }
+        : undefined,
     },
     ml: { backend: e.ML_BACKEND, native: !["off", "0", "false", "no"].includes(e.ML_NATIVE) },
   };

@@ -142,6 +142,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     limiter: limits.limiter,
     registration: config.auth.registration,
     sessionTtlSeconds: config.auth.sessionTtlSeconds,
+    oidc: config.auth.oidc,
   });
   // Replies a dead process left `streaming` are marked `error` (every instance may do it: idempotent).
   const sweepStale = () => db.migrate().then(() => markStaleReplies(db.sql)).catch(() => 0);

@@ -9,6 +9,10 @@ import { refundBuckets } from "../db/rate_limits.ts";
 import type { MultiKeyRateLimiter } from "../security/rate_limit.ts";
 import { HttpError } from "../web/errors.ts";
 import { claimConversations } from "./claim.ts";
+import type { OidcIdentity, OidcProvider } from "./oidc.ts";
+import type { OidcSettings } from "./oidc_settings.ts";
+import { usernameFrom } from "./username.ts";
+import { newToken } from "./tokens.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { inviteValid, type RegistrationMode, registrationMode, spendInvite } from "./registration.ts";
 import { type AuthSession, createSession, deleteExpiredSessions, revokeAllSessions } from "./sessions.ts";
@@ -24,6 +28,8 @@ export interface AccountServiceOptions {
   /** Registration mode when no admin has chosen one. */
   registration: RegistrationMode;
   sessionTtlSeconds: number;
+  /** OpenID Connect sign-in, when configured. */
+  oidc?: OidcSettings;
 }
 
 /** Who is asking: the browser's anonymous owner id (for claims), its user agent and address. */
@@ -47,7 +53,60 @@ const INVALID_CREDENTIALS = "Wrong username or password.";
 /** The account operations. */
 export class AccountService {
   #lastSweep = 0;
+  #oidc: Promise<OidcProvider> | null = null;
   constructor(private readonly o: AccountServiceOptions) {}
+
+  /** The OIDC settings, when sign-in through a provider is configured. */
+  get oidcSettings(): OidcSettings | undefined {
+    return this.o.oidc;
+  }
+
+  /** The OIDC client (its library is loaded on first use); null when not configured. */
+  oidc(): Promise<OidcProvider | null> {
+    const settings = this.o.oidc;
+    if (!settings) return Promise.resolve(null);
+    this.#oidc ??= import("./oidc.ts").then((m) => new m.OidcProvider(settings));
+    return this.#oidc;
+  }
+
+  /**
+   * Signs in the account linked to a provider-verified identity, creating it on first sign-in
+   * (the first account of the server becomes admin; with registration `closed` no account is
+   * created; `invite` does not apply: the provider vouches for its users). The username is the
+   * provider's suggestion, numbered when taken.
+   */
+  async signInWithOidc(identity: OidcIdentity, claim: boolean, who: Requester): Promise<SignInResult> {
+    if (who.clientIp) await this.#limit([`login_ip:${who.clientIp}`]);
+    const sql = await this.sql();
+    let user = await users.findByOidc(sql, identity.issuer, identity.subject);
+    if (!user) {
+      const mode = await this.registration();
+      const oidc = { issuer: identity.issuer, subject: identity.subject };
+      const base = usernameFrom(identity.username);
+      for (let i = 0; i < 12 && !user; i++) {
+        const username = i === 0 ? base : i < 10 ? `${base}-${i + 1}` : `${base}-${newToken().slice(0, 6)}`;
+        user = await users.createUser(sql, { username, passwordHash: null, oidc }, {
+          authorize: (_tx, first) => {
+            if (!first && mode === "closed") {
+              throw new HttpError(
+                403,
+                "registration_closed",
+                "Registration is closed. Ask an admin for an account.",
+              );
+            }
+            return Promise.resolve();
+          },
+        }) ?? await users.findByOidc(sql, identity.issuer, identity.subject);
+      }
+      if (!user) {
+        throw new HttpError(409, "username_taken", "No free username could be made for this account.");
+      }
+    }
+    if (user.disabled) {
+      throw new HttpError(403, "account_disabled", "This account is disabled. Ask an admin.");
+    }
+    return await this.#startSession(user, claim, who);
+  }
 
   /** Session lifetime after last use, seconds. */
   get sessionTtlSeconds(): number {

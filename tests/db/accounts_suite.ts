@@ -169,6 +169,15 @@ export async function runAccountsSuite(t: Deno.TestContext, db: Database): Promi
     assert.equal(await dailyTokenLimitFor(sql, bob.ownerId), null);
   });
 
+  await t.step("an OIDC identity (issuer, subject) links to one account without a password", async () => {
+    const oidc = { issuer: "https://id.example.org", subject: "s-1" };
+    const linked = await users.createUser(sql, { username: "oidc-user", passwordHash: null, oidc });
+    assert.equal(linked?.hasPassword, false);
+    assert.equal((await users.findByOidc(sql, oidc.issuer, oidc.subject))?.id, linked!.id);
+    assert.equal(await users.findByOidc(sql, "https://other.example.org", "s-1"), null);
+    assert.equal(await users.createUser(sql, { username: "oidc-user-2", passwordHash: null, oidc }), null);
+  });
+
   await t.step("deleting a user deletes their owner row, sessions and conversations", async () => {
     const cy = (await users.findByUsername(sql, "cy"))!.user;
     const conv = await db.createConversation(cy.ownerId, { title: "to go" });
