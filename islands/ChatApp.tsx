@@ -13,6 +13,7 @@ import { Composer } from "../components/chat/Composer.tsx";
 import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
+import { UsageMeter } from "../components/chat/UsageMeter.tsx";
 import type {
   ChatAppProps,
   ChatMessage,
@@ -416,6 +417,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             </>
           }
         />
+        <UsageMeter busy={busy} ready={ready} />
         <audio class="voice-audio" ref={voice.audioRef} preload="none" />
       </div>
     </div>

@@ -19,6 +19,8 @@ export const handler: Middleware<AppState> = async (req, ctx) => {
   const verified = raw ? await signer.verify(raw) : null;
   ctx.state.sessionId = verified?.id ?? SessionSigner.newId();
   ctx.state.anonymousOwnerId = ctx.state.sessionId;
+  // Keeps a returning anonymous owner from expiring (throttled; never throws).
+  if (verified) ctx.state.services.activity.touch(ctx.state.sessionId);
   ctx.state.clientIp = clientIp(req, ctx.remoteAddr, config.trustProxyHops);
   const theme = readCookie(req.headers.get("cookie"), "mc_theme");
   ctx.state.theme = theme === "light" || theme === "dark" ? theme : undefined;

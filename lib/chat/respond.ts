@@ -5,7 +5,9 @@
  * 409 instead of adding a duplicate branch or calling the model twice), the conversation's tree is
  * changed and the assistant message the reply streams into is created; then the reply streams to
  * the path from the root to that message. Nothing is deleted: regenerate and edit add siblings.
- * Without a model the change is still stored and the stream reports why.
+ * The history sent is bounded by `HISTORY_TOKEN_BUDGET` (oldest exchanges dropped first), and the
+ * reply's tokens are charged to the owner's daily budget once it is stored. Without a model the
+ * change is still stored and the stream reports why.
  */
 import type { Message, PathMessage, Store } from "../db/mod.ts";
 import type { AppState } from "../services.ts";
@@ -13,6 +15,8 @@ import { NO_MODEL_MESSAGE } from "../services.ts";
 import { HttpError } from "../web/errors.ts";
 import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
 import { conversationNotFound } from "./api.ts";
+import { replyTokens } from "../security/token_budget.ts";
+import { trimHistory } from "./history.ts";
 import { streamReply, toTurns } from "./reply.ts";
 
 /** Where a reply goes, decided under the conversation's lock. */
@@ -40,7 +44,7 @@ export async function respond(
   conversationId: string,
   plan: PlanReply,
 ): Promise<Response> {
-  const { db, chat, shutdown } = state.services;
+  const { db, chat, shutdown, config, limits } = state.services;
   const ownerId = state.sessionId;
   const started = await db.transaction(async (store) => {
     const lock = await store.lockForReply(ownerId, conversationId);
@@ -72,6 +76,10 @@ export async function respond(
     });
   }
   const { conversation } = started.lock;
+  const prefix = started.target.kind === "continue" ? started.target.message.content : "";
+  const fitted = trimHistory(conversation.systemPrompt, toTurns(started.target.history), {
+    budgetTokens: config.historyTokenBudget,
+  });
   return await streamReply({
     store: db,
     provider: chat,
@@ -79,10 +87,21 @@ export async function respond(
     conversationId,
     systemPrompt: conversation.systemPrompt,
     model: conversation.model ?? undefined,
-    history: toTurns(started.target.history),
+    history: fitted.turns,
     assistant: started.assistant,
-    prefix: started.target.kind === "continue" ? started.target.message.content : "",
+    prefix,
     shutdownSignal: shutdown,
+    onSettled: async (message) => {
+      // Not stored (database away) means not charged: the charge would fail the same way.
+      if (!message) return;
+      // A continued reply is charged for its new text only.
+      const added = { ...message, content: message.content.slice(prefix.length) };
+      try {
+        await limits.budget.charge(ownerId, replyTokens(added, fitted.tokens));
+      } catch (error) {
+        console.error(JSON.stringify({ level: "error", msg: "token charge failed", error: String(error) }));
+      }
+    },
   });
 }
 
