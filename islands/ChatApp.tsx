@@ -102,6 +102,16 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const el = scrollRef.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   }, [messages]);
+  // The view also stays at the bottom when it shrinks (the usage meter or a notice appears below it).
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
   const onScroll = () => {
     const el = scrollRef.current!;
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight <= STICK_PX;

@@ -103,10 +103,26 @@ Deno.test({
 
             await open("/");
             await check(page, at("/"));
+            // The composer's placeholder fits on its one line.
+            const fits = await page.evaluate(() => {
+              const box = document.querySelector<HTMLTextAreaElement>("#composer-input")!;
+              const style = getComputedStyle(box);
+              const ctx = document.createElement("canvas").getContext("2d")!;
+              ctx.font = style.font;
+              return [ctx.measureText(box.placeholder).width, box.clientWidth];
+            });
+            assert.ok(fits[0] <= fits[1], `placeholder ${fits[0]} px in a ${fits[1]} px box`);
 
             await open(conversation);
             await page.waitForSelector(".message-assistant .markdown table");
             await check(page, at("conversation"));
+            // The title gets room; wide tables scroll inside their wrapper instead of widening the page.
+            const title = await page.locator(".chat-title").boundingBox();
+            assert.ok(title && title.width >= Math.min(width / 3, 300), `title ${JSON.stringify(title)}`);
+            assert.ok(
+              await page.evaluate(() => document.querySelector(".conversation")!.scrollWidth) <= width,
+              "no horizontal page scroll",
+            );
 
             await page.locator(".settings-toggle").click();
             await page.waitForSelector("#settings");
