@@ -23,6 +23,7 @@ import type {
 import { type SpokenReply, useVoice } from "../components/voice/use_voice.ts";
 import { HandsFreeBar, HandsFreeButton, MicButton, VoiceMenu } from "../components/voice/VoiceControls.tsx";
 import ThemeToggle from "./ThemeToggle.tsx";
+import { AccountMenu } from "../components/chat/AccountMenu.tsx";
 
 type Meta = Omit<OpenConversation, "messages">;
 
@@ -403,6 +404,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ⚙
           </button>
           <ThemeToggle initial={props.theme} />
+          <AccountMenu account={props.account} />
         </header>
         {props.model.unavailableMessage && (
           <div class="banner banner-warning" role="status">{props.model.unavailableMessage}</div>

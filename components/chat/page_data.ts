@@ -68,5 +68,6 @@ export async function loadChatPage(
     query,
     theme: state.theme,
     voice: voiceConfig(state),
+    ...(state.user ? { account: { username: state.user.username, isAdmin: state.user.isAdmin } } : {}),
   };
 }

@@ -63,6 +63,12 @@ export interface VoiceConfig {
   defaultVoiceId: string | null;
 }
 
+/** The signed-in account, in `AUTH_MODE=accounts`. */
+export interface AccountInfo {
+  username: string;
+  isAdmin: boolean;
+}
+
 /** Props of the `ChatApp` island. */
 export interface ChatAppProps {
   conversations: ConversationItem[];
@@ -74,4 +80,6 @@ export interface ChatAppProps {
   theme?: "light" | "dark";
   /** Voice provider; absent = browser speech only. */
   voice?: VoiceConfig;
+  /** The signed-in account; absent in `AUTH_MODE=open`. */
+  account?: AccountInfo;
 }
