@@ -252,6 +252,9 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
         ["POST", `/api/conversations/${id}/messages`, { content: "hi" }],
         ["POST", `/api/conversations/${id}/regenerate`, {}],
         ["POST", `/api/conversations/${id}/edit`, { messageId: MISSING, content: "hi" }],
+        ["POST", `/api/conversations/${id}/continue`, {}],
+        ["POST", `/api/conversations/${id}/branch`, { messageId: MISSING }],
+        ["POST", `/api/conversations/${id}/versions`, { messageId: MISSING, content: "hi" }],
       ];
       for (const [method, path, json] of tries) {
         const r = await bob.json<ErrorBody>(path, { method, json });
