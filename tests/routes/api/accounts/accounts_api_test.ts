@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { dailyTokenLimitFor } from "../../../../lib/accounts/limits.ts";
+import { dailyUsage } from "../../../../lib/db/token_usage.ts";
+import { utcDay } from "../../../../lib/security/token_budget.ts";
 import { startTestServer, type TestServer } from "../../../_helpers/app_server.ts";
 import { CookieClient } from "../../../_helpers/cookie_client.ts";
 import { postgresMissing, startPostgresCluster } from "../../../_helpers/postgres_cluster.ts";
@@ -360,6 +362,10 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
       json: { dailyTokenLimit: -5 },
     });
     assert.equal(bad.status, 400);
+    const detailed = await alice.json<{ checks?: { database?: { ok: boolean } } }>("/api/health");
+    assert.equal(detailed.body.checks?.database?.ok, true, "an admin sees the detailed health report");
+    const plain = await bob.json<Record<string, unknown>>("/api/health");
+    assert.deepEqual(Object.keys(plain.body), ["status"], "a user sees the public answer only");
     const users = await alice.json<{ username: string }[]>("/api/admin/users");
     assert.deepEqual(users.body.map((u) => u.username), ["alice", "bob", "carol"]);
   });
@@ -404,6 +410,14 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
       });
       assert.equal(limit.body.dailyTokenLimit, 1234);
       assert.equal(await dailyTokenLimitFor(sql, `user:${bobId}`), 1234);
+      const usage = await dailyUsage(sql, `user:${bobId}`, utcDay(Date.now()));
+      assert.equal(usage.ownerLimit, 1234, "the budget code reads the admin's limit");
+      const cleared = await alice.json<{ dailyTokenLimit: null }>(`/api/admin/users/${bobId}`, {
+        method: "PATCH",
+        json: { dailyTokenLimit: null },
+      });
+      assert.equal(cleared.body.dailyTokenLimit, null);
+      assert.equal((await dailyUsage(sql, `user:${bobId}`, utcDay(Date.now()))).ownerLimit, null);
 
       const reset = await alice.fetch(`/api/admin/users/${bobId}/password`, {
         method: "POST",
