@@ -268,6 +268,20 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
     },
   );
 
+  await t.step("signing in again in the same browser revokes the session it replaces", async () => {
+    const c = new CookieClient(server.url);
+    await login(c, "carol", "carol password");
+    const first = c.cookies.get("mc_auth")!;
+    await login(c, "carol", "carol password");
+    assert.notEqual(c.cookies.get("mc_auth"), first);
+    const second = c.cookies.get("mc_auth")!;
+    c.cookies.set("mc_auth", first);
+    assert.equal((await c.json("/api/conversations")).status, 401, "the replaced session is gone");
+    c.cookies.set("mc_auth", second);
+    assert.equal((await c.json("/api/conversations")).status, 200);
+    await c.fetch("/api/auth/logout", { method: "POST" }).then((r) => r.body?.cancel());
+  });
+
   await t.step("signing out revokes the session on the server, not just the cookie", async () => {
     const c = new CookieClient(server.url);
     await login(c, "carol", "carol password");
@@ -484,6 +498,16 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
     assert.equal(accepted.body.claimed, 1);
     const list = await browser.json<{ title: string }[]>("/api/conversations");
     assert.deepEqual(list.body.map((c) => c.title), ["before signing in"]);
+
+    const fresh = new CookieClient(server.url);
+    await fresh.fetch("/register").then((r) => r.body?.cancel());
+    const freshAnon = fresh.cookies.get("mc_session")!.split(".")[0];
+    await server.services.db.createConversation(freshAnon, { title: "drafted before registering" });
+    const registered = await register(fresh, "erin", "erin password", { claim: true });
+    assert.equal(registered.status, 201);
+    assert.equal(registered.body.claimed, 1, "registration can claim too");
+    const erinList = await fresh.json<{ title: string }[]>("/api/conversations");
+    assert.deepEqual(erinList.body.map((c) => c.title), ["drafted before registering"]);
   });
 
   await t.step(
