@@ -15,6 +15,8 @@ export interface ChatMessage {
   status: MessageStatus;
   /** Error text shown under a failed reply (from the stream's `error` event). */
   error?: string;
+  /** Ids of this message's versions (itself included, oldest first); absent until read from the server. */
+  siblingIds?: string[];
 }
 
 /** A conversation in the sidebar. */
