@@ -3,46 +3,64 @@
  * the session's conversation (404 otherwise), change its messages, then stream a reply to the
  * resulting history. Without a model the change is still stored and the stream reports why.
  */
-import type { ConversationWithMessages, Message } from "../db/mod.ts";
-import type { AppState } from "../services.ts";
-import { NO_MODEL_MESSAGE } from "../services.ts";
-import { HttpError } from "../web/errors.ts";
-import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
+import type { ConversationWithMessages, Message, Store } from "../db/mod.ts";
+import { HttpError } from "../http_error.ts";
 import { conversationNotFound } from "./api.ts";
-import { streamReply, toTurns } from "./reply.ts";
+import { type ChatProvider, NO_MODEL_MESSAGE } from "./provider.ts";
+import { toTurns } from "./reply.ts";
+import { errorReply, type ReplyEvent } from "./reply_events.ts";
+import type { ReplyService } from "./reply_service.ts";
+
+/** What starting a reply needs from the request (the app's `AppState` fits). */
+export interface ReplyState {
+  services: { db: Store; chat: ChatProvider | null; replies: ReplyService };
+  /** The owner of the conversation. */
+  sessionId: string;
+}
+
+/** A started reply: its message id (null when none was created) and its events. */
+export interface StartedReply {
+  messageId: string | null;
+  events: AsyncIterable<ReplyEvent>;
+}
 
 /** Changes the conversation and returns the messages the reply answers (oldest first). */
 export type PrepareHistory = (conversation: ConversationWithMessages) => Promise<Message[]>;
 
-/** Loads the conversation, runs `prepare`, and streams the reply. */
+/**
+ * Loads the conversation, runs `prepare`, and starts the reply; `onSettled` runs once the reply
+ * has ended (at once when none was started). The events stop when `signal` aborts (the client
+ * left); the reply itself goes on.
+ */
 export async function respond(
-  state: AppState,
+  state: ReplyState,
   conversationId: string,
   prepare: PrepareHistory,
-): Promise<Response> {
-  const { db, chat, shutdown } = state.services;
+  options: { signal: AbortSignal; onSettled?: () => void },
+): Promise<StartedReply> {
+  const { db, chat, replies } = state.services;
   const conversation = await db.getConversation(state.sessionId, conversationId);
   if (!conversation) throw conversationNotFound();
   const history = await prepare(conversation);
   if (!chat) {
-    return new Response(sseEvent("error", { code: "model_unavailable", message: NO_MODEL_MESSAGE }), {
-      headers: SSE_HEADERS,
-    });
+    options.onSettled?.();
+    return { messageId: null, events: errorReply("model_unavailable", NO_MODEL_MESSAGE) };
   }
-  return await streamReply({
-    store: db,
+  const run = await replies.start({
     provider: chat,
     ownerId: state.sessionId,
     conversationId,
     systemPrompt: conversation.systemPrompt,
     model: conversation.model ?? undefined,
     history: toTurns(history),
-    shutdownSignal: shutdown,
+    onSettled: options.onSettled,
   });
+  if (!run) throw conversationNotFound();
+  return { messageId: run.messageId, events: run.events(0, options.signal) };
 }
 
 /** Appends a user message; the reply answers everything so far. */
-export function appendUserMessage(state: AppState, content: string): PrepareHistory {
+export function appendUserMessage(state: ReplyState, content: string): PrepareHistory {
   return async (conversation) => {
     const message = await state.services.db.appendMessage(state.sessionId, conversation.id, {
       role: "user",
@@ -54,7 +72,7 @@ export function appendUserMessage(state: AppState, content: string): PrepareHist
 }
 
 /** Drops everything after the last user message; the reply answers it again. */
-export function regenerateLast(state: AppState): PrepareHistory {
+export function regenerateLast(state: ReplyState): PrepareHistory {
   return async (conversation) => {
     const at = conversation.messages.findLastIndex((m) => m.role === "user");
     if (at === -1) {
@@ -66,7 +84,7 @@ export function regenerateLast(state: AppState): PrepareHistory {
 }
 
 /** Replaces a user message (dropping it and all after it) with new content, then replies to it. */
-export function editUserMessage(state: AppState, messageId: string, content: string): PrepareHistory {
+export function editUserMessage(state: ReplyState, messageId: string, content: string): PrepareHistory {
   return async (conversation) => {
     const at = conversation.messages.findIndex((m) => m.id === messageId);
     if (at === -1) throw new HttpError(404, "not_found", "Message not found");

@@ -1,7 +1,7 @@
 /** `POST /api/conversations/:id/messages`: store the user's message, then stream the reply (SSE). */
 import { checkMessageLength, SendMessageBody } from "../../../../lib/chat/api.ts";
-import { appendUserMessage, respond } from "../../../../lib/chat/respond.ts";
-import { limitReply } from "../../../../lib/security/reply_limits.ts";
+import { appendUserMessage } from "../../../../lib/chat/respond.ts";
+import { startReplyResponse } from "../../../../lib/reply_routes.ts";
 import type { AppState } from "../../../../lib/services.ts";
 import { readJson } from "../../../../lib/web/body.ts";
 import type { Handlers } from "../../../../lib/web/types.ts";
@@ -10,9 +10,6 @@ export const handler: Handlers<AppState> = {
   async POST(req, ctx) {
     const { content } = await readJson(req, SendMessageBody);
     checkMessageLength(content);
-    return await limitReply(
-      ctx.state,
-      () => respond(ctx.state, ctx.params.id, appendUserMessage(ctx.state, content)),
-    );
+    return await startReplyResponse(ctx.state, ctx.params.id, appendUserMessage(ctx.state, content));
   },
 };
