@@ -218,15 +218,24 @@ export class ReplyRun {
     }
     if (this.#stopReason !== null && status === "complete") status = "stopped";
     await (saving as Promise<void> | null);
-    const final = await saveFinal(
+    const saved = await saveFinal(
       replies,
       this.messageId,
       { content: this.#text, status, usage },
       input.saveRetry,
     );
+    const final = saved.kind === "stored" ? saved.message : null;
     const offset = this.#length;
     if (failure) this.#end = { type: "error", ...failure, messageId: this.messageId, offset };
-    else if (!final) {
+    else if (saved.kind === "gone") {
+      this.#end = {
+        type: "error",
+        code: "not_found",
+        message: "The conversation was deleted while the reply was being written.",
+        messageId: this.messageId,
+        offset,
+      };
+    } else if (!final) {
       this.#end = {
         type: "error",
         code: "database_unavailable",
@@ -271,24 +280,28 @@ export const DEFAULT_SAVE_RETRY: SaveRetry = Object.freeze({
 
 type FinalPatch = { content: string; status: Message["status"]; usage?: TokenUsage };
 
+/** Outcome of the final write: stored, the row is gone (deleted), or not yet (database down). */
+type FinalSave = { kind: "stored"; message: Message } | { kind: "gone" } | { kind: "unavailable" };
+
 /** The final write, retried with backoff so a brief database outage loses nothing. */
 async function saveFinal(
   replies: ReplyStore,
   id: string,
   patch: FinalPatch,
   retry: SaveRetry = DEFAULT_SAVE_RETRY,
-): Promise<Message | null> {
+): Promise<FinalSave> {
   for (const delay of retry.quickDelaysMs) {
     if (delay) await new Promise((r) => setTimeout(r, delay));
     try {
-      return await replies.finish(id, patch);
+      const message = await replies.finish(id, patch);
+      return message ? { kind: "stored", message } : { kind: "gone" };
     } catch { /* retry */ }
   }
   console.error(
     JSON.stringify({ level: "error", msg: "reply not saved yet; retrying in the background", messageId: id }),
   );
   saveLate(replies, id, patch, retry);
-  return null;
+  return { kind: "unavailable" };
 }
 
 /** Background attempts after the quick ones; the timer does not keep the process alive. */
