@@ -98,7 +98,9 @@ export class ReplyService {
     }
     const first = await this.#options.replies.read(ownerId, conversationId, messageId, from);
     if (!first || first.role !== "assistant") return null;
-    return this.#followStored(ownerId, conversationId, messageId, from, first, signal);
+    // On shutdown a follower ends without a final event: its client reattaches to another instance.
+    const until = AbortSignal.any([signal, this.#options.shutdown]);
+    return this.#followStored(ownerId, conversationId, messageId, from, first, until);
   }
 
   async *#followStored(

@@ -11,6 +11,7 @@ import { codePointLength, type ReplyEvent, utf16Index } from "../../lib/chat/rep
 import { ReplyService } from "../../lib/chat/reply_service.ts";
 import { type Database, openDatabase } from "../../lib/db/mod.ts";
 import { createReplyStore } from "../../lib/db/replies.ts";
+import { markStaleReplies } from "../../lib/db/stale_replies.ts";
 import { freshDataDir } from "../_helpers/pglite_template.ts";
 
 /** A provider whose tokens the test releases one by one; it honours the abort signal. */
@@ -233,5 +234,31 @@ Deno.test({
         heartbeatMs: 50,
       });
       assert.equal(run, null);
+    }),
+});
+
+Deno.test({
+  name: "the heartbeat keeps a reply whose model is silent alive for the reaper",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withDb(async (db, conversationId) => {
+      const provider = new ScriptedProvider();
+      const run = (await start(service(db), provider, conversationId))!;
+      // Wait (on the database, not a timer) until the heartbeat has gone on for more than a second
+      // with no token at all.
+      const end = Date.now() + 30_000;
+      while (Date.now() < end) {
+        const [row] = await db.sql`
+          select extract(epoch from heartbeat_at - created_at)::float8 as beating from messages where id = ${run.messageId}`;
+        if (row.beating !== null && row.beating > 1.2) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(await markStaleReplies(db.sql, 1), 0, "alive: its heartbeat is fresh");
+      const [row] = await db.sql`select status from messages where id = ${run.messageId}`;
+      assert.equal(row.status, "streaming");
+      provider.push("late");
+      provider.finish();
+      assert.equal((await run.settled)!.content, "late");
     }),
 });

@@ -191,6 +191,48 @@ Deno.test({
           assert.equal(conv.messages.at(-1)!.content, stubReplyText(`${words} doomed`));
         },
       );
+
+      await t.step(
+        "SIGTERM on a follower's instance: exit 0; the client resumes on the other one",
+        async () => {
+          const prompt = `${words} last`;
+          const res = await onA.fetch(`/api/conversations/${id}/messages`, {
+            method: "POST",
+            json: { content: prompt },
+          });
+          const messageId = res.headers.get("x-message-id")!;
+          const first = await readTokens(res, 2);
+          const follower = await onB.fetch(`/api/conversations/${id}/messages/${messageId}/stream`, {
+            headers: { "last-event-id": lastEventId(first) },
+          });
+          const reader = follower.body!.pipeThrough(new TextDecoderStream()).getReader();
+          let middle = "";
+          while ((middle.match(/event: token/g) ?? []).length < 1) {
+            middle += (await reader.read()).value ?? "";
+          }
+          assert.equal(await b.stop(), 0);
+          while (true) {
+            const { value, done } = await reader.read().catch(() => ({ value: "", done: true }));
+            if (done) break;
+            middle += value;
+          }
+          middle = middle.slice(0, middle.lastIndexOf("\n\n") + 2);
+          assert.ok(
+            parseSse(middle).every((e) => e.event === "token"),
+            "no final event from a stopping instance",
+          );
+          const rest = await readSse(
+            await onA.fetch(`/api/conversations/${id}/messages/${messageId}/stream`, {
+              headers: { "last-event-id": lastEventId(first + middle) },
+            }),
+          );
+          assert.equal(
+            tokenText(parseSse(first)) + tokenText(parseSse(middle)) + tokenText(rest),
+            stubReplyText(prompt),
+          );
+          assert.equal(rest.at(-1)!.data.status, "complete");
+        },
+      );
     } finally {
       const codes = await Promise.all([a.stop(), b.stop()]);
       await stub.close();
