@@ -3,22 +3,22 @@
  * its SSE stream, follow one from an offset, stop one. The reply core (`lib/chat`) knows nothing of
  * HTTP; this module adapts it.
  */
-import { type PrepareHistory, respond } from "./chat/respond.ts";
+import { type PlanReply, respond } from "./chat/respond.ts";
 import { HttpError } from "./http_error.ts";
 import { limitReply } from "./security/reply_limits.ts";
 import type { AppState } from "./services.ts";
 import { replySseResponse } from "./web/reply_sse.ts";
 
-/** Starts a reply after `prepare` changed the conversation; the response streams it (SSE). */
+/** Starts a reply after `plan` changed the conversation; the response streams it (SSE). */
 export function startReplyResponse(
   state: AppState,
   conversationId: string,
-  prepare: PrepareHistory,
+  plan: PlanReply,
 ): Promise<Response> {
   return limitReply(state, async (release) => {
     // Ends the events (not the reply) when the response body is cancelled: the client left.
     const client = new AbortController();
-    const started = await respond(state, conversationId, prepare, {
+    const started = await respond(state, conversationId, plan, {
       signal: client.signal,
       onSettled: release,
     });

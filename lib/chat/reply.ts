@@ -33,6 +33,10 @@ export interface ReplyInput {
   model?: string;
   /** The conversation so far (complete turns), ending with the user message to answer. */
   history: ChatTurn[];
+  /** The row the reply streams into (already `streaming`); created under the leaf when omitted. */
+  assistant?: Message;
+  /** Text the reply already has (continue of a stopped reply); new text is appended to it. */
+  prefix?: string;
   /** Aborted when the server shuts down: the reply ends `stopped`. */
   shutdownSignal: AbortSignal;
   /** Longest a reply may generate, seconds; then it ends `stopped`. */
@@ -53,11 +57,11 @@ export function toTurns(messages: readonly Message[]): ChatTurn[] {
 }
 
 /**
- * Creates the assistant message and starts generating it; null when the conversation is not the
- * owner's. The returned run is already running.
+ * Creates the assistant message (unless `input.assistant` is given) and starts generating it;
+ * null when the conversation is not the owner's. The returned run is already running.
  */
 export async function startReply(input: ReplyInput): Promise<ReplyRun | null> {
-  const assistant = await input.store.appendMessage(input.ownerId, input.conversationId, {
+  const assistant = input.assistant ?? await input.store.appendMessage(input.ownerId, input.conversationId, {
     role: "assistant",
     content: "",
     status: "streaming",
@@ -73,8 +77,10 @@ export class ReplyRun {
   readonly conversationId: string;
   /** Resolves with the stored message once the reply has ended (null when the final save failed). */
   readonly settled: Promise<Message | null>;
-  #text = "";
-  #length = 0;
+  /** Offset where this run's own text starts (the length of a continued reply's prefix). */
+  readonly startOffset: number;
+  #text: string;
+  #length: number;
   #end: ReplyEnd | null = null;
   #stopReason: StopReason | null = null;
   readonly #upstream = new AbortController();
@@ -84,6 +90,9 @@ export class ReplyRun {
     this.messageId = messageId;
     this.ownerId = input.ownerId;
     this.conversationId = input.conversationId;
+    this.#text = input.prefix ?? "";
+    this.#length = codePointLength(this.#text);
+    this.startOffset = this.#length;
     this.settled = this.#generate(input);
   }
 
@@ -157,7 +166,7 @@ export class ReplyRun {
     const cap = setTimeout(() => this.stop("cap"), input.maxSeconds * 1000);
     Deno.unrefTimer(cap);
 
-    let savedLength = 0;
+    let savedLength = this.#length;
     let lastSave = performance.now();
     let saving: Promise<void> | null = null;
     const save = () => {

@@ -35,6 +35,10 @@ export interface StartReply {
   systemPrompt: string;
   model?: string;
   history: ChatTurn[];
+  /** The row to write into (already `streaming`); created when omitted. */
+  assistant?: Message;
+  /** Text the reply already has (continue); new text is appended. */
+  prefix?: string;
   onSettled?: (message: Message | null) => void;
 }
 

@@ -36,7 +36,10 @@ export interface ReplyStore {
    * `streaming`; returns whether Stop was requested, or null when the row is gone or finished.
    */
   saveProgress(messageId: string, content: string | null): Promise<{ stopRequested: boolean } | null>;
-  /** Final write: text, status and usage; null when the row is gone. */
+  /**
+   * Final write: text, status and usage; clears the Stop flag (a continued reply starts without
+   * it). Null when the row is gone.
+   */
   finish(
     messageId: string,
     patch: { content: string; status: MessageStatus; usage?: TokenUsage },
@@ -95,6 +98,7 @@ export function createReplyStore(sql: Queryable, ready: () => Promise<unknown>):
             completion_tokens = case when ${usage !== undefined}
               then ${usage?.completionTokens ?? null}::integer else completion_tokens end,
             heartbeat_at = now(),
+            stop_requested = false,
             updated_at = now()
           where id = ${messageId}
           returning *

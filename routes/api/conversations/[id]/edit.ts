@@ -1,4 +1,4 @@
-/** `POST /api/conversations/:id/edit`: replace one of the user's messages, drop what followed, reply (SSE). */
+/** `POST /api/conversations/:id/edit`: a new version of one of the user's messages, answered (SSE). */
 import { checkMessageLength, EditMessageBody } from "../../../../lib/chat/api.ts";
 import { editUserMessage } from "../../../../lib/chat/respond.ts";
 import { startReplyResponse } from "../../../../lib/reply_routes.ts";
@@ -10,10 +10,6 @@ export const handler: Handlers<AppState> = {
   async POST(req, ctx) {
     const { messageId, content } = await readJson(req, EditMessageBody);
     checkMessageLength(content);
-    return await startReplyResponse(
-      ctx.state,
-      ctx.params.id,
-      editUserMessage(ctx.state, messageId, content),
-    );
+    return await startReplyResponse(ctx.state, ctx.params.id, editUserMessage(messageId, content));
   },
 };

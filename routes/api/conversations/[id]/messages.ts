@@ -1,4 +1,4 @@
-/** `POST /api/conversations/:id/messages`: store the user's message, then stream the reply (SSE). */
+/** `POST /api/conversations/:id/messages`: store the user's message under the leaf, then stream the reply (SSE). */
 import { checkMessageLength, SendMessageBody } from "../../../../lib/chat/api.ts";
 import { appendUserMessage } from "../../../../lib/chat/respond.ts";
 import { startReplyResponse } from "../../../../lib/reply_routes.ts";
@@ -10,6 +10,6 @@ export const handler: Handlers<AppState> = {
   async POST(req, ctx) {
     const { content } = await readJson(req, SendMessageBody);
     checkMessageLength(content);
-    return await startReplyResponse(ctx.state, ctx.params.id, appendUserMessage(ctx.state, content));
+    return await startReplyResponse(ctx.state, ctx.params.id, appendUserMessage(content));
   },
 };
