@@ -285,7 +285,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
   }, []);
 
-  // Back in a tab that was in the background: show what happened meanwhile (another tab's reply).
+  // Back in a tab that was in the background or unfocused: show what happened meanwhile (another
+  // tab's reply, which it then follows live).
   useEffect(() => {
     const onVisible = async () => {
       const { meta, busy } = latest.current;
@@ -299,7 +300,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
       } catch { /* keep what is shown */ }
     };
     document.addEventListener("visibilitychange", onVisible);
-    return () => document.removeEventListener("visibilitychange", onVisible);
+    globalThis.addEventListener("focus", onVisible);
+    return () => {
+      document.removeEventListener("visibilitychange", onVisible);
+      globalThis.removeEventListener("focus", onVisible);
+    };
   }, []);
 
   const onAction = useCallback((action: MessageAction) => {

@@ -3,6 +3,7 @@
  * its SSE stream, follow one from an offset, stop one. The reply core (`lib/chat`) knows nothing of
  * HTTP; this module adapts it.
  */
+import { TooManyFollowersError } from "./chat/reply_service.ts";
 import { type PlanReply, respond } from "./chat/respond.ts";
 import { HttpError } from "./http_error.ts";
 import { limitReply } from "./security/reply_limits.ts";
@@ -41,7 +42,10 @@ export function resumeOffset(req: Request): number {
   return Number(raw);
 }
 
-/** Follows the owner's reply from the request's offset (SSE); 404 when it is not theirs. */
+/**
+ * Follows the owner's reply from the request's offset (SSE); 404 when it is not theirs, 429 when
+ * the session already follows too many replies on this instance.
+ */
 export async function followReplyResponse(
   req: Request,
   state: AppState,
@@ -50,13 +54,21 @@ export async function followReplyResponse(
 ): Promise<Response> {
   const from = resumeOffset(req);
   const client = new AbortController();
-  const events = await state.services.replies.follow(
-    state.sessionId,
-    conversationId,
-    messageId,
-    from,
-    client.signal,
-  );
+  let events;
+  try {
+    events = await state.services.replies.follow(
+      state.sessionId,
+      conversationId,
+      messageId,
+      from,
+      client.signal,
+    );
+  } catch (error) {
+    if (error instanceof TooManyFollowersError) {
+      throw new HttpError(429, error.code, error.message, { "retry-after": "5" });
+    }
+    throw error;
+  }
   if (!events) throw new HttpError(404, "not_found", "Reply not found");
   return replySseResponse(events, { messageId, onCancel: () => client.abort() });
 }

@@ -24,6 +24,8 @@ export interface ReplyServiceOptions {
   heartbeatMs: number;
   /** Longest wait between two reads of a reply followed from the database, ms. */
   pollMs: number;
+  /** Most replies one owner may follow at once on this instance (default {@link MAX_FOLLOWERS}). */
+  maxFollowers?: number;
   saveRetry?: SaveRetry;
 }
 
@@ -42,6 +44,18 @@ export interface StartReply {
   onSettled?: (message: Message | null) => void;
 }
 
+/** Default of {@link ReplyServiceOptions.maxFollowers}: tabs and reloads of one person stay far below. */
+export const MAX_FOLLOWERS = 16;
+
+/** {@link ReplyService.follow} refused: the owner already follows `max` replies here. */
+export class TooManyFollowersError extends Error {
+  readonly code = "too_many_followers";
+  constructor(readonly max: number) {
+    super(`This session already follows ${max} replies; close a tab or wait for one to finish.`);
+    this.name = "TooManyFollowersError";
+  }
+}
+
 /** Message of the `error` event of a reply whose generating process died (marked by the sweep). */
 export const ABANDONED_REPLY_MESSAGE =
   "The server that was writing this reply stopped before it finished. The text so far was kept.";
@@ -51,6 +65,7 @@ export class ReplyService {
   readonly #options: ReplyServiceOptions;
   readonly #runs = new Map<string, ReplyRun>();
   readonly #wakers = new Map<string, Set<() => void>>();
+  readonly #followers = new Map<string, number>();
 
   constructor(options: ReplyServiceOptions) {
     this.#options = options;
@@ -88,6 +103,7 @@ export class ReplyService {
   /**
    * The owner's reply from code point `from` on (what was already written, then the rest live,
    * then its end); null when the message is not an assistant message of the owner's conversation.
+   * Throws {@link TooManyFollowersError} when the owner follows too many replies here already.
    */
   async follow(
     ownerId: string,
@@ -96,15 +112,57 @@ export class ReplyService {
     from: number,
     signal: AbortSignal,
   ): Promise<AsyncIterable<ReplyEvent> | null> {
+    const max = this.#options.maxFollowers ?? MAX_FOLLOWERS;
+    const count = this.#followers.get(ownerId) ?? 0;
+    if (count >= max) throw new TooManyFollowersError(max);
     const run = this.#runs.get(messageId);
     if (run && run.ownerId === ownerId && run.conversationId === conversationId) {
-      return run.events(from, signal);
+      return this.#counted(ownerId, run.events(from, signal));
     }
     const first = await this.#options.replies.read(ownerId, conversationId, messageId, from);
     if (!first || first.role !== "assistant") return null;
     // On shutdown a follower ends without a final event: its client reattaches to another instance.
     const until = AbortSignal.any([signal, this.#options.shutdown]);
-    return this.#followStored(ownerId, conversationId, messageId, from, first, until);
+    return this.#counted(ownerId, this.#followStored(ownerId, conversationId, messageId, from, first, until));
+  }
+
+  /** Replies `ownerId` follows on this instance now. */
+  following(ownerId: string): number {
+    return this.#followers.get(ownerId) ?? 0;
+  }
+
+  /** Counts `events` as one follower of `ownerId` until it ends, fails or is closed. */
+  #counted(ownerId: string, events: AsyncIterator<ReplyEvent> & AsyncIterable<ReplyEvent>) {
+    this.#followers.set(ownerId, (this.#followers.get(ownerId) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.#followers.get(ownerId) ?? 1) - 1;
+      if (left <= 0) this.#followers.delete(ownerId);
+      else this.#followers.set(ownerId, left);
+    };
+    const iterator: AsyncIterableIterator<ReplyEvent> = {
+      async next() {
+        try {
+          const step = await events.next();
+          if (step.done) release();
+          return step;
+        } catch (error) {
+          release();
+          throw error;
+        }
+      },
+      async return(value?: unknown) {
+        release();
+        await events.return?.(undefined);
+        return { done: true, value };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
   }
 
   async *#followStored(

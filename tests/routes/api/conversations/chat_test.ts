@@ -295,6 +295,42 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "one session follows at most 16 replies at once per instance (429), closing one frees it",
+        async () => {
+          stub.setOptions({ tokenDelayMs: 50 });
+          const id = await newConversation(client);
+          const res = await client.fetch(`/api/conversations/${id}/messages`, {
+            method: "POST",
+            json: { content: Array.from({ length: 60 }, (_, i) => `f${i}`).join(" ") },
+          });
+          const path = `/api/conversations/${id}/messages/${res.headers.get("x-message-id")}/stream`;
+          const open = [];
+          for (let i = 0; i < 16; i++) {
+            const follower = await client.fetch(path);
+            assert.equal(follower.status, 200);
+            open.push(follower);
+          }
+          const refused = await client.json<{ error: { code: string } }>(path);
+          assert.equal(refused.status, 429);
+          assert.equal(refused.body.error.code, "too_many_followers");
+          await open.pop()!.body!.cancel();
+          await waitFor(
+            () => Promise.resolve(server.services.replies.following(sessionOf(client)) === 15 || null),
+            "a slot",
+          );
+          const again = await client.fetch(path);
+          assert.equal(again.status, 200);
+          open.push(again);
+          await client.fetch(`/api/conversations/${id}/messages/${res.headers.get("x-message-id")}/stop`, {
+            method: "POST",
+          }).then((r) => r.body?.cancel());
+          await Promise.all([res, ...open].map((r) => r.text()));
+          assert.equal(server.services.replies.following(sessionOf(client)), 0);
+          stub.setOptions({ tokenDelayMs: 0 });
+        },
+      );
+
       await t.step("follow and stop: bad offsets are 400, other sessions and user messages 404", async () => {
         const id = await newConversation(client);
         const res = await client.fetch(`/api/conversations/${id}/messages`, {
@@ -330,3 +366,10 @@ Deno.test({
     }
   },
 });
+
+/** The session id behind a client's cookie (the signed cookie's value part). */
+function sessionOf(client: ApiClient): string {
+  const cookie = (client as unknown as { cookie: string }).cookie;
+  const value = cookie.split("=")[1];
+  return value.slice(0, value.lastIndexOf("."));
+}
