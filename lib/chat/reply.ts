@@ -43,8 +43,11 @@ export interface ReplyInput {
   maxSeconds: number;
   /** Heartbeat (and Stop flag check) interval while streaming, ms. */
   heartbeatMs: number;
-  /** Called once the reply is finally stored (null when that failed) or given up. */
-  onSettled?: (message: Message | null) => void;
+  /**
+   * Called once the reply is finally stored (null: not stored yet), before the final event is
+   * sent; awaited, so e.g. the token charge is visible when a client sees `done`.
+   */
+  onSettled?: (message: Message | null) => void | Promise<void>;
   /** How the final write is retried; default {@link DEFAULT_SAVE_RETRY}. */
   saveRetry?: SaveRetry;
 }
@@ -234,6 +237,13 @@ export class ReplyRun {
       input.saveRetry,
     );
     const final = saved.kind === "stored" ? saved.message : null;
+    try {
+      await input.onSettled?.(final);
+    } catch (error) {
+      console.error(
+        JSON.stringify({ level: "error", msg: "reply settle hook failed", error: String(error) }),
+      );
+    }
     const offset = this.#length;
     if (failure) this.#end = { type: "error", ...failure, messageId: this.messageId, offset };
     else if (saved.kind === "gone") {
@@ -262,7 +272,6 @@ export class ReplyRun {
       };
     }
     this.#notify();
-    input.onSettled?.(final);
     return final;
   }
 }

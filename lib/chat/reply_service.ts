@@ -41,7 +41,7 @@ export interface StartReply {
   assistant?: Message;
   /** Text the reply already has (continue); new text is appended. */
   prefix?: string;
-  onSettled?: (message: Message | null) => void;
+  onSettled?: (message: Message | null) => void | Promise<void>;
 }
 
 /** Default of {@link ReplyServiceOptions.maxFollowers}: tabs and reloads of one person stay far below. */

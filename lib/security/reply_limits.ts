@@ -1,8 +1,8 @@
 /**
- * The guard in front of every chat reply (`messages`, `regenerate`, `edit`): at most N replies
- * generating per session at once (a slot is held until the reply ends, not until its request
- * does), then the per-session and per-IP rate limits. Both refusals are 429 with `Retry-After`;
- * nothing is stored and the model is not called.
+ * The guard in front of every chat reply (`messages`, `regenerate`, `edit`, `continue`): at most N
+ * replies generating per session at once (a slot is held until the reply ends, not until its
+ * request does), then the owner's daily token budget, then the per-session and per-IP rate limits.
+ * Every refusal is 429 with `Retry-After`; nothing is stored and the model is not called.
  */
 import type { AppState } from "../services.ts";
 import { HttpError } from "../web/errors.ts";
@@ -16,7 +16,7 @@ export async function limitReply(
   state: AppState,
   start: (release: () => void) => Promise<Response>,
 ): Promise<Response> {
-  const { limiter, streams } = state.services.limits;
+  const { limiter, streams, budget } = state.services.limits;
   const release = streams.tryAcquire(state.sessionId);
   if (!release) {
     throw new HttpError(
@@ -27,6 +27,7 @@ export async function limitReply(
     );
   }
   try {
+    await budget.check(state.sessionId);
     const keys = [`msg:${state.sessionId}`];
     if (state.clientIp) keys.push(`msg_ip:${state.clientIp}`);
     const decision = await limiter.takeAll(keys, 1);
