@@ -1,6 +1,6 @@
 /**
- * The message box: grows with its text, Enter sends, Shift+Enter adds a line, disabled while a
- * reply streams (the Stop button takes the Send button's place).
+ * The message box: grows with its text, Enter sends, Shift+Enter adds a line. While a reply
+ * streams, Stop appears and Enter queues the message (sent when the reply ends).
  */
 import type { ComponentChildren, RefObject, VNode } from "preact";
 import { useLayoutEffect } from "preact/hooks";
@@ -36,11 +36,12 @@ export function Composer(
     el.style.height = `${Math.min(el.scrollHeight + 2, MAX_HEIGHT)}px`;
   }, [text]);
   const tooLong = text.length > MAX_MESSAGE_CHARS;
-  const canSend = ready && !busy && text.trim() !== "" && !tooLong;
+  const canSend = ready && text.trim() !== "" && !tooLong;
   return (
     <form
       class="composer"
       aria-label="Send a message"
+      data-busy={busy ? "true" : "false"}
       onSubmit={(e) => {
         e.preventDefault();
         if (canSend) onSend();
@@ -60,7 +61,7 @@ export function Composer(
             : "composer-hint"}
           aria-invalid={tooLong ? "true" : undefined}
           dir="auto"
-          disabled={!ready || busy}
+          disabled={!ready}
           value={text}
           onInput={(e) => onText(e.currentTarget.value)}
           onKeyDown={(e) => {
@@ -71,27 +72,24 @@ export function Composer(
           }}
         />
         {tools}
-        {busy
-          ? (
-            <button
-              type="button"
-              class="button composer-stop"
-              aria-label="Stop the reply (Esc)"
-              onClick={onStop}
-            >
-              Stop
-            </button>
-          )
-          : (
-            <button
-              type="submit"
-              class="button button-primary composer-send"
-              aria-label="Send"
-              disabled={!canSend}
-            >
-              Send
-            </button>
-          )}
+        {busy && (
+          <button
+            type="button"
+            class="button composer-stop"
+            aria-label="Stop the reply (Esc)"
+            onClick={onStop}
+          >
+            Stop
+          </button>
+        )}
+        <button
+          type="submit"
+          class="button button-primary composer-send"
+          aria-label={busy ? "Queue the message (sent when the reply ends)" : "Send"}
+          disabled={!canSend}
+        >
+          {busy ? "Queue" : "Send"}
+        </button>
       </div>
       {text.length >= COUNTER_FROM_CHARS && (
         <p id="composer-count" class={tooLong ? "composer-count over" : "composer-count"}>
@@ -105,7 +103,10 @@ export function Composer(
         class={notice ? "composer-hint composer-notice" : "composer-hint"}
         aria-live="polite"
       >
-        {notice ?? "Enter sends · Shift+Enter new line · Esc stops · / focuses here"}
+        {notice ??
+          (busy
+            ? "Enter queues the message until the reply ends · Esc stops"
+            : "Enter sends · Shift+Enter new line · Esc stops · / focuses here")}
       </p>
     </form>
   );

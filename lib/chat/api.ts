@@ -10,7 +10,7 @@ import type {
   Message,
   PathMessage,
 } from "../db/mod.ts";
-import { HttpError } from "../web/errors.ts";
+import { HttpError } from "../http_error.ts";
 
 import { MAX_MESSAGE_CHARS } from "./limits.ts";
 
