@@ -258,6 +258,18 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
         ["POST", `/api/conversations/${id}/branch`, { messageId: MISSING }],
         ["POST", `/api/conversations/${id}/versions`, { messageId: MISSING, content: "hi" }],
       ];
+      // A real message of alice's (stored before the model is asked; there is no model here).
+      const sent = await alice.fetch(`/api/conversations/${id}/messages`, {
+        method: "POST",
+        json: { content: "hello" },
+      });
+      await sent.body?.cancel();
+      const withMessages = await alice.json<{ messages: { id: string }[] }>(`/api/conversations/${id}`);
+      const messageId = withMessages.body.messages[0].id;
+      tries.push(
+        ["GET", `/api/conversations/${id}/messages/${messageId}/stream`, undefined],
+        ["POST", `/api/conversations/${id}/messages/${messageId}/stop`, {}],
+      );
       for (const [method, path, json] of tries) {
         const r = await bob.json<ErrorBody>(path, { method, json });
         assert.equal(r.status, 404, `${method} ${path}`);
