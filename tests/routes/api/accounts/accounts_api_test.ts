@@ -423,6 +423,14 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
       json: { disabled: true },
     });
     assert.equal(self.status, 409);
+    const promoted = await alice.json<{ isAdmin: boolean }>(`/api/admin/users/${bobId}`, {
+      method: "PATCH",
+      json: { isAdmin: true },
+    });
+    assert.equal(promoted.body.isAdmin, true);
+    assert.equal((await bob.json("/api/admin/users")).status, 200, "a promoted user can administer");
+    await alice.json(`/api/admin/users/${bobId}`, { method: "PATCH", json: { isAdmin: false } });
+    assert.equal((await bob.json("/api/admin/users")).status, 403, "and no longer after demotion");
     const demote = await alice.json<ErrorBody>(`/api/admin/users/${aliceId}`, {
       method: "PATCH",
       json: { isAdmin: false },
