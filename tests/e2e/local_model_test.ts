@@ -26,8 +26,11 @@ Deno.test({
       await page.fill("textarea", 'Define the word "harbor".');
       await page.keyboard.press("Enter");
       await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
-      // The reply is done when the composer is usable again; it must have produced text.
-      await page.waitForSelector("textarea:not([disabled])", { timeout: 20_000 });
+      // The reply is done when its message is no longer streaming (the composer stays usable while a
+      // reply streams, for queueing, so it says nothing); it must have produced text.
+      await page.waitForSelector(".message-assistant[data-status]:not([data-status=streaming])", {
+        timeout: 20_000,
+      });
       await page.waitForFunction(
         () => {
           const replies = document.querySelectorAll(".message-assistant .markdown");
