@@ -40,5 +40,12 @@ export {
   type TruncateOptions,
 } from "./messages.ts";
 export { type Owner } from "./owners.ts";
+export {
+  MAX_QUERY_CHARS,
+  MAX_QUERY_TERMS,
+  type SearchHit,
+  type SearchOptions,
+  type Segment,
+} from "./search.ts";
 export { type Store } from "./store.ts";
 export { autoTitle, DEFAULT_TITLE, MAX_TITLE_LENGTH } from "./title.ts";

@@ -7,6 +7,7 @@ import * as conversations from "./conversations.ts";
 import { toDatabaseError } from "./errors.ts";
 import * as messages from "./messages.ts";
 import * as owners from "./owners.ts";
+import * as search from "./search.ts";
 
 /** Owner-scoped repository methods (see the modules for each method's contract). */
 export interface Store {
@@ -40,6 +41,11 @@ export interface Store {
     options?: messages.TruncateOptions,
   ): Promise<number | null>;
   lastMessages(ownerId: string, conversationId: string, limit: number): Promise<messages.Message[] | null>;
+  searchConversations(
+    ownerId: string,
+    query: string,
+    options?: search.SearchOptions,
+  ): Promise<search.SearchHit[]>;
 }
 
 /** Binds the repositories to `sql`; `ready` runs before each call (pending migrations). */
@@ -72,6 +78,9 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     ),
     lastMessages: guard((ownerId, conversationId, limit) =>
       messages.lastMessages(sql, ownerId, conversationId, limit)
+    ),
+    searchConversations: guard((ownerId, query, options) =>
+      search.searchConversations(sql, ownerId, query, options)
     ),
   };
 }

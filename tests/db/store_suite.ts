@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { Database } from "../../lib/db/mod.ts";
 import { DEFAULT_TITLE, InvalidInputError } from "../../lib/db/mod.ts";
 import { loadMigrations, migrate } from "../../lib/db/migrate.ts";
+import { runSearchSuite } from "./search_suite.ts";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MISSING_UUID = "00000000-0000-4000-8000-000000000000";
@@ -389,4 +390,6 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
       await db.sql`delete from schema_migrations where version = 9002`;
     }
   });
+
+  await runSearchSuite(t, db);
 }
