@@ -12,6 +12,7 @@ import { copyCodeBlock } from "../components/chat/clipboard.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
+import { revealLinkedMessage } from "../components/chat/reveal.ts";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
 import type {
   ChatAppProps,
@@ -56,6 +57,15 @@ export default function ChatApp(props: ChatAppProps): VNode {
   latest.current = { meta, messages, busy, query };
 
   useEffect(() => setReady(true), []);
+  // A search result links to `#m-<message id>`: show that message instead of the latest one.
+  useEffect(() => {
+    const reveal = () => {
+      if (revealLinkedMessage(location.hash)) stick.current = false;
+    };
+    reveal();
+    addEventListener("hashchange", reveal);
+    return () => removeEventListener("hashchange", reveal);
+  }, []);
 
   const voice = useVoice({
     config: props.voice ?? { provider: "browser", defaultVoiceId: null },

@@ -37,6 +37,7 @@ export function mapError(error: unknown): HttpError | null {
     );
   }
   if (error.code === "invalid_input") return new HttpError(400, "invalid_input", error.message);
+  if (error.code === "not_found") return new HttpError(404, "not_found", error.message);
   return null;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { VNode } from "preact";
 import { useRef, useState } from "preact/hooks";
+import { SearchBox } from "./SearchBox.tsx";
 import type { ConversationItem } from "./types.ts";
 
 /** Props of {@link Sidebar}. */
@@ -38,6 +39,7 @@ export function Sidebar(props: SidebarProps): VNode {
           ×
         </button>
       </div>
+      <SearchBox ready={ready} />
       <form class="filter" role="search" method="get" action="/" onSubmit={(e) => e.preventDefault()}>
         <input
           type="search"

@@ -165,3 +165,34 @@ export async function streamReply(
   return end ??
     { kind: "error", code: "stream_ended", message: "The reply ended early.", messageId, refused: false };
 }
+
+/** A piece of a search snippet; `mark` on the words that matched. */
+export interface SearchSegment {
+  text: string;
+  mark: boolean;
+}
+
+/** One result of `GET /api/search`. */
+export interface SearchResult {
+  conversationId: string;
+  messageId: string | null;
+  role: "user" | "assistant" | null;
+  title: SearchSegment[];
+  snippet: SearchSegment[];
+  createdAt: string;
+  archived: boolean;
+  folderId: string | null;
+}
+
+/** Searches this session's titles and messages (every word as a prefix). */
+export async function searchConversations(query: string, signal?: AbortSignal): Promise<SearchResult[]> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/search?q=${encodeURIComponent(query.slice(0, 200))}`, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError("network", "The server could not be reached.");
+  }
+  if (!res.ok) throw await failure(res);
+  return ((await res.json()) as { results: SearchResult[] }).results;
+}

@@ -14,6 +14,7 @@ export {
 } from "./connection_options.ts";
 export {
   type Conversation,
+  type ConversationPage,
   type ConversationPatch,
   type ConversationSummary,
   type ConversationWithMessages,
@@ -28,7 +29,9 @@ export {
   DatabaseUnavailableError,
   InvalidInputError,
   isConnectionError,
+  NotFoundError,
 } from "./errors.ts";
+export { type Folder, type FolderPatch, MAX_FOLDER_NAME_LENGTH, type NewFolder } from "./folders.ts";
 export { isUuid } from "./ids.ts";
 export {
   type Message,

@@ -5,6 +5,7 @@
 import type postgres from "postgres";
 import * as conversations from "./conversations.ts";
 import { toDatabaseError } from "./errors.ts";
+import * as folders from "./folders.ts";
 import * as messages from "./messages.ts";
 import * as owners from "./owners.ts";
 import * as search from "./search.ts";
@@ -17,6 +18,10 @@ export interface Store {
     ownerId: string,
     options?: conversations.ListOptions,
   ): Promise<conversations.ConversationSummary[]>;
+  listConversationPage(
+    ownerId: string,
+    options?: conversations.ListOptions,
+  ): Promise<conversations.ConversationPage>;
   createConversation(
     ownerId: string,
     input?: conversations.NewConversation,
@@ -41,6 +46,11 @@ export interface Store {
     options?: messages.TruncateOptions,
   ): Promise<number | null>;
   lastMessages(ownerId: string, conversationId: string, limit: number): Promise<messages.Message[] | null>;
+  listFolders(ownerId: string): Promise<folders.Folder[]>;
+  getFolder(ownerId: string, id: string): Promise<folders.Folder | null>;
+  createFolder(ownerId: string, input: folders.NewFolder): Promise<folders.Folder>;
+  updateFolder(ownerId: string, id: string, patch: folders.FolderPatch): Promise<folders.Folder | null>;
+  deleteFolder(ownerId: string, id: string): Promise<boolean>;
   searchConversations(
     ownerId: string,
     query: string,
@@ -63,6 +73,9 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     ensureOwner: guard((ownerId) => owners.ensureOwner(sql, ownerId)),
     deleteOwner: guard((ownerId) => owners.deleteOwner(sql, ownerId)),
     listConversations: guard((ownerId, options) => conversations.listConversations(sql, ownerId, options)),
+    listConversationPage: guard((ownerId, options) =>
+      conversations.listConversationPage(sql, ownerId, options)
+    ),
     createConversation: guard((ownerId, input) => conversations.createConversation(sql, ownerId, input)),
     getConversation: guard((ownerId, id) => conversations.getConversation(sql, ownerId, id)),
     updateConversation: guard((ownerId, id, patch) =>
@@ -79,6 +92,11 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     lastMessages: guard((ownerId, conversationId, limit) =>
       messages.lastMessages(sql, ownerId, conversationId, limit)
     ),
+    listFolders: guard((ownerId) => folders.listFolders(sql, ownerId)),
+    getFolder: guard((ownerId, id) => folders.getFolder(sql, ownerId, id)),
+    createFolder: guard((ownerId, input) => folders.createFolder(sql, ownerId, input)),
+    updateFolder: guard((ownerId, id, patch) => folders.updateFolder(sql, ownerId, id, patch)),
+    deleteFolder: guard((ownerId, id) => folders.deleteFolder(sql, ownerId, id)),
     searchConversations: guard((ownerId, query, options) =>
       search.searchConversations(sql, ownerId, query, options)
     ),
