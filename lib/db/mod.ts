@@ -40,8 +40,9 @@ export {
   type MessageStatus,
   type NewMessage,
   type TokenUsage,
-  type TruncateOptions,
 } from "./messages.ts";
+export { type ReplyLock } from "./reply_lock.ts";
+export { type PathMessage } from "./tree.ts";
 export { type Owner } from "./owners.ts";
 export {
   MAX_QUERY_CHARS,

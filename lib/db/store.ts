@@ -9,6 +9,8 @@ import * as folders from "./folders.ts";
 import * as messages from "./messages.ts";
 import * as owners from "./owners.ts";
 import * as search from "./search.ts";
+import * as replyLock from "./reply_lock.ts";
+import * as tree from "./tree.ts";
 
 /** Owner-scoped repository methods (see the modules for each method's contract). */
 export interface Store {
@@ -39,12 +41,19 @@ export interface Store {
     message: messages.NewMessage,
   ): Promise<messages.Message | null>;
   updateMessage(messageId: string, patch: messages.MessagePatch): Promise<messages.Message | null>;
-  truncateAfter(
+  currentPath(ownerId: string, conversationId: string): Promise<tree.PathMessage[] | null>;
+  listSiblings(
     ownerId: string,
     conversationId: string,
     messageId: string,
-    options?: messages.TruncateOptions,
-  ): Promise<number | null>;
+  ): Promise<messages.Message[] | null>;
+  switchBranch(
+    ownerId: string,
+    conversationId: string,
+    messageId: string,
+  ): Promise<tree.PathMessage[] | null>;
+  /** Only meaningful inside {@link Database.transaction}: the lock lasts until it ends. */
+  lockForReply(ownerId: string, conversationId: string): Promise<replyLock.ReplyLock | null>;
   lastMessages(ownerId: string, conversationId: string, limit: number): Promise<messages.Message[] | null>;
   listFolders(ownerId: string): Promise<folders.Folder[]>;
   getFolder(ownerId: string, id: string): Promise<folders.Folder | null>;
@@ -86,11 +95,16 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
       messages.appendMessage(sql, ownerId, conversationId, message)
     ),
     updateMessage: guard((messageId, patch) => messages.updateMessage(sql, messageId, patch)),
-    truncateAfter: guard((ownerId, conversationId, messageId, options) =>
-      messages.truncateAfter(sql, ownerId, conversationId, messageId, options)
+    currentPath: guard((ownerId, conversationId) => tree.currentPath(sql, ownerId, conversationId)),
+    listSiblings: guard((ownerId, conversationId, messageId) =>
+      tree.listSiblings(sql, ownerId, conversationId, messageId)
     ),
+    switchBranch: guard((ownerId, conversationId, messageId) =>
+      tree.switchBranch(sql, ownerId, conversationId, messageId)
+    ),
+    lockForReply: guard((ownerId, conversationId) => replyLock.lockForReply(sql, ownerId, conversationId)),
     lastMessages: guard((ownerId, conversationId, limit) =>
-      messages.lastMessages(sql, ownerId, conversationId, limit)
+      tree.lastMessages(sql, ownerId, conversationId, limit)
     ),
     listFolders: guard((ownerId) => folders.listFolders(sql, ownerId)),
     getFolder: guard((ownerId, id) => folders.getFolder(sql, ownerId, id)),
