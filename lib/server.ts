@@ -72,6 +72,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
     m.bodyLimit
       ? bodyLimit(services.config.maxBodyBytes, {
         "/api/stt": DEFAULT_VOICE_LIMITS.maxUploadBytes + 64 * 1024,
+        "/api/import": services.config.maxImportBytes,
       })
       : null,
   ].filter((x): x is Middleware => x !== null) as Middleware<unknown>[] as Middleware<AppState>[];

@@ -3,12 +3,14 @@
  * connection failures mapped to `database_unavailable`. This is what {@link Database} exposes.
  */
 import type postgres from "postgres";
+import type { ExportedConversation, ExportedFolder } from "../transfer/format.ts";
 import * as conversations from "./conversations.ts";
 import { toDatabaseError } from "./errors.ts";
 import * as folders from "./folders.ts";
 import * as messages from "./messages.ts";
 import * as owners from "./owners.ts";
 import * as search from "./search.ts";
+import * as transfer from "./transfer.ts";
 import * as replyLock from "./reply_lock.ts";
 import * as tree from "./tree.ts";
 
@@ -60,6 +62,11 @@ export interface Store {
   createFolder(ownerId: string, input: folders.NewFolder): Promise<folders.Folder>;
   updateFolder(ownerId: string, id: string, patch: folders.FolderPatch): Promise<folders.Folder | null>;
   deleteFolder(ownerId: string, id: string): Promise<boolean>;
+  exportFolders(ownerId: string): Promise<ExportedFolder[]>;
+  exportConversations(
+    ownerId: string,
+    options?: { afterId?: string | null; limit?: number; ids?: string[] },
+  ): Promise<ExportedConversation[]>;
   searchConversations(
     ownerId: string,
     query: string,
@@ -111,6 +118,8 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     createFolder: guard((ownerId, input) => folders.createFolder(sql, ownerId, input)),
     updateFolder: guard((ownerId, id, patch) => folders.updateFolder(sql, ownerId, id, patch)),
     deleteFolder: guard((ownerId, id) => folders.deleteFolder(sql, ownerId, id)),
+    exportFolders: guard((ownerId) => transfer.exportFolders(sql, ownerId)),
+    exportConversations: guard((ownerId, options) => transfer.exportConversations(sql, ownerId, options)),
     searchConversations: guard((ownerId, query, options) =>
       search.searchConversations(sql, ownerId, query, options)
     ),
