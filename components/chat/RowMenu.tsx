@@ -79,6 +79,20 @@ export function RowMenu({ item, folders, ready, onPlace }: RowMenuProps): VNode 
           >
             {item.archived ? "Unarchive" : "Archive"}
           </button>
+          <a
+            class="button button-small row-export-md"
+            href={`/api/conversations/${item.id}/export?format=markdown`}
+            download
+          >
+            Export Markdown
+          </a>
+          <a
+            class="button button-small row-export-json"
+            href={`/api/conversations/${item.id}/export?format=json`}
+            download
+          >
+            Export JSON
+          </a>
           <label class="row-move">
             <span>Move to…</span>
             <select

@@ -8,6 +8,7 @@ import { CONVERSATION_DRAG_TYPE, FolderBar } from "./FolderBar.tsx";
 import { FolderPanel } from "./FolderPanel.tsx";
 import { type Placement, RowMenu } from "./RowMenu.tsx";
 import { SearchBox } from "./SearchBox.tsx";
+import { TransferBox } from "./TransferBox.tsx";
 import type { ConversationItem, FolderItem, ListView, ModelInfo } from "./types.ts";
 
 /** Folders, views, paging and row options (absent: a plain list). */
@@ -24,6 +25,8 @@ export interface SidebarOrganize {
   onCreateFolder(name: string): void;
   onSaveFolder(id: string, patch: { name: string; systemPrompt: string; model: string | null }): void;
   onDeleteFolder(id: string): void;
+  /** An import finished: reload the list and the folders. */
+  onImported(): void;
 }
 
 /** Props of {@link Sidebar}. */
@@ -123,6 +126,7 @@ export function Sidebar(props: SidebarProps): VNode {
           </button>
         )}
       </nav>
+      {organize && <TransferBox ready={ready} onImported={organize.onImported} />}
     </aside>
   );
 }

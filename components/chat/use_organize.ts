@@ -90,6 +90,10 @@ export function useOrganize(s: OrganizeState): SidebarOrganize {
         s.notify(`The folder was not saved: ${message(error)}`);
       }
     },
+    onImported() {
+      void reloadFolders();
+      void s.refreshList();
+    },
     async onDeleteFolder(id) {
       try {
         await api.deleteFolder(id);

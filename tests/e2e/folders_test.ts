@@ -64,8 +64,9 @@ Deno.test({
         await toggle.focus();
         await page.keyboard.press("Enter");
         await page.waitForFunction(() => document.activeElement?.classList.contains("row-pin"));
-        await page.keyboard.press("Tab"); // Archive
-        await page.keyboard.press("Tab"); // Move to…
+        for (const _ of ["Archive", "Export Markdown", "Export JSON", "Move to…"]) {
+          await page.keyboard.press("Tab");
+        }
         assert.equal(await page.evaluate(() => document.activeElement?.className), "row-move-select");
         await page.locator(".row-move-select").selectOption({ label: "Work" });
         await page.waitForFunction(() => !document.querySelector(".row-menu"));
