@@ -88,61 +88,129 @@ export async function exportConversations(
   }));
 }
 
-/** What {@link insertImported} did. */
-export type InsertOutcome = { kind: "imported"; id: string; messages: number } | { kind: "duplicate" };
+/** What {@link insertImported} did with a batch. */
+export interface InsertOutcome {
+  imported: number;
+  /** Conversations whose source the owner had imported before (or twice in the batch): skipped. */
+  duplicates: number;
+  messages: number;
+}
+
+/** One conversation to insert and the owner's folder it goes into. */
+export interface ImportItem {
+  conversation: ImportConversation;
+  folderId: string | null;
+}
+
+/** Rows per multi-row insert of messages. */
+const MESSAGE_ROWS_PER_INSERT = 2000;
 
 /**
- * Inserts one imported conversation with its message tree (new ids; parents before children in
- * `conversation.messages`), unless the owner already has one from the same `source`. Run it in a
- * transaction: a later failure of the file rolls this back too.
+ * Inserts a batch of imported conversations with their message trees (new ids; parents before
+ * children in each `messages` list) in two statements per batch, skipping any whose `source` the
+ * owner already has. Run it in a transaction: a later failure of the file rolls this back too.
  */
 export async function insertImported(
   sql: Queryable,
   ownerId: string,
-  conversation: ImportConversation,
-  folderId: string | null,
+  items: ImportItem[],
 ): Promise<InsertOutcome> {
   if (!isOwnerId(ownerId)) throw new InvalidInputError("owner id must be 1 to 200 characters");
-  const ids = new Map<string, string>();
-  for (const m of conversation.messages) ids.set(m.key, crypto.randomUUID());
-  const leafKey = conversation.currentLeafKey !== null && ids.has(conversation.currentLeafKey)
-    ? conversation.currentLeafKey
-    : conversation.messages.at(-1)?.key ?? null;
+  const unique = new Map<string, ImportItem>();
+  for (const item of items) {
+    if (!unique.has(item.conversation.source)) unique.set(item.conversation.source, item);
+  }
+  const batch = [...unique.values()];
+  if (batch.length === 0) return { imported: 0, duplicates: items.length, messages: 0 };
+  const messageIds = batch.map((item) =>
+    new Map(item.conversation.messages.map((m) => [m.key, crypto.randomUUID()]))
+  );
+  const leafIds = batch.map(({ conversation: c }, i) => {
+    const key = c.currentLeafKey !== null && messageIds[i].has(c.currentLeafKey)
+      ? c.currentLeafKey
+      : c.messages.at(-1)?.key ?? null;
+    return key === null ? null : messageIds[i].get(key)!;
+  });
+  const time = (d: Date | null) => d?.toISOString() ?? null;
+  // Booleans travel as text: postgres.js sends a JS boolean array as a scalar.
   const inserted = await sql`
     insert into conversations (owner_id, title, title_source, system_prompt, model, folder_id, pinned, archived,
       source, last_seq, current_leaf_id, created_at, updated_at)
-    values (${ownerId}, ${conversation.title}, ${conversation.titleSource}, ${conversation.systemPrompt},
-      ${conversation.model}, ${folderId}, ${conversation.pinned}, ${conversation.archived}, ${conversation.source},
-      ${conversation.messages.length}, ${leafKey === null ? null : ids.get(leafKey)!},
-      coalesce(${conversation.createdAt?.toISOString() ?? null}::timestamptz, now()),
-      coalesce(${conversation.updatedAt?.toISOString() ?? null}::timestamptz,
-        ${conversation.createdAt?.toISOString() ?? null}::timestamptz, now()))
+    select ${ownerId}, c.title, c.title_source, c.system_prompt, c.model, c.folder_id, c.pinned, c.archived,
+      c.source, c.last_seq, c.leaf, coalesce(c.created_at, now()), coalesce(c.updated_at, c.created_at, now())
+    from unnest(
+      ${batch.map((b) => b.conversation.title)}::text[],
+      ${batch.map((b) => b.conversation.titleSource)}::text[],
+      ${batch.map((b) => b.conversation.systemPrompt)}::text[],
+      ${batch.map((b) => b.conversation.model)}::text[],
+      ${batch.map((b) => b.folderId)}::uuid[],
+      ${batch.map((b) => String(b.conversation.pinned))}::text[]::boolean[],
+      ${batch.map((b) => String(b.conversation.archived))}::text[]::boolean[],
+      ${batch.map((b) => b.conversation.source)}::text[],
+      ${batch.map((b) => b.conversation.messages.length)}::int[],
+      ${leafIds}::uuid[],
+      ${batch.map((b) => time(b.conversation.createdAt))}::timestamptz[],
+      ${batch.map((b) => time(b.conversation.updatedAt))}::timestamptz[]
+    ) as c(title, title_source, system_prompt, model, folder_id, pinned, archived, source, last_seq, leaf,
+      created_at, updated_at)
     on conflict (owner_id, source) where source is not null do nothing
-    returning id`;
-  if (inserted.length === 0) return { kind: "duplicate" };
-  const id = inserted[0].id as string;
-  const ms = conversation.messages;
-  for (let from = 0; from < ms.length; from += 1000) {
-    const batch = ms.slice(from, from + 1000);
+    returning id, source`;
+  const idBySource = new Map(inserted.map((r) => [r.source as string, r.id as string]));
+  type Row = [
+    string,
+    string,
+    string | null,
+    number,
+    string,
+    string,
+    string,
+    number | null,
+    number | null,
+    string | null,
+    string | null,
+  ];
+  const rows: Row[] = [];
+  batch.forEach(({ conversation: c }, i) => {
+    const conversationId = idBySource.get(c.source);
+    if (conversationId === undefined) return;
+    const ids = messageIds[i];
+    c.messages.forEach((m, k) => {
+      rows.push([
+        ids.get(m.key)!,
+        conversationId,
+        m.parentKey === null ? null : ids.get(m.parentKey) ?? null,
+        k + 1,
+        m.role,
+        m.content,
+        m.status,
+        m.usage?.promptTokens ?? null,
+        m.usage?.completionTokens ?? null,
+        time(m.createdAt),
+        time(m.updatedAt),
+      ]);
+    });
+  });
+  // Parents precede children within a conversation, so a parent is always in an earlier or the same
+  // statement; the foreign keys are checked at the end of each statement.
+  for (let from = 0; from < rows.length; from += MESSAGE_ROWS_PER_INSERT) {
+    const part = rows.slice(from, from + MESSAGE_ROWS_PER_INSERT);
+    const col = <T>(i: number) => part.map((r) => r[i] as T);
     await sql`
       insert into messages (id, conversation_id, parent_id, seq, role, content, status, prompt_tokens,
         completion_tokens, created_at, updated_at)
-      select m.id, ${id}::uuid, m.parent_id, m.seq, m.role, m.content, m.status, m.prompt_tokens,
+      select m.id, m.conversation_id, m.parent_id, m.seq, m.role, m.content, m.status, m.prompt_tokens,
         m.completion_tokens, coalesce(m.created_at, now()), coalesce(m.updated_at, m.created_at, now())
       from unnest(
-        ${batch.map((m) => ids.get(m.key)!)}::uuid[],
-        ${batch.map((m) => m.parentKey === null ? null : ids.get(m.parentKey) ?? null)}::uuid[],
-        ${batch.map((_, i) => from + i + 1)}::int[],
-        ${batch.map((m) => m.role)}::text[],
-        ${batch.map((m) => m.content)}::text[],
-        ${batch.map((m) => m.status)}::text[],
-        ${batch.map((m) => m.usage?.promptTokens ?? null)}::int[],
-        ${batch.map((m) => m.usage?.completionTokens ?? null)}::int[],
-        ${batch.map((m) => m.createdAt?.toISOString() ?? null)}::timestamptz[],
-        ${batch.map((m) => m.updatedAt?.toISOString() ?? null)}::timestamptz[]
-      ) as m(id, parent_id, seq, role, content, status, prompt_tokens, completion_tokens, created_at, updated_at)`;
+        ${col<string>(0)}::uuid[], ${col<string>(1)}::uuid[], ${col<string | null>(2)}::uuid[],
+        ${col<number>(3)}::int[], ${col<string>(4)}::text[], ${col<string>(5)}::text[], ${
+      col<string>(6)
+    }::text[],
+        ${col<number | null>(7)}::int[], ${col<number | null>(8)}::int[],
+        ${col<string | null>(9)}::timestamptz[], ${col<string | null>(10)}::timestamptz[]
+      ) as m(id, conversation_id, parent_id, seq, role, content, status, prompt_tokens, completion_tokens,
+        created_at, updated_at)`;
   }
-  return { kind: "imported", id, messages: ms.length };
+  return { imported: idBySource.size, duplicates: items.length - idBySource.size, messages: rows.length };
 }
 
 /**

@@ -6,13 +6,18 @@
  * report says what was imported and what was left out, and why.
  */
 import type { Database } from "../../db/mod.ts";
-import { folderByName, insertImported } from "../../db/transfer.ts";
+import { folderByName, type ImportItem, insertImported } from "../../db/transfer.ts";
 import { EXPORT_FORMAT, EXPORT_VERSION } from "../format.ts";
 import { convertChatGpt, isChatGptEntry } from "./chatgpt.ts";
 import { convertMiniClaude, parseFolder } from "./mini_claude.ts";
 import { convertOpenWebUi, isOpenWebUiEntry } from "./open_webui.ts";
 import { type FileShape, readEntries } from "./read.ts";
 import { asRecord, type Converted, ImportFileError, type ImportFolder, type Skip } from "./types.ts";
+
+/** Conversations inserted per batch (two statements per batch)... */
+const BATCH_CONVERSATIONS = 100;
+/** ...or fewer, once they hold this many messages. */
+const BATCH_MESSAGES = 4000;
 
 /** Which exporter wrote the file. */
 export type ImportSource = "chatgpt" | "open-webui" | "mini-claude";
@@ -81,6 +86,17 @@ export async function importFile(
     const folderIds = new Map<string, string>();
     let unrecognized = 0;
     let entries = 0;
+    let pending: ImportItem[] = [];
+    let pendingMessages = 0;
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const outcome = await insertImported(tx, ownerId, pending);
+      report.imported += outcome.imported;
+      report.alreadyImported += outcome.duplicates;
+      report.messages += outcome.messages;
+      pending = [];
+      pendingMessages = 0;
+    };
     for await (
       const entry of readEntries(chunks, shape, (bytes) => {
         report.bytes = bytes;
@@ -128,13 +144,11 @@ export async function importFile(
         folderId = folderIds.get(c.folder.name) ?? await folderByName(tx, ownerId, c.folder);
         folderIds.set(c.folder.name, folderId);
       }
-      const outcome = await insertImported(tx, ownerId, c, folderId);
-      if (outcome.kind === "duplicate") report.alreadyImported++;
-      else {
-        report.imported++;
-        report.messages += outcome.messages;
-      }
+      pending.push({ conversation: c, folderId });
+      pendingMessages += c.messages.length;
+      if (pending.length >= BATCH_CONVERSATIONS || pendingMessages >= BATCH_MESSAGES) await flush();
     }
+    await flush();
     if (shape === "object") checkHeader(format, version, true);
     if (report.sources.length === 0 && (unrecognized > 0 || shape === "array" && entries === 0)) {
       throw new ImportFileError(
