@@ -90,6 +90,8 @@ export const ListConversationsQuery = z.object({
 /** `POST /api/conversations/:id/messages`: content checked for length separately (413). */
 export const SendMessageBody = z.strictObject({
   content: z.string().refine((s) => s.trim().length > 0, "content must not be empty"),
+  /** The message to answer under (the last one the client shows); default the current leaf. */
+  parentId: z.string().uuid("parentId must be a message id").optional(),
 });
 
 const messageId = z.string().uuid("messageId must be a message id");

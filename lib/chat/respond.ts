@@ -5,7 +5,9 @@
  * 409 instead of adding a duplicate branch or calling the model twice), the conversation's tree is
  * changed and the assistant message the reply streams into is created; then the reply streams to
  * the path from the root to that message. Nothing is deleted: regenerate and edit add siblings.
- * Without a model the change is still stored and the stream reports why.
+ * The history sent is bounded by `HISTORY_TOKEN_BUDGET` (oldest exchanges dropped first), and the
+ * reply's tokens are charged to the owner's daily budget once it is stored. Without a model the
+ * change is still stored and the stream reports why.
  */
 import type { Message, PathMessage, Store } from "../db/mod.ts";
 import type { AppState } from "../services.ts";
@@ -13,6 +15,8 @@ import { NO_MODEL_MESSAGE } from "../services.ts";
 import { HttpError } from "../web/errors.ts";
 import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
 import { conversationNotFound } from "./api.ts";
+import { replyTokens } from "../security/token_budget.ts";
+import { trimHistory } from "./history.ts";
 import { streamReply, toTurns } from "./reply.ts";
 
 /** Where a reply goes, decided under the conversation's lock. */
@@ -40,7 +44,7 @@ export async function respond(
   conversationId: string,
   plan: PlanReply,
 ): Promise<Response> {
-  const { db, chat, shutdown } = state.services;
+  const { db, chat, shutdown, config, limits } = state.services;
   const ownerId = state.sessionId;
   const started = await db.transaction(async (store) => {
     const lock = await store.lockForReply(ownerId, conversationId);
@@ -72,6 +76,10 @@ export async function respond(
     });
   }
   const { conversation } = started.lock;
+  const prefix = started.target.kind === "continue" ? started.target.message.content : "";
+  const fitted = trimHistory(conversation.systemPrompt, toTurns(started.target.history), {
+    budgetTokens: config.historyTokenBudget,
+  });
   return await streamReply({
     store: db,
     provider: chat,
@@ -79,68 +87,85 @@ export async function respond(
     conversationId,
     systemPrompt: conversation.systemPrompt,
     model: conversation.model ?? undefined,
-    history: toTurns(started.target.history),
+    history: fitted.turns,
     assistant: started.assistant,
-    prefix: started.target.kind === "continue" ? started.target.message.content : "",
+    prefix,
     shutdownSignal: shutdown,
+    onSettled: async (message) => {
+      // Not stored (database away) means not charged: the charge would fail the same way.
+      if (!message) return;
+      // A continued reply is charged for its new text only.
+      const added = { ...message, content: message.content.slice(prefix.length) };
+      try {
+        await limits.budget.charge(ownerId, replyTokens(added, fitted.tokens));
+      } catch (error) {
+        console.error(JSON.stringify({ level: "error", msg: "token charge failed", error: String(error) }));
+      }
+    },
   });
 }
 
-/** Appends a user message under the current leaf; the reply answers the path to it. */
-export function appendUserMessage(content: string): PlanReply {
+/**
+ * Appends a user message under `parentId` (the last message the client shows; default the current
+ * leaf), so a tab showing an older branch continues that branch. The reply answers the path to it.
+ */
+export function appendUserMessage(content: string, parentId?: string): PlanReply {
   return async ({ store, ownerId, conversationId, path }) => {
+    const history = parentId === undefined
+      ? path
+      : await pathThrough(store, ownerId, conversationId, parentId);
     const message = await store.appendMessage(ownerId, conversationId, {
       role: "user",
       content,
-      parentId: path.at(-1)?.id ?? null,
+      parentId: history.at(-1)?.id ?? null,
     });
     if (!message) throw conversationNotFound();
-    return { kind: "new", parentId: message.id, history: [...path, message] };
+    return { kind: "new", parentId: message.id, history: [...history, message] };
   };
 }
 
 /**
- * A new version of a reply: a sibling of `messageId` (an assistant message on the current path),
- * or without it a new answer to the last user message on the path. The old versions stay.
+ * A new version of a reply: a sibling of `messageId` (any reply of the conversation), or without it
+ * a new answer to the last user message on the current path. The old versions stay.
  */
 export function regenerateReply(messageId?: string): PlanReply {
-  return ({ path }) => {
-    let at: number;
+  return async ({ store, ownerId, conversationId, path }) => {
+    let history: Message[];
     if (messageId === undefined) {
-      at = path.findLastIndex((m) => m.role === "user");
+      history = path.slice(0, path.findLastIndex((m) => m.role === "user") + 1);
     } else {
-      const reply = path.findIndex((m) => m.id === messageId);
-      if (reply === -1) throw messageNotFound();
-      if (path[reply].role !== "assistant") {
+      const through = await pathThrough(store, ownerId, conversationId, messageId);
+      if (through.at(-1)!.role !== "assistant") {
         throw new HttpError(400, "not_a_reply", "Only a reply can be regenerated");
       }
-      at = reply - 1;
+      history = through.slice(0, -1);
     }
-    if (at < 0 || path[at].role !== "user") {
+    const question = history.at(-1);
+    if (!question || question.role !== "user") {
       throw new HttpError(409, "nothing_to_regenerate", "There is no user message to answer yet");
     }
-    return Promise.resolve({ kind: "new", parentId: path[at].id, history: path.slice(0, at + 1) });
+    return { kind: "new", parentId: question.id, history };
   };
 }
 
 /**
- * Edits a user message on the current path: the new text becomes a sibling of the original (same
- * parent) and the reply answers it; the original and everything under it stay.
+ * Edits one of the user's messages (any branch): the new text becomes a sibling of the original
+ * (same parent) and the reply answers it; the original and everything under it stay.
  */
 export function editUserMessage(messageId: string, content: string): PlanReply {
-  return async ({ store, ownerId, conversationId, path }) => {
-    const at = path.findIndex((m) => m.id === messageId);
-    if (at === -1) throw messageNotFound();
-    if (path[at].role !== "user") {
+  return async ({ store, ownerId, conversationId }) => {
+    const through = await pathThrough(store, ownerId, conversationId, messageId);
+    const original = through.at(-1)!;
+    if (original.role !== "user") {
       throw new HttpError(400, "not_a_user_message", "Only your own messages can be edited this way");
     }
     const message = await store.appendMessage(ownerId, conversationId, {
       role: "user",
       content,
-      parentId: path[at].parentId,
+      parentId: original.parentId,
     });
     if (!message) throw conversationNotFound();
-    return { kind: "new", parentId: message.id, history: [...path.slice(0, at), message] };
+    return { kind: "new", parentId: message.id, history: [...through.slice(0, -1), message] };
   };
 }
 
@@ -163,7 +188,19 @@ export function continueReply(messageId?: string): PlanReply {
   };
 }
 
-/** The 404 for a message id that is not on the conversation's current path. */
+/** The path root → `messageId`; 404 when it is not a message of the conversation. */
+async function pathThrough(
+  store: Store,
+  ownerId: string,
+  conversationId: string,
+  messageId: string,
+): Promise<PathMessage[]> {
+  const path = await store.messagePath(ownerId, conversationId, messageId);
+  if (!path || path.length === 0) throw messageNotFound();
+  return path;
+}
+
+/** The 404 for a message id that is not one of the conversation's messages. */
 export function messageNotFound(): HttpError {
   return new HttpError(404, "not_found", "Message not found");
 }

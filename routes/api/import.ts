@@ -6,6 +6,7 @@
  * lines, then `{"type":"done","report"}` or `{"type":"error","error":{code,message}}` (nothing was
  * imported). A file that is visibly not JSON, or empty, is a 400 before any streaming.
  */
+import { limitConversationChange } from "../../lib/security/conversation_limits.ts";
 import type { AppState } from "../../lib/services.ts";
 import { type FileShape, sniffShape } from "../../lib/transfer/import/read.ts";
 import { importFile } from "../../lib/transfer/import/run.ts";
@@ -19,6 +20,7 @@ const PROGRESS_EVERY_MS = 100;
 export const handler: Handlers<AppState> = {
   async POST(req, ctx) {
     if (!req.body) throw new HttpError(400, "invalid_file", "Send the export file as the request body.");
+    await limitConversationChange(ctx.state);
     const path = await Deno.makeTempFile({ prefix: "mini-claude-import-", suffix: ".json" });
     let shape: FileShape;
     let totalBytes: number;

@@ -3,6 +3,7 @@
  * store suite, so on PGlite, on PostgreSQL and through a pooler-style connection).
  */
 import assert from "node:assert/strict";
+import { claimConversations } from "../../lib/accounts/claim.ts";
 import type { Database } from "../../lib/db/mod.ts";
 
 let counter = 0;
@@ -121,4 +122,22 @@ export async function runFoldersSuite(t: Deno.TestContext, db: Database): Promis
     assert.equal(exact.nextCursor, null, "no cursor when nothing follows");
     await assert.rejects(db.listConversationPage(me, { before: "abc" }), { code: "invalid_input" });
   });
+
+  await t.step(
+    "claiming an anonymous session's data carries its folders and their conversations",
+    async () => {
+      const anonymous = owner("anon");
+      const user = `user:${crypto.randomUUID()}`;
+      await db.ensureOwner(user);
+      const folder = await db.createFolder(anonymous, { name: "Trips" });
+      const inside = await db.createConversation(anonymous, { title: "In folder", folderId: folder.id });
+      const outside = await db.createConversation(anonymous, { title: "Loose" });
+      assert.equal(await claimConversations(db.sql, anonymous, user), 2);
+      assert.deepEqual((await db.listFolders(user)).map((f) => f.name), ["Trips"]);
+      assert.equal((await db.getConversation(user, inside.id))?.folderId, folder.id);
+      assert.equal((await db.getConversation(user, outside.id))?.folderId, null);
+      assert.deepEqual(await db.listConversations(anonymous), []);
+      assert.deepEqual(await db.listFolders(anonymous), []);
+    },
+  );
 }

@@ -35,9 +35,10 @@ create index folders_owner_idx on folders (owner_id, created_at);
 
 -- A conversation is in at most one folder of the same owner (the composite key makes another
 -- owner's folder impossible); deleting the folder moves its conversations out, it does not delete them.
+-- Giving a folder to another owner (claiming an anonymous session's data) carries its conversations.
 alter table conversations add column folder_id uuid;
 alter table conversations add constraint conversations_folder_fk foreign key (folder_id, owner_id)
-  references folders (id, owner_id) on delete set null (folder_id);
+  references folders (id, owner_id) on delete set null (folder_id) on update cascade;
 create index conversations_folder_idx on conversations (folder_id, activity desc) where folder_id is not null;
 alter table conversations add column pinned boolean not null default false;
 alter table conversations add column archived boolean not null default false;

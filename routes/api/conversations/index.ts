@@ -9,6 +9,7 @@ import {
   ListConversationsQuery,
   summaryJson,
 } from "../../../lib/chat/api.ts";
+import { limitConversationChange } from "../../../lib/security/conversation_limits.ts";
 import type { AppState } from "../../../lib/services.ts";
 import { readJson } from "../../../lib/web/body.ts";
 import { readQuery } from "../../../lib/web/query.ts";
@@ -30,6 +31,7 @@ export const handler: Handlers<AppState> = {
   },
   async POST(req, ctx) {
     const body = await readJson(req, CreateConversationBody);
+    await limitConversationChange(ctx.state);
     const { db } = ctx.state.services;
     await db.ensureOwner(ctx.state.sessionId);
     const created = await db.createConversation(ctx.state.sessionId, body);
