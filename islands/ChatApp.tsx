@@ -12,7 +12,7 @@ import { copyCodeBlock } from "../components/chat/clipboard.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
-import { revealLinkedMessage } from "../components/chat/reveal.ts";
+import { linkedMessageId, revealLinkedMessage } from "../components/chat/reveal.ts";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
 import { UsageMeter } from "../components/chat/UsageMeter.tsx";
 import { useOrganize } from "../components/chat/use_organize.ts";
@@ -71,15 +71,36 @@ export default function ChatApp(props: ChatAppProps): VNode {
     setReady(true);
     if (latest.current.view.kind !== "all") void refreshList();
   }, []);
-  // A search result links to `#m-<message id>`: show that message instead of the latest one.
+  // A search result links to `#m-<message id>`: show that message instead of the latest one. A
+  // message on another branch is brought on screen first (the branch switch is stored, as with ‹ ›).
+  const pendingReveal = useRef<string | null>(null);
   useEffect(() => {
-    const reveal = () => {
-      if (revealLinkedMessage(location.hash)) stick.current = false;
+    const reveal = async () => {
+      if (revealLinkedMessage(location.hash)) {
+        stick.current = false;
+        return;
+      }
+      const messageId = linkedMessageId(location.hash);
+      const open = latest.current.meta;
+      if (messageId === null || open === null || latest.current.busy) return;
+      try {
+        const shown = await api.switchBranch(open.id, messageId);
+        pendingReveal.current = location.hash;
+        stick.current = false;
+        setMessages(shown.messages);
+        setMeta(withoutMessages(shown));
+      } catch { /* not a message of this conversation: stay at the latest */ }
     };
-    reveal();
-    addEventListener("hashchange", reveal);
-    return () => removeEventListener("hashchange", reveal);
+    void reveal();
+    const onHash = () => void reveal();
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
   }, []);
+  useEffect(() => {
+    if (pendingReveal.current !== null && revealLinkedMessage(pendingReveal.current)) {
+      pendingReveal.current = null;
+    }
+  }, [messages]);
 
   const voice = useVoice({
     config: props.voice ?? { provider: "browser", defaultVoiceId: null },

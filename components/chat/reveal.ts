@@ -8,7 +8,7 @@ export const REVEALED_CLASS = "message-revealed";
  * {@link REVEALED_CLASS} and focuses it for screen readers. Returns whether such a message exists.
  */
 export function revealLinkedMessage(hash: string): boolean {
-  if (!/^#m-[0-9a-f-]{36}$/i.test(hash)) return false;
+  if (linkedMessageId(hash) === null) return false;
   const el = document.getElementById(hash.slice(1));
   if (!el) return false;
   for (const old of document.querySelectorAll(`.${REVEALED_CLASS}`)) old.classList.remove(REVEALED_CLASS);
@@ -17,4 +17,9 @@ export function revealLinkedMessage(hash: string): boolean {
   el.scrollIntoView({ block: "center" });
   el.focus({ preventScroll: true });
   return true;
+}
+
+/** The message id a `#m-<id>` link names, or null. */
+export function linkedMessageId(hash: string): string | null {
+  return /^#m-[0-9a-f-]{36}$/i.test(hash) ? hash.slice(3) : null;
 }

@@ -33,6 +33,20 @@ Deno.test({
         const m = await db.appendMessage(owner, id, { role: i % 2 === 0 ? "user" : "assistant", content });
         if (i === 3) target = m!.id;
       }
+      // A question answered twice: the first answer is on a branch that is not shown.
+      const question = await db.appendMessage(owner, id, {
+        role: "user",
+        content: "Which soil for blueberries?",
+      });
+      const hidden = await db.appendMessage(owner, id, {
+        role: "assistant",
+        content: "Acidic soil with peat moss.",
+      });
+      await db.appendMessage(owner, id, {
+        role: "assistant",
+        content: "Use ericaceous compost.",
+        parentId: question!.id,
+      });
 
       await t.step("typing a prefix shows results with the matching words marked", async () => {
         await page.locator(".search-input").pressSequentially("tomat", { delay: 20 });
@@ -94,6 +108,29 @@ Deno.test({
             return box.top < document.querySelector("#conversation")!.getBoundingClientRect().bottom;
           });
           assert.equal(last, false, "the view did not jump to the latest message");
+        },
+      );
+
+      await t.step(
+        "a match on a branch that is not shown: the branch is switched to it, then revealed",
+        async () => {
+          await page.locator(".search-input").fill("peat");
+          await page.locator(".search-result-link").first().waitFor();
+          assert.equal(
+            await page.locator(".search-result-link").first().getAttribute("href"),
+            `/c/${id}#m-${hidden!.id}`,
+          );
+          await page.locator(".search-result-link").first().click();
+          await page.waitForFunction(
+            (sel) => document.querySelector(sel)?.classList.contains("message-revealed"),
+            `#m-${hidden!.id}`,
+          );
+          const shown = await page.$$eval(
+            ".message .markdown",
+            (els) => els.map((e) => (e.textContent ?? "").trim()),
+          );
+          assert.ok(shown.includes("Acidic soil with peat moss."));
+          assert.ok(!shown.includes("Use ericaceous compost."));
         },
       );
 
