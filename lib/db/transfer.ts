@@ -108,7 +108,7 @@ const MESSAGE_ROWS_PER_INSERT = 2000;
 /**
  * Inserts a batch of imported conversations with their message trees (new ids; parents before
  * children in each `messages` list) in two statements per batch, skipping any whose `source` the
- * owner already has. Run it in a transaction: a later failure of the file rolls this back too.
+ * owner already has (or, for a Mini-Claude export, whose original the owner still has). Run it in a transaction: a later failure of the file rolls this back too.
  */
 export async function insertImported(
   sql: Queryable,
@@ -153,6 +153,11 @@ export async function insertImported(
       ${batch.map((b) => time(b.conversation.updatedAt))}::timestamptz[]
     ) as c(title, title_source, system_prompt, model, folder_id, pinned, archived, source, last_seq, leaf,
       created_at, updated_at)
+    -- Our own export of this owner's conversation, imported back: the original is still here.
+    where not exists (
+      select 1 from conversations o
+      where o.owner_id = ${ownerId} and c.source like 'mini-claude:%' and o.id::text = substr(c.source, 13)
+    )
     on conflict (owner_id, source) where source is not null do nothing
     returning id, source`;
   const idBySource = new Map(inserted.map((r) => [r.source as string, r.id as string]));

@@ -221,6 +221,12 @@ for (const engine of ["pglite", "postgres"] as const) {
             assert.deepEqual(normalize(second), normalize(first));
             const again = await importBytes(db, other, new TextEncoder().encode(first));
             assert.deepEqual([again.imported, again.alreadyImported], [0, 2]);
+            const restore = await importBytes(db, me, new TextEncoder().encode(first));
+            assert.deepEqual(
+              [restore.imported, restore.alreadyImported],
+              [0, 2],
+              "the originals are still there",
+            );
           },
         );
 
