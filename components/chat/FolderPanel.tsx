@@ -93,7 +93,7 @@ export function FolderPanel({ folder, models, ready, onSave, onDelete }: FolderP
               Delete folder
             </button>
           )}
-        <button type="submit" class="button button-small button-primary folder-save" disabled={!ready}>
+        <button type="submit" class="button button-small folder-save" disabled={!ready}>
           Save
         </button>
       </div>

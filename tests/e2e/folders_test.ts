@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { axeViolations } from "../_helpers/axe.ts";
 import { browserAvailable } from "../_helpers/browser.ts";
 import { openChat, sendMessage, startChatFixture, waitIdle } from "./_chat_fixture.ts";
 
@@ -64,6 +65,11 @@ Deno.test({
         await toggle.focus();
         await page.keyboard.press("Enter");
         await page.waitForFunction(() => document.activeElement?.classList.contains("row-pin"));
+        assert.deepEqual(
+          await axeViolations(page, ".conversation-item:has(.row-menu)"),
+          [],
+          "the open row options pass axe-core",
+        );
         for (const _ of ["Archive", "Export Markdown", "Export JSON", "Move to…"]) {
           await page.keyboard.press("Tab");
         }
@@ -117,6 +123,11 @@ Deno.test({
       await t.step("folder defaults apply to a new chat started in the folder", async () => {
         await page.locator(".folder-view", { hasText: "Work" }).click();
         await page.waitForSelector(".folder-panel");
+        assert.deepEqual(
+          [...await axeViolations(page, ".folders"), ...await axeViolations(page, ".folder-panel")],
+          [],
+          "folders and the folder panel pass axe-core",
+        );
         await page.getByLabel("System prompt for new chats").fill("Answer as a pirate.");
         await page.locator(".folder-save").click();
         await page.waitForFunction(async (id) => {

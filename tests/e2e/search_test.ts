@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { axeViolations } from "../_helpers/axe.ts";
 import { browserAvailable } from "../_helpers/browser.ts";
 import { openChat, startChatFixture } from "./_chat_fixture.ts";
 
@@ -66,6 +67,11 @@ Deno.test({
           images: 0,
         }]);
         assert.equal(await page.locator("#search-status").textContent(), "1 result");
+        assert.deepEqual(
+          await axeViolations(page, ".search-box"),
+          [],
+          "the search box and results pass axe-core",
+        );
         assert.notEqual(await page.title(), "pwned");
       });
 

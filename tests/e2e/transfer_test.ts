@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { axeViolations } from "../_helpers/axe.ts";
 import { browserAvailable } from "../_helpers/browser.ts";
 import { openChat, startChatFixture } from "./_chat_fixture.ts";
 
@@ -33,6 +34,11 @@ Deno.test({
         await page.locator(".import-report summary").click();
         const skipped = await page.$$eval(".import-skipped li", (els) => els.map((e) => e.textContent));
         assert.ok(skipped.includes("hidden message: 2"), JSON.stringify(skipped));
+        assert.deepEqual(
+          await axeViolations(page, ".transfer"),
+          [],
+          "export, import and the report pass axe-core",
+        );
         await page.waitForFunction(() => document.querySelectorAll(".conversation-link").length === 1);
         assert.deepEqual(await titles(page), ["Reverse a list"]);
         // The export marked the other one archived.
