@@ -4,7 +4,30 @@
  */
 import type { VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ConversationItem } from "./types.ts";
+import { CONVERSATION_DRAG_TYPE, FolderBar } from "./FolderBar.tsx";
+import { FolderPanel } from "./FolderPanel.tsx";
+import { type Placement, RowMenu } from "./RowMenu.tsx";
+import { SearchBox } from "./SearchBox.tsx";
+import { TransferBox } from "./TransferBox.tsx";
+import type { ConversationItem, FolderItem, ListView, ModelInfo } from "./types.ts";
+
+/** Folders, views, paging and row options (absent: a plain list). */
+export interface SidebarOrganize {
+  folders: FolderItem[];
+  view: ListView;
+  /** More rows exist beyond those shown. */
+  hasMore: boolean;
+  loadingMore: boolean;
+  models: ModelInfo;
+  onView(view: ListView): void;
+  onMore(): void;
+  onPlace(id: string, patch: Placement): void;
+  onCreateFolder(name: string): void;
+  onSaveFolder(id: string, patch: { name: string; systemPrompt: string; model: string | null }): void;
+  onDeleteFolder(id: string): void;
+  /** An import finished: reload the list and the folders. */
+  onImported(): void;
+}
 
 /** Props of {@link Sidebar}. */
 export interface SidebarProps {
@@ -19,11 +42,15 @@ export interface SidebarProps {
   /** Resolves once the row is gone (or the delete failed). */
   onDelete(id: string): void | Promise<void>;
   onClose(): void;
+  organize?: SidebarOrganize;
 }
 
 /** Renders the sidebar. */
 export function Sidebar(props: SidebarProps): VNode {
-  const { conversations, activeId, query, ready, open } = props;
+  const { conversations, activeId, query, ready, open, organize } = props;
+  const openFolder = organize?.view.kind === "folder"
+    ? organize.folders.find((f) => f.id === (organize.view as { id: string }).id)
+    : undefined;
   return (
     <aside id="sidebar" class={open ? "sidebar open" : "sidebar"} aria-label="Conversations">
       <div class="sidebar-head">
@@ -39,6 +66,7 @@ export function Sidebar(props: SidebarProps): VNode {
           ×
         </button>
       </div>
+      <SearchBox ready={ready} />
       <form class="filter" role="search" method="get" action="/" onSubmit={(e) => e.preventDefault()}>
         <input
           type="search"
@@ -50,6 +78,26 @@ export function Sidebar(props: SidebarProps): VNode {
           onInput={(e) => props.onQuery(e.currentTarget.value)}
         />
       </form>
+      {organize && (
+        <FolderBar
+          folders={organize.folders}
+          view={organize.view}
+          ready={ready}
+          onView={organize.onView}
+          onCreate={organize.onCreateFolder}
+          onDrop={(id, folderId) => organize.onPlace(id, { folderId })}
+        />
+      )}
+      {organize && openFolder && (
+        <FolderPanel
+          key={openFolder.id}
+          folder={openFolder}
+          models={organize.models}
+          ready={ready}
+          onSave={(patch) => organize.onSaveFolder(openFolder.id, patch)}
+          onDelete={() => organize.onDeleteFolder(openFolder.id)}
+        />
+      )}
       <nav class="conversation-nav" aria-label="Conversation list">
         {conversations.length === 0
           ? <p class="conversation-empty">{query ? "No conversation matches." : "No conversations yet."}</p>
@@ -63,11 +111,23 @@ export function Sidebar(props: SidebarProps): VNode {
                   ready={ready}
                   onRename={props.onRename}
                   onDelete={props.onDelete}
+                  organize={organize}
                 />
               ))}
             </ul>
           )}
+        {organize?.hasMore && (
+          <button
+            type="button"
+            class="button button-small more-conversations"
+            disabled={!ready || organize.loadingMore}
+            onClick={organize.onMore}
+          >
+            {organize.loadingMore ? "Loading…" : "More"}
+          </button>
+        )}
       </nav>
+      {organize && <TransferBox ready={ready} onImported={organize.onImported} />}
       <a class="sidebar-link" href="/training">Training runs</a>
     </aside>
   );
@@ -79,9 +139,10 @@ interface RowProps {
   ready: boolean;
   onRename(id: string, title: string): void;
   onDelete(id: string): void | Promise<void>;
+  organize?: SidebarOrganize;
 }
 
-function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps): VNode {
+function ConversationRow({ item, active, ready, onRename, onDelete, organize }: RowProps): VNode {
   const [mode, setMode] = useState<"view" | "rename" | "confirm">("view");
   const renaming = useRef(false);
   const row = useRef<HTMLLIElement>(null);
@@ -114,7 +175,18 @@ function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps):
     if (save && title !== "" && title !== item.title) onRename(item.id, title);
   };
   return (
-    <li ref={row} class={active ? "conversation-item active" : "conversation-item"} data-id={item.id}>
+    <li
+      ref={row}
+      class={active ? "conversation-item active" : "conversation-item"}
+      data-id={item.id}
+      draggable={organize && ready && mode === "view" ? true : undefined}
+      onDragStart={organize
+        ? (e) => {
+          e.dataTransfer?.setData(CONVERSATION_DRAG_TYPE, item.id);
+          if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
+        }
+        : undefined}
+    >
       {mode === "rename"
         ? (
           <input
@@ -150,6 +222,12 @@ function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps):
             title={item.title}
             dir="auto"
           >
+            {item.pinned && (
+              <>
+                <span class="pin-mark" aria-hidden="true">📌</span>
+                <span class="visually-hidden">Pinned:</span>
+              </>
+            )}
             {item.title}
           </a>
         )}
@@ -183,6 +261,9 @@ function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps):
         )
         : mode === "view" && (
           <div class="row-actions">
+            {organize && (
+              <RowMenu item={item} folders={organize.folders} ready={ready} onPlace={organize.onPlace} />
+            )}
             <button
               type="button"
               class="action rename"
