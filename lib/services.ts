@@ -139,7 +139,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     shutdown,
     close: async () => {
       clearInterval(staleTimer);
-      chat?.close?.();
+      await chat?.close?.();
       await db.close();
     },
   };

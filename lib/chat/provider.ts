@@ -77,7 +77,7 @@ export interface ChatProvider {
   /** Checks that the provider is reachable and the credentials work. Never throws. */
   health(signal?: AbortSignal): Promise<ProviderHealth>;
   /** Releases what the provider holds (e.g. the local model's Worker); optional. */
-  close?(): void;
+  close?(): void | Promise<void>;
 }
 
 /** The whole reply of a stream, for callers that do not stream (tests, titles, scripts). */

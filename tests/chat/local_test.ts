@@ -71,7 +71,7 @@ Deno.test({
         (e) => e instanceof ChatError && e.code === "aborted",
       );
     } finally {
-      provider.close();
+      await provider.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -139,7 +139,7 @@ Deno.test({
       assert.ok(reply.text.length > 0);
       assert.ok(reply.usage!.completionTokens <= 16);
     } finally {
-      provider.close();
+      await provider.close();
     }
   },
 });
