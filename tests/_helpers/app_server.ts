@@ -29,7 +29,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     (env.DATABASE_URL ? await Deno.makeTempDir({ prefix: "mc-test-" }) : await freshDataDir());
   const config = loadConfig({
     PORT: "0",
-    HOSTNAME: "127.0.0.1",
+    LISTEN_HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
     DATA_DIR: dataDir,
     // No local model unless a test asks for one (the repository commits one in ./models/local).
