@@ -173,15 +173,6 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-/** Whether `dir` holds a checkpoint (its `config.json` exists). */
-export async function hasCheckpoint(dir: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(`${dir}/${CHECKPOINT_FILES.config}`)).isFile;
-  } catch {
-    return false;
-  }
-}
-
 /** Loads a checkpoint folder (weights up-cast to float32), applying its adapter when present. */
 export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
   const parsed = checkpointConfigSchema.safeParse(await readJson(`${dir}/${CHECKPOINT_FILES.config}`));
