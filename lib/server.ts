@@ -16,6 +16,7 @@ import { requestLog } from "./web/middleware/request_log.ts";
 import { securityHeaders } from "./web/middleware/security_headers.ts";
 import { fromFileUrl } from "./web/paths.ts";
 import type { Middleware } from "./web/types.ts";
+import { logEnabled } from "./log.ts";
 
 /**
  * Maps store errors to HTTP: an unreachable database is 503 (the app keeps running), bad input 400,
@@ -61,10 +62,8 @@ const projectRoot = fromFileUrl(new URL("..", import.meta.url)).replace(/\/$/, "
 /** Builds the web app for `services`. */
 export async function createApp(services: Services, opts: { dev?: boolean } = {}): Promise<WebApp> {
   const m = webConfig.middleware;
-  const logs = services.config.logLevel !== "silent" && services.config.logLevel !== "error" &&
-    services.config.logLevel !== "warn";
   const middleware = [
-    m.requestLog && logs ? requestLog() : null,
+    m.requestLog && logEnabled("info") ? requestLog() : null,
     methodGuard(),
     m.securityHeaders ? securityHeaders() : null,
     m.csrf ? csrf() : null,

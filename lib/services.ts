@@ -13,6 +13,7 @@ import { type MultiKeyRateLimiter, PostgresRateLimiter } from "./security/rate_l
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
 import { StreamGate } from "./security/stream_gate.ts";
 import { voiceHealth, type VoiceService } from "./voice/service.ts";
+import { log, setLogLevel } from "./log.ts";
 
 /** Everything the routes use, created once per server. */
 export interface Services {
@@ -86,6 +87,7 @@ export async function createVoiceService(config: Config): Promise<VoiceService |
 
 /** Builds the services for `config`. */
 export async function createServices(config: Config, shutdown: AbortSignal): Promise<Services> {
+  setLogLevel(config.logLevel);
   const signer = await SessionSigner.create(await loadSessionSecrets(config.sessionSecrets, config.dataDir));
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -112,13 +114,11 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       policies: config.rateLimits,
       ready: () => db.migrate(),
       onFallback: (error) => {
-        if (warned || config.logLevel === "error" || config.logLevel === "silent") return;
+        if (warned) return;
         warned = true;
-        console.error(JSON.stringify({
-          level: "warn",
-          msg: "rate limits: database unreachable, using in-process buckets",
+        log.warn("rate limits: database unreachable, using in-process buckets", {
           error: String((error as Error)?.message ?? error),
-        }));
+        });
       },
     }),
     streams: new StreamGate(config.maxStreamsPerSession),

@@ -13,6 +13,7 @@ import { HttpError } from "../web/errors.ts";
 import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
 import { ChatError, isChatError } from "./errors.ts";
 import type { ChatProvider, ChatTurn } from "./provider.ts";
+import { log } from "../log.ts";
 
 /** How often partial text is saved while streaming. */
 export const SAVE_INTERVAL_MS = 250;
@@ -107,7 +108,7 @@ export async function streamReply(input: ReplyInput): Promise<Response> {
             ? error
             : new ChatError("upstream_unavailable", undefined, { cause: error });
           if (!isChatError(error)) {
-            console.error(JSON.stringify({ level: "error", msg: "reply failed", error: String(error) }));
+            log.error("reply failed", { error: String(error) });
           }
           failure = { code: chatError.code, message: chatError.message };
         }
@@ -174,9 +175,7 @@ async function saveFinal(
       return await store.updateMessage(id, patch);
     } catch { /* retry */ }
   }
-  console.error(
-    JSON.stringify({ level: "error", msg: "reply not saved yet; retrying in the background", messageId: id }),
-  );
+  log.error("reply not saved yet; retrying in the background", { messageId: id });
   saveLate(store, id, patch, retry);
   return null;
 }
@@ -195,7 +194,7 @@ function saveLate(
       return;
     } catch { /* still down */ }
     if (performance.now() >= giveUpAt) {
-      console.error(JSON.stringify({ level: "error", msg: "reply could not be saved", messageId: id }));
+      log.error("reply could not be saved", { messageId: id });
       return;
     }
     Deno.unrefTimer(setTimeout(attempt, retry.lateEveryMs));

@@ -22,6 +22,7 @@ import { toFileUrl } from "./paths.ts";
 import { type PageModule, renderPage } from "./render.ts";
 import { builtFileResponse, staticFiles } from "./static.ts";
 import type { Handler, Handlers, HttpMethod, Middleware, PageComponent, RouteContext } from "./types.ts";
+import { log } from "../log.ts";
 
 /** Options of {@link createWebApp}. */
 export interface WebAppOptions<State> {
@@ -160,14 +161,11 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
   const renderError = async (ctx: RouteContext<unknown>, error: unknown): Promise<Response> => {
     error = options.mapError?.(error) ?? error;
     if (error instanceof HttpError) return jsonError(error.status, error.code, error.message, error.headers);
-    console.error(
-      JSON.stringify({
-        level: "error",
-        path: ctx.url.pathname,
-        error: String(error),
-        stack: (error as Error)?.stack,
-      }),
-    );
+    log.error("unhandled error", {
+      path: ctx.url.pathname,
+      error: String(error),
+      stack: (error as Error)?.stack,
+    });
     if (isApi(ctx.url) || !errorPage) return jsonError(500, "internal", "Internal server error");
     try {
       return await renderPage(pageModule(errorPage, rootLayouts), ctx, undefined, { status: 500 }, error);
