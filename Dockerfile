@@ -11,6 +11,8 @@ FROM denoland/deno:${DENO_VERSION} AS build
 WORKDIR /app
 ENV DENO_DIR=/deno-dir
 COPY deno.json deno.lock ./
+# ml/ is a workspace member (the @mini-claude/ml package); its config is part of the dependency set.
+COPY ml/deno.json ./ml/
 RUN deno install --frozen
 COPY . .
 RUN deno install --frozen \

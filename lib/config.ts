@@ -4,6 +4,7 @@
  * browser's speech synthesis). Invalid values stop the app with one line per problem.
  */
 import { z } from "zod";
+import { isLoopbackUrl, type OidcSettings } from "./accounts/oidc_settings.ts";
 import type { BucketPolicy } from "./voice/limits.ts";
 import { parseRateSpec, RateSpecError } from "./security/rate_spec.ts";
 
@@ -55,10 +56,47 @@ const schema = z.object({
   RATE_LIMIT_TTS_IP: rateSpec("12000/min"),
   RATE_LIMIT_STT: rateSpec("10/min"),
   RATE_LIMIT_STT_IP: rateSpec("40/min"),
+  RATE_LIMIT_CONVERSATIONS: rateSpec("60/min"),
+  RATE_LIMIT_CONVERSATIONS_IP: rateSpec("240/min"),
+  DAILY_TOKEN_BUDGET: z.coerce.number({ message: "expected a token count per day (0 = unlimited)" }).int()
+    .min(0).default(200_000),
+  HISTORY_TOKEN_BUDGET: z.coerce.number({ message: "expected a token count (at least 100)" }).int().min(100)
+    .default(32_000),
+  HEALTH_CACHE_SECONDS: z.coerce.number({ message: "expected seconds (0 = check on every request)" })
+    .min(0).max(86_400).default(60),
+  HEALTH_TOKEN: z.string().trim().min(32, { message: "expected at least 32 characters" }).optional(),
+  ANONYMOUS_RETENTION_DAYS: z.coerce.number({ message: "expected whole days (0 = keep forever)" }).int()
+    .min(0).max(36_500).default(90),
+  BODY_TIMEOUT_SECONDS: z.coerce.number({ message: "expected seconds (0 = no deadline)" }).min(0)
+    .max(3600).default(30),
   MAX_STREAMS_PER_SESSION: z.coerce.number({ message: "expected a count (0 = no cap)" }).int().min(0)
     .max(10_000).default(3),
   TRUST_PROXY_HOPS: z.coerce.number({ message: "expected the number of reverse proxies in front (0-10)" })
     .int().min(0).max(10).default(0),
+  AUTH_MODE: z.enum(["open", "accounts"], { message: "expected open or accounts" }).default("open"),
+  REGISTRATION: z.enum(["open", "invite", "closed"], { message: "expected open, invite or closed" })
+    .default("invite"),
+  AUTH_SESSION_DAYS: z.coerce.number({ message: "expected a number of days" }).min(0.01).max(3650)
+    .default(30),
+  RATE_LIMIT_LOGIN: rateSpec("10/h"),
+  RATE_LIMIT_LOGIN_IP: rateSpec("60/h"),
+  OIDC_ISSUER: z.string().trim().url({ message: "expected the provider's issuer URL" })
+    .refine((u) => u.startsWith("https://") || isLoopbackUrl(u), {
+      message: "expected an https:// issuer (http:// only on localhost)",
+    })
+    .optional(),
+  OIDC_CLIENT_ID: optionalText,
+  OIDC_CLIENT_SECRET: optionalText,
+  OIDC_REDIRECT_URL: optionalUrl("this server's /api/auth/oidc/callback, as registered at the provider"),
+  OIDC_LABEL: z.string().trim().min(1).max(60).default("single sign-on"),
+  ML_BACKEND: z.string().trim().toLowerCase().pipe(
+    z.enum(["wasm", "cpu", "webgpu"], { message: "expected one of wasm, cpu, webgpu" }),
+  ).default("wasm"),
+  ML_NATIVE: z.string().trim().toLowerCase().pipe(
+    z.enum(["on", "off", "1", "0", "true", "false", "yes", "no"], {
+      message: "expected on or off (also 1/0, true/false, yes/no)",
+    }),
+  ).default("on"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], {
     message: "expected one of debug, info, warn, error, silent",
   }).default("info"),
@@ -81,17 +119,46 @@ export interface Config {
   runsDir: string;
   maxBodyBytes: number;
   /**
-   * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`);
+   * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`, `login`,
+   * `login_ip`);
+   * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`, `conv`, `conv_ip`);
    * null = not limited.
    */
   rateLimits: Record<string, BucketPolicy | null>;
   /** Most replies one session may stream at once (0 = no cap). */
   maxStreamsPerSession: number;
+  /** Reply tokens per owner per UTC day (0 = unlimited); `owners.daily_token_limit` overrides it. */
+  dailyTokenBudget: number;
+  /** Tokens of history (system prompt included) sent to the model per request; oldest turns go first. */
+  historyTokenBudget: number;
+  /** How long the model and voice checks of `/api/health` are cached, seconds (0 = not cached). */
+  healthCacheSeconds: number;
+  /** Bearer token for the detailed `/api/health?detail=1`; unset = no detailed view. */
+  healthToken?: string;
+  /** Days after which an inactive anonymous owner and its data are deleted (0 = never). */
+  anonymousRetentionDays: number;
+  /** Deadline for reading a request body, seconds (0 = none); past it the request gets 408. */
+  bodyTimeoutSeconds: number;
   /** Reverse proxies in front whose `X-Forwarded-For` entry is trusted for the client IP. */
   trustProxyHops: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Configuration problems that do not stop the app (e.g. a deprecated variable), one line each. */
   warnings?: string[];
+  /** Accounts (docs/accounts.md): `open` = one anonymous owner per browser; `accounts` = sign-in required. */
+  auth: {
+    mode: "open" | "accounts";
+    /** Default registration mode (an admin's choice on `/admin` overrides it). */
+    registration: "open" | "invite" | "closed";
+    /** A sign-in session expires this long after its last use. */
+    sessionTtlSeconds: number;
+    /** OpenID Connect sign-in; unset without `OIDC_ISSUER`. */
+    oidc?: OidcSettings;
+  };
+  /**
+   * The local model's tensor backend (`ML_BACKEND`) and whether the native OpenBLAS kernels may be used
+   * (`ML_NATIVE`); `ml/` reads both from the environment, this only validates them at start.
+   */
+  ml: { backend: "wasm" | "cpu" | "webgpu"; native: boolean };
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per problem. */
@@ -108,11 +175,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""),
   );
-  const parsed = schema.safeParse(cleaned);
+  const parsed = schema.superRefine((e, ctx) => {
+    if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_CLIENT_ID"], message: "required when OIDC_ISSUER is set" });
+    }
+  }).safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
-      const value = name in cleaned && !/KEY|SECRET|URL/.test(name) ? ` (got "${cleaned[name]}")` : "";
+      const value = name in cleaned && !/KEY|SECRET|URL|^HEALTH_TOKEN$/.test(name)
+        ? ` (got "${cleaned[name]}")`
+        : "";
       return `${name}: ${issue.message}${value}`;
     }));
   }
@@ -143,9 +216,34 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tts_ip: e.RATE_LIMIT_TTS_IP,
       stt: e.RATE_LIMIT_STT,
       stt_ip: e.RATE_LIMIT_STT_IP,
+      login: e.RATE_LIMIT_LOGIN,
+      login_ip: e.RATE_LIMIT_LOGIN_IP,
+      conv: e.RATE_LIMIT_CONVERSATIONS,
+      conv_ip: e.RATE_LIMIT_CONVERSATIONS_IP,
     },
     maxStreamsPerSession: e.MAX_STREAMS_PER_SESSION,
+    dailyTokenBudget: e.DAILY_TOKEN_BUDGET,
+    historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
+    healthCacheSeconds: e.HEALTH_CACHE_SECONDS,
+    healthToken: e.HEALTH_TOKEN,
+    anonymousRetentionDays: e.ANONYMOUS_RETENTION_DAYS,
+    bodyTimeoutSeconds: e.BODY_TIMEOUT_SECONDS,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     logLevel: e.LOG_LEVEL,
+    auth: {
+      mode: e.AUTH_MODE,
+      registration: e.REGISTRATION,
+      sessionTtlSeconds: Math.round(e.AUTH_SESSION_DAYS * 86_400),
+      oidc: e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+        ? {
+          issuer: e.OIDC_ISSUER,
+          clientId: e.OIDC_CLIENT_ID,
+          clientSecret: e.OIDC_CLIENT_SECRET,
+          redirectUrl: e.OIDC_REDIRECT_URL,
+          label: e.OIDC_LABEL,
+        }
+        : undefined,
+    },
+    ml: { backend: e.ML_BACKEND, native: !["off", "0", "false", "no"].includes(e.ML_NATIVE) },
   };
 }

@@ -6,9 +6,15 @@ import { createGeminiProvider } from "./chat/gemini.ts";
 import { createLocalProvider } from "./chat/local.ts";
 import type { ChatProvider } from "./chat/provider.ts";
 import type { Config } from "./config.ts";
+import { AccountService } from "./accounts/service.ts";
+import type { User } from "./accounts/users.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
 import { markStaleReplies } from "./db/stale_replies.ts";
-import type { HealthCheck } from "./health.ts";
+import { cachedCheck, type HealthCheck } from "./health.ts";
+import { expireAnonymousOwners } from "./db/owner_expiry.ts";
+import { pruneTokenUsage } from "./db/token_usage.ts";
+import { OwnerActivity } from "./security/owner_activity.ts";
+import { TokenBudget, utcDay } from "./security/token_budget.ts";
 import { type MultiKeyRateLimiter, PostgresRateLimiter } from "./security/rate_limit.ts";
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
 import { StreamGate } from "./security/stream_gate.ts";
@@ -26,8 +32,15 @@ export interface Services {
   voice: VoiceService | null;
   /** Health checks by name (`database`, `model`, `voice`). */
   health: Record<string, HealthCheck>;
-  /** Abuse limits: rate limits kept in the database, and the per-session stream cap. */
-  limits: { limiter: MultiKeyRateLimiter; streams: StreamGate };
+  /**
+   * Abuse and cost limits: rate limits kept in the database, the per-session stream cap, and the
+   * daily token budgets per owner.
+   */
+  limits: { limiter: MultiKeyRateLimiter; streams: StreamGate; budget: TokenBudget };
+  /** Records owner activity (throttled), so active anonymous owners do not expire. */
+  activity: OwnerActivity;
+  /** Accounts (`AUTH_MODE=accounts`): sign-in, sessions, users. */
+  accounts: AccountService;
   /** Aborted when the server begins shutting down; long-running streams listen to it. */
   shutdown: AbortSignal;
   /** Releases what the services hold (connections, workers). */
@@ -37,8 +50,17 @@ export interface Services {
 /** Request state seen by route handlers and pages. */
 export interface AppState {
   services: Services;
-  /** Signed-cookie session id (set by `routes/_middleware.ts`). */
+  /**
+   * The owner id every query is scoped by (set by `routes/_middleware.ts`): the signed-cookie
+   * browser session id, or in `AUTH_MODE=accounts` the signed-in user's owner id.
+   */
   sessionId: string;
+  /** The browser's own signed-cookie session id (its anonymous owner; claimable on sign-in). */
+  anonymousOwnerId?: string;
+  /** The signed-in account (accounts mode only). */
+  user?: User;
+  /** The id of the sign-in session the request came with (accounts mode only). */
+  authSessionId?: string;
   /** Client address for per-IP limits (IPv6 as its /64), null when unknown (set by `routes/_middleware.ts`). */
   clientIp: string | null;
   /** The theme chosen with the toggle (cookie `mc_theme`); undefined follows the system. */
@@ -59,6 +81,7 @@ export function createChatProvider(config: Config): ChatProvider | null {
       apiKey: config.gemini.apiKey,
       model: config.gemini.model,
       baseUrl: config.gemini.baseUrl,
+      contextTokenBudget: config.historyTokenBudget,
     });
   }
   try {
@@ -101,12 +124,13 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       const h = await db.ping();
       return { ok: h.ok, provider: h.engine, latencyMs: h.latencyMs, error: h.error };
     },
-    model: async () => {
+    // The model and voice checks may call paid APIs: cached, so requests cannot multiply them.
+    model: cachedCheck(async () => {
       if (!chat) return { ok: false, error: NO_MODEL_MESSAGE };
       const h = await chat.health();
       return { ok: h.ok, provider: chat.id, latencyMs: h.latencyMs, error: h.error };
-    },
-    voice: () => voiceHealth(voice),
+    }, config.healthCacheSeconds * 1000),
+    voice: cachedCheck(() => voiceHealth(voice), config.healthCacheSeconds * 1000),
   };
   let warned = false;
   const limits = {
@@ -122,7 +146,30 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       },
     }),
     streams: new StreamGate(config.maxStreamsPerSession),
+    budget: new TokenBudget(db.sql, { dailyTokens: config.dailyTokenBudget, ready: () => db.migrate() }),
   };
+  const accounts = new AccountService({
+    sql: db.sql,
+    ready: () => db.migrate(),
+    limiter: limits.limiter,
+    registration: config.auth.registration,
+    sessionTtlSeconds: config.auth.sessionTtlSeconds,
+    oidc: config.auth.oidc,
+  });
+  const activity = new OwnerActivity(db.sql);
+  // Abandoned anonymous owners (and usage rows older than a week) go at start and every hour.
+  const sweepOwners = async () => {
+    try {
+      await db.migrate();
+      await pruneTokenUsage(db.sql, utcDay(Date.now() - 7 * 86_400_000));
+      if (config.anonymousRetentionDays <= 0) return;
+      const expired = await expireAnonymousOwners(db.sql, config.anonymousRetentionDays);
+      if (expired.length > 0) log.info("expired anonymous owners", { count: expired.length });
+    } catch { /* database away: the next sweep tries again */ }
+  };
+  sweepOwners();
+  const ownerTimer = setInterval(sweepOwners, 60 * 60_000);
+  Deno.unrefTimer(ownerTimer);
   // Replies a dead process left `streaming` are marked `error` (every instance may do it: idempotent).
   const sweepStale = () => db.migrate().then(() => markStaleReplies(db.sql)).catch(() => 0);
   sweepStale();
@@ -136,9 +183,12 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     voice,
     health,
     limits,
+    accounts,
+    activity,
     shutdown,
     close: async () => {
       clearInterval(staleTimer);
+      clearInterval(ownerTimer);
       await chat?.close?.();
       await db.close();
     },

@@ -21,7 +21,8 @@ export class TokenizerError extends CodedError<TokenizerErrorCode> {}
 
 /** The JSON form saved next to a checkpoint (`tokenizer.json`). */
 export interface TokenizerJson {
-  format: typeof FORMAT;
+  /** Always `mini-claude-bpe/1`. */
+  format: "mini-claude-bpe/1";
   /** Merges in rank order: `[left, right]` ids; merge i creates id 256 + i. */
   merges: Array<[number, number]>;
   /** Special tokens by text, with their ids. */
@@ -64,6 +65,7 @@ export class Tokenizer {
   readonly #cache = new Map<string, number[]>();
   readonly #encoder = new TextEncoder();
 
+  /** A tokenizer with these merges (checked: each refers only to earlier ids). */
   constructor(merges: ReadonlyArray<readonly [number, number]>) {
     this.merges = merges;
     for (let i = 0; i < 256; i++) this.#bytes.push(Uint8Array.of(i));
@@ -214,9 +216,12 @@ export class Tokenizer {
     return out;
   }
 
-  /** Text of a token sequence (invalid UTF-8, e.g. a cut multi-byte character, becomes U+FFFD). */
+  /**
+   * Text of a token sequence (invalid UTF-8, e.g. a cut multi-byte character, becomes U+FFFD). A leading
+   * U+FEFF is text like any other character and is kept (`TextDecoder` would strip it as a BOM).
+   */
   decode(ids: ArrayLike<number>): string {
-    return new TextDecoder().decode(this.decodeBytes(ids));
+    return new TextDecoder("utf-8", { ignoreBOM: true }).decode(this.decodeBytes(ids));
   }
 
   /** Bytes of one token (empty for EOS). */
@@ -229,7 +234,7 @@ export class Tokenizer {
 
   /** A decoder for token-by-token streaming that never splits a multi-byte character. */
   streamDecoder(): { push(id: number): string; flush(): string } {
-    const dec = new TextDecoder();
+    const dec = new TextDecoder("utf-8", { ignoreBOM: true });
     return {
       push: (id) => dec.decode(this.tokenBytes(id), { stream: true }),
       flush: () => dec.decode(),

@@ -28,9 +28,13 @@ export function voiceConfig(state: AppState): VoiceConfig {
     : { provider: "browser", defaultVoiceId: null };
 }
 
-/** A stored message as the UI shows it. */
-export function toChatMessage(m: Pick<Message, "id" | "role" | "content" | "status">): ChatMessage {
-  return { id: m.id, role: m.role, content: m.content, status: m.status };
+/** A stored message as the UI shows it (with its versions when it is on the current path). */
+export function toChatMessage(
+  m: Pick<Message, "id" | "role" | "content" | "status"> & { siblingIds?: string[] },
+): ChatMessage {
+  const message: ChatMessage = { id: m.id, role: m.role, content: m.content, status: m.status };
+  if (m.siblingIds && m.siblingIds.length > 1) message.siblingIds = m.siblingIds;
+  return message;
 }
 
 /**
@@ -64,5 +68,6 @@ export async function loadChatPage(
     query,
     theme: state.theme,
     voice: voiceConfig(state),
+    ...(state.user ? { account: { username: state.user.username, isAdmin: state.user.isAdmin } } : {}),
   };
 }

@@ -15,6 +15,8 @@ export interface ChatMessage {
   status: MessageStatus;
   /** Error text shown under a failed reply (from the stream's `error` event). */
   error?: string;
+  /** Ids of this message's versions (itself included, oldest first); absent until read from the server. */
+  siblingIds?: string[];
 }
 
 /** A conversation in the sidebar. */
@@ -61,6 +63,12 @@ export interface VoiceConfig {
   defaultVoiceId: string | null;
 }
 
+/** The signed-in account, in `AUTH_MODE=accounts`. */
+export interface AccountInfo {
+  username: string;
+  isAdmin: boolean;
+}
+
 /** Props of the `ChatApp` island. */
 export interface ChatAppProps {
   conversations: ConversationItem[];
@@ -72,4 +80,6 @@ export interface ChatAppProps {
   theme?: "light" | "dark";
   /** Voice provider; absent = browser speech only. */
   voice?: VoiceConfig;
+  /** The signed-in account; absent in `AUTH_MODE=open`. */
+  account?: AccountInfo;
 }

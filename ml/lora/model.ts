@@ -24,11 +24,13 @@ import {
 } from "./config.ts";
 import { LoraError } from "./errors.ts";
 import { LoraLinear } from "./layer.ts";
+import type { Variable } from "../tensor_types.ts";
 
 /** Prefix PEFT puts before module names in saved adapters. */
 export const PEFT_KEY_PREFIX = "base_model.model.";
-/** File names PEFT uses. */
+/** File name of PEFT's adapter configuration. */
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
+/** File name of PEFT's adapter weights. */
 export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";
 
 /** Parameter counts after applying LoRA (PEFT's `print_trainable_parameters`). */
@@ -58,13 +60,13 @@ export class LoraModel<M extends Module = Module> {
   /** The validated configuration. */
   readonly config: LoraConfig;
   readonly #layers: Map<string, LoraLinear>;
-  readonly #trainableBefore: Map<tf.Variable, boolean>;
+  readonly #trainableBefore: Map<Variable, boolean>;
 
   private constructor(
     model: M,
     config: LoraConfig,
     layers: Map<string, LoraLinear>,
-    before: Map<tf.Variable, boolean>,
+    before: Map<Variable, boolean>,
   ) {
     this.model = model;
     this.config = config;
@@ -105,7 +107,7 @@ export class LoraModel<M extends Module = Module> {
         );
       }
     }
-    const before = new Map<tf.Variable, boolean>();
+    const before = new Map<Variable, boolean>();
     for (const [, v] of model.namedParameters()) {
       before.set(v, v.trainable);
       v.trainable = false;
@@ -134,12 +136,20 @@ export class LoraModel<M extends Module = Module> {
 
   /**
    * Applies the adapter saved in `dir` (PEFT layout) to `model` and loads its weights. The model must
-   * have the same target linears with the same shapes.
+   * have the same target linears with the same shapes; when the files do not fit it, the model is left
+   * unchanged and the error is thrown.
    */
   static async load<M extends Module>(model: M, dir: string): Promise<LoraModel<M>> {
     const json = JSON.parse(await Deno.readTextFile(`${dir}/${ADAPTER_CONFIG_FILE}`));
-    const lora = LoraModel.apply(model, fromPeftConfigJson(json));
-    lora.loadAdapterTensors(decodeSafetensors(await Deno.readFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`)).tensors);
+    const config = fromPeftConfigJson(json);
+    const tensors = decodeSafetensors(await Deno.readFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`)).tensors;
+    const lora = LoraModel.apply(model, config);
+    try {
+      lora.loadAdapterTensors(tensors);
+    } catch (e) {
+      lora.unload(); // leave the model as it was, with no adapter tensors alive
+      throw e;
+    }
     return lora;
   }
 
@@ -163,7 +173,7 @@ export class LoraModel<M extends Module = Module> {
   }
 
   /** Variables an optimizer should update. */
-  trainableVariables(): tf.Variable[] {
+  trainableVariables(): Variable[] {
     return this.model.trainableVariables();
   }
 
@@ -231,8 +241,22 @@ export class LoraModel<M extends Module = Module> {
     return out;
   }
 
-  /** Assigns saved tensors (PEFT keys) to the adapter; every expected key must be present with its shape. */
+  /**
+   * Assigns saved tensors (PEFT keys) to the adapter. Every expected key must be present with its shape,
+   * and every key in the file must be one this adapter uses (a `lora_B.bias` or a `modules_to_save` copy is
+   * refused with `LORA_ADAPTER_MISMATCH` rather than dropped).
+   */
   loadAdapterTensors(tensors: Map<string, SafeTensor>): void {
+    const expected = new Set(this.#savedParameters().map(([name]) => PEFT_KEY_PREFIX + name));
+    const unused = [...tensors.keys()].filter((k) => !expected.has(k));
+    if (unused.length > 0) {
+      throw new LoraError(
+        "LORA_ADAPTER_MISMATCH",
+        `adapter file holds tensors this adapter cannot use: ${unused.slice(0, 5).join(", ")}${
+          unused.length > 5 ? ` and ${unused.length - 5} more` : ""
+        }`,
+      );
+    }
     for (const [name, v] of this.#savedParameters()) {
       const t = tensors.get(PEFT_KEY_PREFIX + name);
       if (!t) throw new LoraError("LORA_ADAPTER_MISMATCH", `adapter file lacks ${PEFT_KEY_PREFIX + name}`);
@@ -256,7 +280,7 @@ export class LoraModel<M extends Module = Module> {
   }
 
   /** Parameters PEFT saves: every `lora_` weight, plus biases when `bias` is `all` or `lora_only`. */
-  #savedParameters(): Array<[string, tf.Variable]> {
+  #savedParameters(): Array<[string, Variable]> {
     const targets = [...this.#layers.keys()];
     return this.model.namedParameters().filter(([name]) => {
       if (name.includes(".lora_A.") || name.includes(".lora_B.")) return true;

@@ -67,6 +67,21 @@ Deno.test({
       );
       clearInterval(timer);
       assert.ok(ticks > 0, "event loop was not blocked");
+      // Continuing a stopped reply: its text follows "### Response:" in the prompt (byte tokenizer:
+      // one token per UTF-8 byte), so the model picks up after it.
+      const promptTokens = async (history: { role: "user" | "assistant"; content: string }[]) => {
+        let n = -1;
+        for await (const c of provider.stream({ history, signal: new AbortController().signal })) {
+          if (c.type === "usage") n = c.promptTokens ?? -1;
+        }
+        return n;
+      };
+      const plain = await promptTokens([{ role: "user", content: "hi" }]);
+      const continued = await promptTokens([
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "Hello thé" },
+      ]);
+      assert.equal(continued - plain, new TextEncoder().encode("Hello thé").length);
       const controller = new AbortController();
       await assert.rejects(
         (async () => {
@@ -94,11 +109,17 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = await tinyCheckpoint();
-    const server = await startTestServer({ LOCAL_MODEL_DIR: dir, GEMINI_API_KEY: "" });
+    const healthToken = "h".repeat(32);
+    const server = await startTestServer({
+      LOCAL_MODEL_DIR: dir,
+      GEMINI_API_KEY: "",
+      HEALTH_TOKEN: healthToken,
+    });
     try {
       const client = new ApiClient(server.url);
       const health = await client.json<{ checks: { model: { ok: boolean; provider: string } } }>(
         "/api/health",
+        { headers: { authorization: `Bearer ${healthToken}` } },
       );
       assert.equal(health.body.checks.model.provider, "local");
       const { body } = await client.json<{ id: string }>("/api/conversations", { method: "POST", json: {} });

@@ -156,6 +156,8 @@ Deno.test({
       ELEVENLABS_API_KEY: "xi-fuzz-key-00000000000000000001",
       ELEVENLABS_BASE_URL: voice.url,
       RATE_LIMIT_MESSAGES: "off",
+      RATE_LIMIT_CONVERSATIONS: "off",
+      DAILY_TOKEN_BUDGET: "0",
       RATE_LIMIT_MESSAGES_IP: "off",
       RATE_LIMIT_TTS: "off",
       RATE_LIMIT_TTS_IP: "off",
@@ -190,6 +192,14 @@ Deno.test({
           path: () => `/api/conversations/${conv.id}/edit`,
           fields: ["messageId", "content"],
         },
+        { method: "POST", path: () => `/api/conversations/${conv.id}/branch`, fields: ["messageId"] },
+        {
+          method: "POST",
+          path: () => `/api/conversations/${conv.id}/versions`,
+          fields: ["messageId", "content"],
+        },
+        { method: "POST", path: () => `/api/conversations/${conv.id}/regenerate`, fields: ["messageId"] },
+        { method: "POST", path: () => `/api/conversations/${conv.id}/continue`, fields: ["messageId"] },
         { method: "POST", path: () => "/api/tts", fields: ["text", "voiceId"] },
         {
           method: "POST",
