@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { isLoopbackUrl, type OidcSettings } from "./accounts/oidc_settings.ts";
-import type { BucketPolicy } from "./voice/limits.ts";
+import type { BucketPolicy } from "./security/token_bucket.ts";
 import { parseRateSpec, RateSpecError } from "./security/rate_spec.ts";
 
 const optionalText = z.string().trim().min(1).optional();

@@ -4,7 +4,7 @@ import { type AudioSink, SpeechPlayer } from "../../lib/voice/client/player.ts";
 import { fetchVoices, transcribe, VoiceApiError } from "../../lib/voice/client/api.ts";
 import { pickRecorderMimeType } from "../../lib/voice/client/recorder.ts";
 import { createElevenLabsService } from "../../lib/voice/elevenlabs.ts";
-import { TokenBucketLimiter } from "../../lib/voice/limits.ts";
+import { TokenBucketLimiter } from "../../lib/security/token_bucket.ts";
 import { parseMpegFrameHeader } from "../../lib/voice/audio_probe.ts";
 import { startElevenLabsStub } from "../stubs/elevenlabs_server.ts";
 import { serveVoiceApi } from "./_serve_voice.ts";
