@@ -4,7 +4,6 @@
  * process, a database that refuses the password or cannot be reached.
  */
 import { DatabaseError } from "./db/errors.ts";
-import { BuildMissingError } from "./web/app.ts";
 
 /** One line describing `error`, or null when it is not a known startup failure (then rethrow it). */
 export function describeStartupError(error: unknown): string | null {
@@ -13,14 +12,19 @@ export function describeStartupError(error: unknown): string | null {
     return `Mini-Claude cannot start: missing permission (${what}). Start it with \`deno task start\`, ` +
       `which grants exactly what it needs, or see docs/deploy.md for the flags.`;
   }
-  if (error instanceof BuildMissingError) return `Mini-Claude cannot start: ${error.message}`;
+  // By name: importing the class would load esbuild, which reads the environment as it loads.
+  if (error instanceof Error && error.name === "BuildMissingError") {
+    return `Mini-Claude cannot start: ${error.message}`;
+  }
   if (error instanceof DatabaseError && error.code === "data_dir_locked") {
     return `Mini-Claude cannot start: ${error.message}; stop the other process or use another DATA_DIR.`;
   }
   const e = error as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown } | null;
-  if (e?.name === "PostgresError" && e.code === "28P01") {
+  // The first query at start is a migration: its cause is the server's refusal, if any.
+  const pg = [e, e?.cause as typeof e].find((x) => x?.name === "PostgresError");
+  if (pg && (pg.code === "28P01" || pg.code === "28000")) {
     return `Mini-Claude cannot start: the database refused the user name or password in DATABASE_URL ` +
-      `(${e.message}).`;
+      `(${pg.message}).`;
   }
   if (error instanceof DatabaseError && error.code === "database_unavailable") {
     return `Mini-Claude cannot start: the database in DATABASE_URL cannot be reached (${error.message}).`;

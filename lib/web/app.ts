@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { ComponentType } from "preact";
 import { buildIslands, type IslandBundle } from "./bundle.ts";
-import { BUILD_DIR, loadSavedBuild } from "./build_output.ts";
+import { BUILD_DIR, BuildMissingError, loadSavedBuild } from "./build_output.ts";
 import { runChain } from "./compose.ts";
 import { HttpError, jsonError } from "./errors.ts";
 import {
@@ -63,9 +63,6 @@ interface LoadedRoute {
 export async function listIslandFiles(islandsDir: string): Promise<string[]> {
   return (await exists(islandsDir) ? await crawl(islandsDir) : []).filter((f) => /\.[jt]sx?$/.test(f));
 }
-
-/** Thrown when the saved build is missing or stale and esbuild may not run (no `--allow-run`). */
-export class BuildMissingError extends Error {}
 
 /**
  * The island bundles: in dev mode always built now; otherwise the saved build (`deno task build`) when

@@ -21,6 +21,11 @@ interface Manifest {
   files: string[];
 }
 
+/** Thrown when the saved build is missing or stale and esbuild may not run (no `--allow-run`). */
+export class BuildMissingError extends Error {
+  override name = "BuildMissingError";
+}
+
 /** Why a saved build cannot be used, or null when it can. */
 export type SavedBuild = { ok: true; bundle: IslandBundle } | { ok: false; reason: string };
 

@@ -4,6 +4,8 @@
  * ends with one line and exit code 1.
  */
 import assert from "node:assert/strict";
+import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
+import { requireSuite } from "../_helpers/suites.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks as Record<string, string>;
@@ -100,6 +102,34 @@ Deno.test({
       noNet.stderr.trim(),
       /^Mini-Claude cannot start: missing permission \(Requires net access[^\n]*$/,
     );
+    const noEnv = await run(runArgs("start").filter((a) => a !== "--allow-env"), env);
+    assert.equal(noEnv.code, 1);
+    assert.match(
+      noEnv.stderr.trim(),
+      /^Mini-Claude cannot start: missing permission \(Requires env access[^\n]*$/,
+    );
     await Deno.remove(`${ROOT}${dataDir}`, { recursive: true }).catch(() => {});
+  },
+});
+
+Deno.test({
+  name: "deno task start's flags: a database that refuses the user or password ends with one line, exit 1",
+  ignore: !requireSuite("start-postgres", postgresMissing()),
+  async fn() {
+    const cluster = await startPostgresCluster();
+    try {
+      // The throwaway cluster trusts every known role, so the refusal tested is an unknown one (SQLSTATE
+      // 28000); a wrong password (28P01) takes the same path.
+      const url = cluster.url.replace("postgres@", "nobody:wrong@");
+      const r = await run(runArgs("start"), { PORT: "0", LISTEN_HOST: "127.0.0.1", DATABASE_URL: url });
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr.trim(),
+        'Mini-Claude cannot start: the database refused the user name or password in DATABASE_URL (role "nobody" does not exist).',
+      );
+      assert.doesNotMatch(r.stderr, /wrong/);
+    } finally {
+      await cluster.destroy();
+    }
   },
 });
