@@ -10,14 +10,19 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preac
 import * as api from "../components/chat/api.ts";
 import { copyCodeBlock } from "../components/chat/clipboard.ts";
 import { Composer } from "../components/chat/Composer.tsx";
+import { type QueuedMessage, QueuedMessages } from "../components/chat/QueuedMessages.tsx";
 import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
+import { linkedMessageId, revealLinkedMessage } from "../components/chat/reveal.ts";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
 import { UsageMeter } from "../components/chat/UsageMeter.tsx";
+import { useOrganize } from "../components/chat/use_organize.ts";
 import type {
   ChatAppProps,
   ChatMessage,
   ConversationItem,
+  FolderItem,
+  ListView,
   OpenConversation,
 } from "../components/chat/types.ts";
 import { type SpokenReply, useVoice } from "../components/voice/use_voice.ts";
@@ -26,6 +31,17 @@ import ThemeToggle from "./ThemeToggle.tsx";
 import { AccountMenu } from "../components/chat/AccountMenu.tsx";
 
 type Meta = Omit<OpenConversation, "messages">;
+
+/** The reply this tab is receiving: Stop asks the server to stop it (any tab, any instance). */
+interface LiveReply {
+  conversationId: string;
+  /** Null until the server names it. */
+  messageId: string | null;
+  /** Stop was pressed before the id was known: stop as soon as it is. */
+  stopRequested: boolean;
+  /** Aborting stops listening only (the conversation was deleted). */
+  listening: AbortController;
+}
 
 /** Distance from the bottom (px) within which the view follows new text. */
 const STICK_PX = 48;
@@ -37,6 +53,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const [ready, setReady] = useState(false);
   const [conversations, setConversations] = useState<ConversationItem[]>(props.conversations);
   const [query, setQuery] = useState(props.query);
+  const [folders, setFolders] = useState<FolderItem[]>(props.folders ?? []);
+  const [view, setView] = useState<ListView>(
+    props.newChatFolderId ? { kind: "folder", id: props.newChatFolderId } : { kind: "all" },
+  );
+  const [nextCursor, setNextCursor] = useState<string | null>(props.nextCursor ?? null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const [meta, setMeta] = useState<Meta | null>(
     props.conversation ? withoutMessages(props.conversation) : null,
   );
@@ -49,15 +71,49 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [atBottom, setAtBottom] = useState(true);
+  const [queue, setQueue] = useState<QueuedMessage[]>([]);
 
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const scrollRef = useRef<HTMLElement>(null);
   const stick = useRef(true);
-  const abort = useRef<AbortController | null>(null);
-  const latest = useRef({ meta, messages, busy, query });
-  latest.current = { meta, messages, busy, query };
+  const live = useRef<LiveReply | null>(null);
+  const latest = useRef({ meta, messages, busy, query, view });
+  latest.current = { meta, messages, busy, query, view };
 
-  useEffect(() => setReady(true), []);
+  useEffect(() => {
+    setReady(true);
+    if (latest.current.view.kind !== "all") void refreshList();
+  }, []);
+  // A search result links to `#m-<message id>`: show that message instead of the latest one. A
+  // message on another branch is brought on screen first (the branch switch is stored, as with ‹ ›).
+  const pendingReveal = useRef<string | null>(null);
+  useEffect(() => {
+    const reveal = async () => {
+      if (revealLinkedMessage(location.hash)) {
+        stick.current = false;
+        return;
+      }
+      const messageId = linkedMessageId(location.hash);
+      const open = latest.current.meta;
+      if (messageId === null || open === null || latest.current.busy) return;
+      try {
+        const shown = await api.switchBranch(open.id, messageId);
+        pendingReveal.current = location.hash;
+        stick.current = false;
+        setMessages(shown.messages);
+        setMeta(withoutMessages(shown));
+      } catch { /* not a message of this conversation: stay at the latest */ }
+    };
+    void reveal();
+    const onHash = () => void reveal();
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+  useEffect(() => {
+    if (pendingReveal.current !== null && revealLinkedMessage(pendingReveal.current)) {
+      pendingReveal.current = null;
+    }
+  }, [messages]);
 
   const voice = useVoice({
     config: props.voice ?? { provider: "browser", defaultVoiceId: null },
@@ -66,7 +122,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       setTimeout(() => inputRef.current?.focus());
     },
     send: (t) => send(t),
-    stopReply: () => abort.current?.abort(),
+    stopReply: () => stop(),
   });
   const voiceRef = useRef(voice);
   voiceRef.current = voice;
@@ -89,9 +145,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
     setAtBottom(true);
   };
 
-  const refreshList = async (q = latest.current.query) => {
+  const refreshList = async (q = latest.current.query, v = latest.current.view) => {
     try {
-      setConversations(await api.listConversations(q));
+      const page = await api.listView(v, q);
+      setConversations(page.items);
+      setNextCursor(page.nextCursor);
     } catch { /* the list stays as it was */ }
   };
 
@@ -118,6 +176,40 @@ export default function ChatApp(props: ChatAppProps): VNode {
     setMeta(withoutMessages(server));
   };
 
+  /** Starts receiving a reply; the returned watch feeds `onToken` and handles an early Stop. */
+  const beginLive = (conversationId: string, messageId: string | null, onToken: (t: string) => void) => {
+    const reply: LiveReply = {
+      conversationId,
+      messageId,
+      stopRequested: false,
+      listening: new AbortController(),
+    };
+    live.current = reply;
+    const watch: api.ReplyWatch = {
+      onToken,
+      onStart: (id) => {
+        reply.messageId = id;
+        if (reply.stopRequested) void api.stopReply(conversationId, id).catch(() => {});
+      },
+      signal: reply.listening.signal,
+    };
+    return watch;
+  };
+
+  /** Follows a reply that was already being written when this page opened (reload, another tab). */
+  const followLive = async (conversationId: string, message: ChatMessage) => {
+    if (latest.current.busy) return;
+    setBusy(true);
+    const watch = beginLive(conversationId, message.id, (piece) => {
+      setMessages((ms) => ms.map((m) => m.id === message.id ? { ...m, content: m.content + piece } : m));
+    });
+    const end = await api.followReply(conversationId, message.id, api.codePoints(message.content), watch);
+    live.current = null;
+    await sync(conversationId, end);
+    await refreshList();
+    setBusy(false);
+  };
+
   /** Streams one reply: `prepare` gives the messages shown before the reply starts. */
   const runReply = async (
     id: string,
@@ -126,8 +218,6 @@ export default function ChatApp(props: ChatAppProps): VNode {
     restoreText?: string,
     into?: string,
   ): Promise<SpokenReply | null> => {
-    const controller = new AbortController();
-    abort.current = controller;
     const before = latest.current.messages;
     // A continued reply grows in place; any other reply is a new message at the end.
     const replyId = into ?? localId();
@@ -141,18 +231,23 @@ export default function ChatApp(props: ChatAppProps): VNode {
         : [...prepare(before), { id: replyId, role: "assistant", content: "", status: "streaming" }],
     );
     let replyText = "";
-    const end = await api.streamReply(id, request, (piece) => {
+    const watch = beginLive(id, null, (piece) => {
       replyText += piece;
       setMessages((ms) => ms.map((m) => m.id === replyId ? { ...m, content: m.content + piece } : m));
-    }, controller.signal);
-    abort.current = null;
+    });
+    const end = await api.streamReply(id, request, watch);
+    live.current = null;
     if (end.kind === "error" && end.refused) {
       // Nothing was stored: put things back as they were and say why.
       setMessages(before);
       if (restoreText !== undefined) setText(restoreText);
       setNotice(end.message);
     } else {
-      const status = end.kind === "done" ? "complete" : end.kind === "stopped" ? "stopped" : "error";
+      const status = end.kind === "done"
+        ? (end.status === "stopped" ? "stopped" : "complete")
+        : end.kind === "stopped"
+        ? "stopped"
+        : "error";
       setMessages((ms) =>
         ms.map((m) =>
           m.id === replyId ? { ...m, status, error: end.kind === "error" ? end.message : undefined } : m
@@ -163,23 +258,33 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
     setBusy(false);
     setTimeout(() => inputRef.current?.focus());
-    if (end.kind !== "done") return null;
+    if (end.kind !== "done" || end.status !== "complete") return null;
     const reply = { id: end.messageId ?? replyId, text: replyText };
     voiceRef.current.replyDone(reply);
     return reply;
   };
 
-  /** Sends the composer's text (or `spoken`, from hands-free); resolves with the finished reply. */
+  /**
+   * Sends the composer's text (or `spoken`, from hands-free); resolves with the finished reply.
+   * While a reply streams, typed text is queued instead and sent when the reply ends.
+   */
   const send = async (spoken?: string): Promise<SpokenReply | null> => {
     const content = spoken ?? text;
-    if (latest.current.busy || content.trim() === "") return null;
+    if (content.trim() === "") return null;
+    if (latest.current.busy) {
+      if (spoken !== undefined) return null;
+      setQueue((q) => [...q, { id: localId(), content }]);
+      setText("");
+      return null;
+    }
     let id = latest.current.meta?.id;
     if (!id) {
       setBusy(true);
       try {
         const created = await api.createConversation({
           systemPrompt: draft.systemPrompt || undefined,
-          model: draft.model,
+          model: props.newChatFolderId && !draftTouched.current ? undefined : draft.model,
+          folderId: props.newChatFolderId ?? undefined,
         });
         id = created.id;
         setMeta({ id, title: created.title, systemPrompt: created.systemPrompt, model: created.model });
@@ -207,7 +312,57 @@ export default function ChatApp(props: ChatAppProps): VNode {
     return await runReply(id, { kind: "send", content, parentId }, (ms) => [...ms, user], content);
   };
 
-  const stop = () => abort.current?.abort();
+  /** Stop: the server stops the reply; this tab sees it end as `stopped` on its stream. */
+  const stop = () => {
+    const reply = live.current;
+    if (!reply || reply.stopRequested) return;
+    reply.stopRequested = true;
+    if (reply.messageId) {
+      void api.stopReply(reply.conversationId, reply.messageId).catch((error) => {
+        reply.stopRequested = false;
+        setNotice(`Stop failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }
+  };
+
+  // A queued message is sent once the reply before it has ended.
+  useEffect(() => {
+    if (busy || queue.length === 0 || !ready) return;
+    const [next, ...rest] = queue;
+    setQueue(rest);
+    void send(next.content);
+  }, [busy, queue, ready]);
+
+  // Opening a conversation whose reply is still being written follows it to the end.
+  useEffect(() => {
+    const conversation = props.conversation;
+    const last = conversation?.messages.at(-1);
+    if (conversation && last?.role === "assistant" && last.status === "streaming") {
+      void followLive(conversation.id, last);
+    }
+  }, []);
+
+  // Back in a tab that was in the background or unfocused: show what happened meanwhile (another
+  // tab's reply, which it then follows live).
+  useEffect(() => {
+    const onVisible = async () => {
+      const { meta, busy } = latest.current;
+      if (document.visibilityState !== "visible" || !meta || busy) return;
+      try {
+        const server = await api.getConversation(meta.id);
+        if (latest.current.busy || latest.current.meta?.id !== meta.id) return;
+        setMessages(server.messages);
+        const last = server.messages.at(-1);
+        if (last?.role === "assistant" && last.status === "streaming") void followLive(meta.id, last);
+      } catch { /* keep what is shown */ }
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    globalThis.addEventListener("focus", onVisible);
+    return () => {
+      document.removeEventListener("visibilitychange", onVisible);
+      globalThis.removeEventListener("focus", onVisible);
+    };
+  }, []);
 
   const onAction = useCallback((action: MessageAction) => {
     const { meta, busy } = latest.current;
@@ -298,12 +453,29 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
     setConversations((list) => list.filter((c) => c.id !== id));
     if (latest.current.meta?.id === id) {
-      abort.current?.abort();
+      live.current?.listening.abort();
       setMeta(null);
       setMessages([]);
       history.replaceState(null, "", "/");
     }
   };
+
+  const draftTouched = useRef(false);
+  const organize = useOrganize({
+    folders,
+    setFolders,
+    view,
+    setView,
+    nextCursor,
+    setNextCursor,
+    loadingMore,
+    setLoadingMore,
+    setConversations,
+    refreshList,
+    models: props.model,
+    query: () => latest.current.query,
+    notify: setNotice,
+  });
 
   const filterTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const onQuery = (q: string) => {
@@ -315,6 +487,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const saveSettings = async (settings: { systemPrompt: string; model: string | null }) => {
     const current = latest.current.meta;
     if (!current) {
+      draftTouched.current = true;
       setDraft(settings);
       setSettingsOpen(false);
       return;
@@ -341,9 +514,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
         e.preventDefault();
         inputRef.current?.focus();
       } else if (e.key === "Escape") {
-        if (abort.current) {
+        if (live.current) {
           e.preventDefault();
-          abort.current.abort();
+          stop();
         } else setSidebarOpen(false);
       } else if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
         e.preventDefault();
@@ -372,6 +545,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
         onRename={rename}
         onDelete={remove}
         onClose={() => setSidebarOpen(false)}
+        organize={organize}
       />
       {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />}
       <div class="main">
@@ -454,6 +628,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           <button type="button" class="button jump-latest" onClick={jumpToLatest}>↓ Latest</button>
         )}
         <HandsFreeBar voice={voice} />
+        <QueuedMessages queue={queue} onCancel={(id) => setQueue((q) => q.filter((m) => m.id !== id))} />
         <Composer
           text={text}
           busy={busy}
