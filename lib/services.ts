@@ -22,6 +22,7 @@ import { type MultiKeyRateLimiter, PostgresRateLimiter } from "./security/rate_l
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
 import { StreamGate } from "./security/stream_gate.ts";
 import { voiceHealth, type VoiceService } from "./voice/service.ts";
+import { log, setLogLevel } from "./log.ts";
 
 /** Everything the routes use, created once per server. */
 export interface Services {
@@ -112,6 +113,7 @@ export async function createVoiceService(config: Config): Promise<VoiceService |
 
 /** Builds the services for `config`. */
 export async function createServices(config: Config, shutdown: AbortSignal): Promise<Services> {
+  setLogLevel(config.logLevel);
   const signer = await SessionSigner.create(await loadSessionSecrets(config.sessionSecrets, config.dataDir));
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -139,13 +141,11 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       policies: config.rateLimits,
       ready: () => db.migrate(),
       onFallback: (error) => {
-        if (warned || config.logLevel === "error" || config.logLevel === "silent") return;
+        if (warned) return;
         warned = true;
-        console.error(JSON.stringify({
-          level: "warn",
-          msg: "rate limits: database unreachable, using in-process buckets",
+        log.warn("rate limits: database unreachable, using in-process buckets", {
           error: String((error as Error)?.message ?? error),
-        }));
+        });
       },
     }),
     streams: new StreamGate(config.maxStreamsPerSession),
@@ -181,11 +181,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       await pruneTokenUsage(db.sql, utcDay(Date.now() - 7 * 86_400_000));
       if (config.anonymousRetentionDays <= 0) return;
       const expired = await expireAnonymousOwners(db.sql, config.anonymousRetentionDays);
-      if (expired.length > 0 && config.logLevel !== "silent" && config.logLevel !== "error") {
-        console.log(
-          JSON.stringify({ level: "info", msg: "expired anonymous owners", count: expired.length }),
-        );
-      }
+      if (expired.length > 0) log.info("expired anonymous owners", { count: expired.length });
     } catch { /* database away: the next sweep tries again */ }
   };
   sweepOwners();
@@ -214,7 +210,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       clearInterval(ownerTimer);
       await replies.drain();
       await unlisten?.();
-      chat?.close?.();
+      await chat?.close?.();
       await db.close();
     },
   };

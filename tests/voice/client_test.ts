@@ -4,7 +4,7 @@ import { type AudioSink, SpeechPlayer } from "../../lib/voice/client/player.ts";
 import { fetchVoices, transcribe, VoiceApiError } from "../../lib/voice/client/api.ts";
 import { pickRecorderMimeType } from "../../lib/voice/client/recorder.ts";
 import { createElevenLabsService } from "../../lib/voice/elevenlabs.ts";
-import { TokenBucketLimiter } from "../../lib/voice/limits.ts";
+import { TokenBucketLimiter } from "../../lib/security/token_bucket.ts";
 import { parseMpegFrameHeader } from "../../lib/voice/audio_probe.ts";
 import { startElevenLabsStub } from "../stubs/elevenlabs_server.ts";
 import { serveVoiceApi } from "./_serve_voice.ts";
@@ -130,8 +130,10 @@ Deno.test("client player: stop() interrupts playback and a new speak() replaces 
     const { sink, played } = recordingSink(2000);
     const player = new SpeechPlayer({ baseUrl: url, sink, fallback: null });
     const first = player.speak(REPLY);
+    // Waits for playback to start (a fixed 150 ms sleep found it still "loading" on a busy machine).
     while (player.state !== "playing") await new Promise((r) => setTimeout(r, 5));
     player.stop();
+    // "stopped" (not "done") proves the 2 s of audio were interrupted.
     assert.equal(await first, "stopped");
     // The clip ended because of stop(), not because its 2 s ran out (no wall-clock bound needed).
     assert.deepEqual(played.map((p) => p.aborted), [true]);
