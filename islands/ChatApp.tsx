@@ -11,6 +11,7 @@ import * as api from "../components/chat/api.ts";
 import { copyCodeBlock } from "../components/chat/clipboard.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
+import { answeringLabel } from "../components/chat/models.ts";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
 import type {
@@ -304,6 +305,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     ? messages.length - 1
     : -1;
   const settings = meta ?? draft;
+  const modelLabel = answeringLabel(props.model, settings.model);
 
   return (
     <div class={sidebarOpen ? "app sidebar-open" : "app"}>
@@ -333,8 +335,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ☰
           </button>
           <h1 class="chat-title" title={meta?.title}>{meta?.title ?? "New chat"}</h1>
-          {props.model.label && (
-            <span class="model-badge" title="The model that writes the replies">{props.model.label}</span>
+          {modelLabel && (
+            <span class="model-badge" title="The model that writes the replies">{modelLabel}</span>
           )}
           <VoiceMenu voice={voice} ready={ready} />
           <button
@@ -370,7 +372,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
               <div class="empty-state">
                 <h2>How can I help you today?</h2>
                 <p>
-                  {props.model.label ? `Chatting with ${props.model.label}.` : "Start a conversation below."}
+                  {modelLabel ? `Chatting with ${modelLabel}.` : "Start a conversation below."}
                 </p>
               </div>
             )

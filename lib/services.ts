@@ -4,7 +4,9 @@
  */
 import { createGeminiProvider } from "./chat/gemini.ts";
 import { createLocalProvider } from "./chat/local.ts";
+import { OpenAICompatibleProvider } from "./chat/openai.ts";
 import type { ChatProvider } from "./chat/provider.ts";
+import { ProviderRegistry } from "./chat/registry.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
 import { markStaleReplies } from "./db/stale_replies.ts";
@@ -19,8 +21,11 @@ export interface Services {
   config: Config;
   signer: SessionSigner;
   db: Database;
-  /** The chat model; null when none is configured or available. */
-  chat: ChatProvider | null;
+  /**
+   * Every configured chat provider behind one registry (it routes model ids and is the allowlist);
+   * null when none is configured or available.
+   */
+  chat: ProviderRegistry | null;
   /** ElevenLabs voice; null without `ELEVENLABS_API_KEY` (the browser's speech is used then). */
   voice: VoiceService | null;
   /** Health checks by name (`database`, `model`, `voice`). */
@@ -46,28 +51,37 @@ export interface AppState {
 
 /** Message shown when no model is available. */
 export const NO_MODEL_MESSAGE =
-  "No chat model is configured: set GEMINI_API_KEY (and optionally GEMINI_MODEL or GEMINI_BASE_URL) and restart.";
+  "No chat model is configured: set GEMINI_API_KEY or OPENAI_BASE_URL (see the README's configuration) and restart.";
 
 /**
- * Picks the chat provider for `config`: Gemini when a key is set, else the tiny local model when its
- * checkpoint exists in `localModelDir` (it loads in a Worker), else none.
+ * The chat providers for `config`, in default order: Gemini when a key is set, each OpenAI-compatible
+ * server (`OPENAI_BASE_URL`, then `OPENAI_PROVIDERS`), and the tiny local model when its checkpoint
+ * exists in `localModelDir` (it loads in a Worker). The first provider with a model gives the default.
  */
-export function createChatProvider(config: Config): ChatProvider | null {
+export function createChatProviders(config: Config): ChatProvider[] {
+  const providers: ChatProvider[] = [];
   if (config.gemini.apiKey) {
-    return createGeminiProvider({
+    providers.push(createGeminiProvider({
       apiKey: config.gemini.apiKey,
       model: config.gemini.model,
       baseUrl: config.gemini.baseUrl,
-    });
+    }));
   }
+  for (const p of config.openai) providers.push(new OpenAICompatibleProvider(p));
   try {
     if (Deno.statSync(`${config.localModelDir}/config.json`).isFile) {
-      return createLocalProvider({ modelDir: config.localModelDir });
+      providers.push(createLocalProvider({ modelDir: config.localModelDir }));
     }
   } catch {
     // no local checkpoint
   }
-  return null;
+  return providers;
+}
+
+/** The registry of {@link createChatProviders}, or null when there is no provider. */
+export function createChatProvider(config: Config): ProviderRegistry | null {
+  const providers = createChatProviders(config);
+  return providers.length ? new ProviderRegistry(providers) : null;
 }
 
 /**
@@ -102,7 +116,8 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     model: async () => {
       if (!chat) return { ok: false, error: NO_MODEL_MESSAGE };
       const h = await chat.health();
-      return { ok: h.ok, provider: chat.id, latencyMs: h.latencyMs, error: h.error };
+      const provider = chat.providers.map((p) => p.id).join(",");
+      return { ok: h.ok, provider, latencyMs: h.latencyMs, error: h.error };
     },
     voice: () => voiceHealth(voice),
   };

@@ -9,14 +9,21 @@ import type { ChatAppProps, ChatMessage, ModelInfo, VoiceConfig } from "./types.
 /** Longest sidebar filter accepted from the URL. */
 const MAX_QUERY = 200;
 
-/** The model picker's data; the key never leaves the server, only ids and labels. */
-export function modelInfo(state: AppState): ModelInfo {
+/**
+ * The model picker's data from every provider's (cached) model list; the keys and base URLs never
+ * leave the server, only ids, labels and capabilities.
+ */
+export async function modelInfo(state: AppState): Promise<ModelInfo> {
   const chat = state.services.chat;
-  if (!chat) return { label: null, models: [], unavailableMessage: NO_MODEL_MESSAGE };
+  if (!chat) return { label: null, defaultId: null, models: [], unavailableMessage: NO_MODEL_MESSAGE };
+  const [models, fallback] = await Promise.all([chat.listModels(), chat.defaultModelInfo()]);
   return {
-    label: chat.label,
-    models: chat.models.map((m) => ({ id: m.id, label: m.label })),
-    unavailableMessage: null,
+    label: fallback?.label ?? null,
+    defaultId: fallback?.id ?? null,
+    models: models.map((m) => ({ id: m.id, label: m.label, accepts: [...(m.accepts ?? [])] })),
+    unavailableMessage: fallback
+      ? null
+      : "No model is available right now: the configured model servers did not answer.",
   };
 }
 
@@ -44,9 +51,10 @@ export async function loadChatPage(
 ): Promise<ChatAppProps | null> {
   const { db } = state.services;
   const query = (url.searchParams.get("q") ?? "").slice(0, MAX_QUERY);
-  const [list, open] = await Promise.all([
+  const [list, open, model] = await Promise.all([
     db.listConversations(state.sessionId, { query: query || undefined, limit: 100 }),
     conversationId ? db.getConversation(state.sessionId, conversationId) : Promise.resolve(null),
+    modelInfo(state),
   ]);
   if (conversationId && !open) return null;
   return {
@@ -60,7 +68,7 @@ export async function loadChatPage(
         messages: open.messages.map(toChatMessage),
       }
       : null,
-    model: modelInfo(state),
+    model,
     query,
     theme: state.theme,
     voice: voiceConfig(state),

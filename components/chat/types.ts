@@ -38,12 +38,16 @@ export interface OpenConversation {
 export interface ModelOption {
   id: string;
   label: string;
+  /** What it reads besides text ("image", "pdf"); absent or empty = text only. */
+  accepts?: ("image" | "pdf")[];
 }
 
 /** The model situation of the server. */
 export interface ModelInfo {
-  /** Label of the provider's default model, e.g. "Gemini 2.5 Flash"; null without a model. */
+  /** Label of the server's default model, e.g. "Gemini 2.5 Flash"; null without a model. */
   label: string | null;
+  /** Id of the server's default model (what a conversation without a model uses); null without one. */
+  defaultId?: string | null;
   /** Models offered (the default first); empty without a model. */
   models: ModelOption[];
   /** Shown as a banner when no model is configured. */

@@ -21,8 +21,9 @@ const systemPrompt = z.string().max(
   MAX_SYSTEM_PROMPT_CHARS,
   `systemPrompt is longer than ${MAX_SYSTEM_PROMPT_CHARS} characters`,
 );
+/** Well-formed model ids (`gemini-2.5-flash`, `ollama:llama3.2:3b`, `openrouter:openai/gpt-4o`); listed ones are checked by the allowlist. */
 const model = z.string().regex(
-  /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+  /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/,
   "model must be a model id such as gemini-2.5-flash",
 ).nullable();
 

@@ -25,9 +25,9 @@ export const DEFAULT_GEMINI_MODEL = "gemini-2.5-flash";
 
 /** Models offered in the picker by default (the configured default is added first if missing). */
 export const GEMINI_MODELS: readonly ChatModelInfo[] = [
-  { id: "gemini-2.5-flash", label: "Gemini 2.5 Flash" },
-  { id: "gemini-2.5-pro", label: "Gemini 2.5 Pro" },
-  { id: "gemini-2.5-flash-lite", label: "Gemini 2.5 Flash-Lite" },
+  { id: "gemini-2.5-flash", label: "Gemini 2.5 Flash", accepts: ["image", "pdf"] },
+  { id: "gemini-2.5-pro", label: "Gemini 2.5 Pro", accepts: ["image", "pdf"] },
+  { id: "gemini-2.5-flash-lite", label: "Gemini 2.5 Flash-Lite", accepts: ["image", "pdf"] },
 ];
 
 /** Options of {@link GeminiProvider}. */
@@ -228,7 +228,10 @@ export class GeminiProvider implements ChatProvider {
         offered.find((m) => m.id === this.defaultModel)!,
         ...offered.filter((m) => m.id !== this.defaultModel),
       ]
-      : [{ id: this.defaultModel, label: modelLabel(this.defaultModel, offered) }, ...offered];
+      : [
+        { id: this.defaultModel, label: modelLabel(this.defaultModel, offered), accepts: ["image", "pdf"] },
+        ...offered,
+      ];
     this.label = this.models[0].label;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };

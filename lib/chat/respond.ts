@@ -8,6 +8,7 @@ import type { AppState } from "../services.ts";
 import { NO_MODEL_MESSAGE } from "../services.ts";
 import { HttpError } from "../web/errors.ts";
 import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
+import { allowedModel } from "./allowlist.ts";
 import { conversationNotFound } from "./api.ts";
 import { streamReply, toTurns } from "./reply.ts";
 
@@ -23,6 +24,8 @@ export async function respond(
   const { db, chat, shutdown } = state.services;
   const conversation = await db.getConversation(state.sessionId, conversationId);
   if (!conversation) throw conversationNotFound();
+  // Checked before anything is stored: a model the server no longer offers is a 400, not a lost message.
+  const model = chat ? await allowedModel(state, conversation.model) : null;
   const history = await prepare(conversation);
   if (!chat) {
     return new Response(sseEvent("error", { code: "model_unavailable", message: NO_MODEL_MESSAGE }), {
@@ -35,7 +38,7 @@ export async function respond(
     ownerId: state.sessionId,
     conversationId,
     systemPrompt: conversation.systemPrompt,
-    model: conversation.model ?? undefined,
+    model: model?.id ?? conversation.model ?? undefined,
     history: toTurns(history),
     shutdownSignal: shutdown,
   });

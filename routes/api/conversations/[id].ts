@@ -1,4 +1,5 @@
 /** `GET`, `PATCH` and `DELETE /api/conversations/:id`, scoped to the session (404 otherwise). */
+import { allowedModel } from "../../../lib/chat/allowlist.ts";
 import {
   conversationJson,
   conversationNotFound,
@@ -17,6 +18,7 @@ export const handler: Handlers<AppState> = {
   },
   async PATCH(req, ctx) {
     const body = await readJson(req, PatchConversationBody);
+    if (body.model) await allowedModel(ctx.state, body.model);
     const c = await ctx.state.services.db.updateConversation(ctx.state.sessionId, ctx.params.id, body);
     if (!c) throw conversationNotFound();
     return Response.json(conversationJson(c));

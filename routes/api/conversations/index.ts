@@ -1,4 +1,5 @@
 /** `GET /api/conversations` (newest first, `?q=` filters by title) and `POST` to create one. */
+import { allowedModel } from "../../../lib/chat/allowlist.ts";
 import { conversationJson, CreateConversationBody, summaryJson } from "../../../lib/chat/api.ts";
 import type { AppState } from "../../../lib/services.ts";
 import { readJson } from "../../../lib/web/body.ts";
@@ -13,6 +14,7 @@ export const handler: Handlers<AppState> = {
   },
   async POST(req, ctx) {
     const body = await readJson(req, CreateConversationBody);
+    if (body.model) await allowedModel(ctx.state, body.model);
     const { db } = ctx.state.services;
     await db.ensureOwner(ctx.state.sessionId);
     const created = await db.createConversation(ctx.state.sessionId, body);
