@@ -60,6 +60,10 @@ const schema = z.object({
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
   RUNS_DIR: z.string().trim().min(1).default("./runs"),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
+  MAX_ATTACHMENT_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).max(
+    50 * 1024 * 1024,
+  )
+    .default(5 * 1024 * 1024),
   RATE_LIMIT_MESSAGES: rateSpec("30/min"),
   RATE_LIMIT_MESSAGES_IP: rateSpec("120/min"),
   RATE_LIMIT_TTS: rateSpec("3000/min"),
@@ -93,6 +97,8 @@ export interface Config {
   /** Training runs listed at `/training`. */
   runsDir: string;
   maxBodyBytes: number;
+  /** Largest attached file (images, PDFs), bytes. */
+  maxAttachmentBytes: number;
   /**
    * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`);
    * null = not limited.
@@ -155,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localModelDir: e.LOCAL_MODEL_DIR,
     runsDir: e.RUNS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES,
     rateLimits: {
       msg: e.RATE_LIMIT_MESSAGES,
       msg_ip: e.RATE_LIMIT_MESSAGES_IP,

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { Conversation, ConversationSummary, ConversationWithMessages, Message } from "../db/mod.ts";
+import type { AttachmentJson } from "../attachments/listing.ts";
 import { HttpError } from "../web/errors.ts";
 
 /** Longest message a user may send, in characters. */
@@ -41,9 +42,16 @@ export const PatchConversationBody = z.strictObject({
   model: model.optional(),
 }).refine((b) => Object.keys(b).length > 0, "send at least one of title, systemPrompt, model");
 
-/** `POST /api/conversations/:id/messages`: content checked for length separately (413). */
+/**
+ * `POST /api/conversations/:id/messages`: content checked for length separately (413); content may be
+ * empty when files are attached (`attachmentIds` from `POST /api/attachments`).
+ */
 export const SendMessageBody = z.strictObject({
-  content: z.string().refine((s) => s.trim().length > 0, "content must not be empty"),
+  content: z.string(),
+  attachmentIds: z.array(z.string().uuid("attachmentIds must be attachment ids")).max(16).optional(),
+}).refine((b) => b.content.trim().length > 0 || (b.attachmentIds?.length ?? 0) > 0, {
+  message: "content must not be empty",
+  path: ["content"],
 });
 
 /** `POST /api/conversations/:id/edit`: replace a user message and reply again. */
@@ -85,9 +93,21 @@ export function messageJson(m: Message) {
   };
 }
 
-/** A conversation with its messages as the API returns it. */
-export function conversationWithMessagesJson(c: ConversationWithMessages) {
-  return { ...conversationJson(c), messages: c.messages.map(messageJson) };
+/**
+ * A conversation with its messages as the API returns it; `attachments` (by message id) adds each
+ * user message's files.
+ */
+export function conversationWithMessagesJson(
+  c: ConversationWithMessages,
+  attachments?: ReadonlyMap<string, readonly AttachmentJson[]>,
+) {
+  return {
+    ...conversationJson(c),
+    messages: c.messages.map((m) => {
+      const files = attachments?.get(m.id);
+      return files?.length ? { ...messageJson(m), attachments: files } : messageJson(m);
+    }),
+  };
 }
 
 /** The 404 for an unknown id or another session's conversation (indistinguishable on purpose). */

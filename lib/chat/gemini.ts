@@ -8,6 +8,7 @@
  * automatic stream continuation is disabled, so this loop is the only one.
  */
 import { ApiError, type Content, type GenerateContentResponse, GoogleGenAI } from "@google/genai";
+import { Buffer } from "node:buffer";
 import { ChatError, type ChatErrorCode, redactSecrets } from "./errors.ts";
 import { type TokenCounter, trimHistory } from "./history.ts";
 import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
@@ -263,7 +264,16 @@ export class GeminiProvider implements ChatProvider {
     }
     const contents: Content[] = turns.map((t) => ({
       role: t.role === "assistant" ? "model" : "user",
-      parts: [{ text: t.content }],
+      parts: [
+        ...(t.content !== "" || !t.attachments?.length ? [{ text: t.content }] : []),
+        // Images and PDFs go inline (base64), as Gemini's generateContent takes them.
+        ...(t.attachments ?? []).map((a) => ({
+          inlineData: {
+            mimeType: a.mimeType,
+            data: Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).toString("base64"),
+          },
+        })),
+      ],
     }));
     const systemInstruction = request.systemPrompt?.trim() ? request.systemPrompt : undefined;
 

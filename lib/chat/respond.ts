@@ -8,9 +8,11 @@ import type { AppState } from "../services.ts";
 import { NO_MODEL_MESSAGE } from "../services.ts";
 import { HttpError } from "../web/errors.ts";
 import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
+import { attachToMessage, checkAttachments } from "../attachments/send.ts";
+import { turnsWithAttachments } from "../attachments/history.ts";
 import { allowedModel } from "./allowlist.ts";
 import { conversationNotFound } from "./api.ts";
-import { streamReply, toTurns } from "./reply.ts";
+import { streamReply } from "./reply.ts";
 
 /** Changes the conversation and returns the messages the reply answers (oldest first). */
 export type PrepareHistory = (conversation: ConversationWithMessages) => Promise<Message[]>;
@@ -39,19 +41,25 @@ export async function respond(
     conversationId,
     systemPrompt: conversation.systemPrompt,
     model: model?.id ?? conversation.model ?? undefined,
-    history: toTurns(history),
+    history: await turnsWithAttachments(state, history, model),
     shutdownSignal: shutdown,
   });
 }
 
-/** Appends a user message; the reply answers everything so far. */
-export function appendUserMessage(state: AppState, content: string): PrepareHistory {
+/** Appends a user message (with its checked attachments); the reply answers everything so far. */
+export function appendUserMessage(
+  state: AppState,
+  content: string,
+  attachmentIds: string[] = [],
+): PrepareHistory {
   return async (conversation) => {
+    const files = await checkAttachments(state, conversation.model, attachmentIds);
     const message = await state.services.db.appendMessage(state.sessionId, conversation.id, {
       role: "user",
       content,
     });
     if (!message) throw conversationNotFound();
+    await attachToMessage(state, message.id, files);
     return [...conversation.messages, message];
   };
 }

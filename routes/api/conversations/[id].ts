@@ -1,4 +1,5 @@
 /** `GET`, `PATCH` and `DELETE /api/conversations/:id`, scoped to the session (404 otherwise). */
+import { attachmentsByMessage } from "../../../lib/attachments/listing.ts";
 import { allowedModel } from "../../../lib/chat/allowlist.ts";
 import {
   conversationJson,
@@ -14,7 +15,7 @@ export const handler: Handlers<AppState> = {
   async GET(_req, ctx) {
     const c = await ctx.state.services.db.getConversation(ctx.state.sessionId, ctx.params.id);
     if (!c) throw conversationNotFound();
-    return Response.json(conversationWithMessagesJson(c));
+    return Response.json(conversationWithMessagesJson(c, await attachmentsByMessage(ctx.state, c.messages)));
   },
   async PATCH(req, ctx) {
     const body = await readJson(req, PatchConversationBody);

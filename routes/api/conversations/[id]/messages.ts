@@ -8,11 +8,11 @@ import type { Handlers } from "../../../../lib/web/types.ts";
 
 export const handler: Handlers<AppState> = {
   async POST(req, ctx) {
-    const { content } = await readJson(req, SendMessageBody);
+    const { content, attachmentIds } = await readJson(req, SendMessageBody);
     checkMessageLength(content);
     return await limitReply(
       ctx.state,
-      () => respond(ctx.state, ctx.params.id, appendUserMessage(ctx.state, content)),
+      () => respond(ctx.state, ctx.params.id, appendUserMessage(ctx.state, content, attachmentIds)),
     );
   },
 };

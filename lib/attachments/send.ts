@@ -1,0 +1,59 @@
+/**
+ * Attachments on a message being sent: the ids must be the sender's unsent uploads (404 otherwise,
+ * so another owner's id is indistinguishable from a missing one), at most `maxPerMessage`, and the
+ * model that answers must read their kinds (400 `attachments_unsupported` otherwise). Checked before
+ * the message is stored, so a refusal loses nothing.
+ */
+import { allowedModel } from "../chat/allowlist.ts";
+import type { AttachmentKind } from "../chat/provider.ts";
+import { type AttachmentMeta, linkAttachments, unsentAttachments } from "../db/attachments.ts";
+import type { AppState } from "../services.ts";
+import { HttpError } from "../web/errors.ts";
+import { attachmentLimits } from "./limits.ts";
+import { attachmentKind } from "./sniff.ts";
+
+const KIND_NAMES: Record<AttachmentKind, string> = { image: "images", pdf: "PDF files" };
+
+/** The checked uploads for `ids`, in the order given; throws 404/400 {@link HttpError}s. */
+export async function checkAttachments(
+  state: AppState,
+  conversationModel: string | null,
+  ids: readonly string[],
+): Promise<AttachmentMeta[]> {
+  if (ids.length === 0) return [];
+  const unique = [...new Set(ids)];
+  const limits = attachmentLimits(state);
+  if (unique.length > limits.maxPerMessage) {
+    throw new HttpError(
+      400,
+      "too_many_attachments",
+      `A message may carry at most ${limits.maxPerMessage} files.`,
+    );
+  }
+  const found = await unsentAttachments(state.services.db.sql, state.sessionId, unique);
+  if (found.length !== unique.length) {
+    throw new HttpError(404, "attachment_not_found", "Attachment not found (it may have been sent already).");
+  }
+  const model = await allowedModel(state, conversationModel);
+  const accepts = new Set(model?.accepts ?? []);
+  const kinds = [...new Set(found.map((f) => attachmentKind(f.mimeType)))];
+  const refused = kinds.filter((k) => !accepts.has(k));
+  if (refused.length > 0) {
+    const what = refused.map((k) => KIND_NAMES[k]).join(" or ");
+    throw new HttpError(
+      400,
+      "attachments_unsupported",
+      `${
+        model?.label ?? "This model"
+      } cannot read ${what}. Pick a model that can in the conversation settings, or remove the file.`,
+    );
+  }
+  const order = new Map(unique.map((id, i) => [id, i]));
+  return found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+}
+
+/** Links checked uploads to the stored user message. */
+export async function attachToMessage(state: AppState, messageId: string, files: readonly AttachmentMeta[]) {
+  if (files.length === 0) return;
+  await linkAttachments(state.services.db.sql, state.sessionId, messageId, files.map((f) => f.id));
+}
