@@ -11,10 +11,14 @@ import * as api from "../components/chat/api.ts";
 import { copyCodeBlock } from "../components/chat/clipboard.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
-import { answeringLabel } from "../components/chat/models.ts";
+import { AttachButton, PendingAttachments } from "../components/chat/Attachments.tsx";
+import { answeringModel } from "../components/chat/models.ts";
+import { conversationTokens, dropFiles } from "../components/chat/composer_files.ts";
+import { useAttachments } from "../components/chat/use_attachments.ts";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
 import type {
+  AttachmentItem,
   ChatAppProps,
   ChatMessage,
   ConversationItem,
@@ -48,6 +52,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [atBottom, setAtBottom] = useState(true);
+  const [dragging, setDragging] = useState(false);
 
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const scrollRef = useRef<HTMLElement>(null);
@@ -69,6 +74,14 @@ export default function ChatApp(props: ChatAppProps): VNode {
   });
   const voiceRef = useRef(voice);
   voiceRef.current = voice;
+
+  const answering = answeringModel(props.model, (meta ?? draft).model);
+  const modelLabel = answering?.label ?? (meta ?? draft).model;
+  const files = useAttachments({
+    accepts: answering?.accepts ?? [],
+    modelLabel,
+    notify: setNotice,
+  });
 
   // Follow the text while the reader is at the bottom; stop when they scroll up.
   useLayoutEffect(() => {
@@ -123,6 +136,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     request: api.ReplyRequest,
     prepare: (messages: ChatMessage[]) => ChatMessage[],
     restoreText?: string,
+    restoreFiles?: AttachmentItem[],
   ): Promise<SpokenReply | null> => {
     const controller = new AbortController();
     abort.current = controller;
@@ -143,6 +157,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       // Nothing was stored: put things back as they were and say why.
       setMessages(before);
       if (restoreText !== undefined) setText(restoreText);
+      if (restoreFiles?.length) files.restore(restoreFiles);
       setNotice(end.message);
     } else {
       const status = end.kind === "done" ? "complete" : end.kind === "stopped" ? "stopped" : "error";
@@ -165,7 +180,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
   /** Sends the composer's text (or `spoken`, from hands-free); resolves with the finished reply. */
   const send = async (spoken?: string): Promise<SpokenReply | null> => {
     const content = spoken ?? text;
-    if (latest.current.busy || content.trim() === "") return null;
+    const withFiles = spoken === undefined && files.items.length > 0;
+    if (latest.current.busy || (content.trim() === "" && !withFiles)) return null;
+    if (withFiles && files.uploading) {
+      setNotice("Wait until the files have finished uploading.");
+      return null;
+    }
     let id = latest.current.meta?.id;
     if (!id) {
       setBusy(true);
@@ -193,8 +213,21 @@ export default function ChatApp(props: ChatAppProps): VNode {
       }
     }
     setText("");
-    const user: ChatMessage = { id: localId(), role: "user", content, status: "complete" };
-    return await runReply(id, { kind: "send", content }, (ms) => [...ms, user], content);
+    const sent = withFiles ? files.take() : [];
+    const user: ChatMessage = {
+      id: localId(),
+      role: "user",
+      content,
+      status: "complete",
+      ...(sent.length ? { attachments: sent } : {}),
+    };
+    return await runReply(
+      id,
+      { kind: "send", content, attachmentIds: sent.map((a) => a.id) },
+      (ms) => [...ms, user],
+      content,
+      sent,
+    );
   };
 
   const stop = () => abort.current?.abort();
@@ -305,7 +338,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     ? messages.length - 1
     : -1;
   const settings = meta ?? draft;
-  const modelLabel = answeringLabel(props.model, settings.model);
+  const tokens = conversationTokens(messages);
 
   return (
     <div class={sidebarOpen ? "app sidebar-open" : "app"}>
@@ -321,7 +354,22 @@ export default function ChatApp(props: ChatAppProps): VNode {
         onClose={() => setSidebarOpen(false)}
       />
       {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />}
-      <div class="main">
+      <div
+        class={dragging ? "main dragging" : "main"}
+        onDragOver={(e) => {
+          if (!e.dataTransfer?.types.includes("Files") || !ready || busy) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (e.currentTarget === e.target) setDragging(false);
+        }}
+        onDrop={(e) => {
+          setDragging(false);
+          const dropped = dropFiles(e);
+          if (dropped.length && ready && !busy) files.add(dropped);
+        }}
+      >
         <header class="topbar">
           <button
             type="button"
@@ -337,6 +385,14 @@ export default function ChatApp(props: ChatAppProps): VNode {
           <h1 class="chat-title" title={meta?.title}>{meta?.title ?? "New chat"}</h1>
           {modelLabel && (
             <span class="model-badge" title="The model that writes the replies">{modelLabel}</span>
+          )}
+          {tokens > 0 && (
+            <span
+              class="conversation-usage"
+              title="Tokens of all replies in this conversation (prompt + reply)"
+            >
+              {tokens.toLocaleString("en")} tokens
+            </span>
           )}
           <VoiceMenu voice={voice} ready={ready} />
           <button
@@ -409,8 +465,17 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onText={setText}
           onSend={() => void send()}
           onStop={stop}
+          above={<PendingAttachments items={files.items} onRemove={files.remove} />}
+          canSendEmpty={files.items.length > 0}
+          onPaste={(e) => {
+            const pasted = Array.from(e.clipboardData?.files ?? []);
+            if (pasted.length === 0) return;
+            e.preventDefault();
+            files.add(pasted);
+          }}
           tools={
             <>
+              <AttachButton disabled={!ready || busy} onFiles={files.add} />
               <MicButton voice={voice} ready={ready} busy={busy} />
               <HandsFreeButton voice={voice} ready={ready} busy={busy} />
             </>

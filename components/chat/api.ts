@@ -3,7 +3,7 @@
  * {@link ApiError}s carrying the server's `code`; replies stream through {@link streamReply}.
  */
 import { readSse } from "./sse.ts";
-import type { ChatMessage, ConversationItem, OpenConversation } from "./types.ts";
+import type { AttachmentItem, ChatMessage, ConversationItem, OpenConversation } from "./types.ts";
 
 /** A failed API call: the server's error code and message (`network` when no answer came). */
 export class ApiError extends Error {
@@ -63,8 +63,34 @@ export async function getConversation(id: string): Promise<OpenConversation> {
     title: c.title,
     systemPrompt: c.systemPrompt,
     model: c.model,
-    messages: c.messages.map((m) => ({ id: m.id, role: m.role, content: m.content, status: m.status })),
+    messages: c.messages.map((m) => ({
+      id: m.id,
+      role: m.role,
+      content: m.content,
+      status: m.status,
+      ...(m.attachments?.length ? { attachments: m.attachments } : {}),
+      ...(m.usage ? { usage: m.usage } : {}),
+    })),
   };
+}
+
+/** Uploads one file (`POST /api/attachments`). */
+export async function uploadAttachment(file: File): Promise<AttachmentItem> {
+  const form = new FormData();
+  form.set("file", file, file.name || "pasted-image");
+  let res: Response;
+  try {
+    res = await fetch("/api/attachments", { method: "POST", body: form });
+  } catch {
+    throw new ApiError("network", "The server could not be reached.");
+  }
+  if (!res.ok) throw await failure(res);
+  return await res.json() as AttachmentItem;
+}
+
+/** Removes an upload that was not sent. */
+export function deleteAttachment(id: string): Promise<void> {
+  return call("DELETE", `/api/attachments/${id}`);
 }
 
 /** Changes title, system prompt or model. */
@@ -95,7 +121,7 @@ export type ReplyEnd =
 
 /** What to stream: a new message, a regenerated reply, or an edit of a user message. */
 export type ReplyRequest =
-  | { kind: "send"; content: string }
+  | { kind: "send"; content: string; attachmentIds?: string[] }
   | { kind: "regenerate" }
   | { kind: "edit"; messageId: string; content: string };
 
@@ -112,7 +138,12 @@ export async function streamReply(
 ): Promise<ReplyEnd> {
   const base = `/api/conversations/${conversationId}`;
   const [path, body] = request.kind === "send"
-    ? [`${base}/messages`, { content: request.content }]
+    ? [
+      `${base}/messages`,
+      request.attachmentIds?.length
+        ? { content: request.content, attachmentIds: request.attachmentIds }
+        : { content: request.content },
+    ]
     : request.kind === "edit"
     ? [`${base}/edit`, { messageId: request.messageId, content: request.content }]
     : [`${base}/regenerate`, undefined];

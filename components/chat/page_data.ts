@@ -4,7 +4,8 @@
  */
 import type { Message } from "../../lib/db/mod.ts";
 import { type AppState, NO_MODEL_MESSAGE } from "../../lib/services.ts";
-import type { ChatAppProps, ChatMessage, ModelInfo, VoiceConfig } from "./types.ts";
+import { attachmentsByMessage } from "../../lib/attachments/listing.ts";
+import type { AttachmentItem, ChatAppProps, ChatMessage, ModelInfo, VoiceConfig } from "./types.ts";
 
 /** Longest sidebar filter accepted from the URL. */
 const MAX_QUERY = 200;
@@ -35,9 +36,19 @@ export function voiceConfig(state: AppState): VoiceConfig {
     : { provider: "browser", defaultVoiceId: null };
 }
 
-/** A stored message as the UI shows it. */
-export function toChatMessage(m: Pick<Message, "id" | "role" | "content" | "status">): ChatMessage {
-  return { id: m.id, role: m.role, content: m.content, status: m.status };
+/** A stored message as the UI shows it (with its files and usage when it has them). */
+export function toChatMessage(
+  m: Pick<Message, "id" | "role" | "content" | "status"> & { usage?: Message["usage"] },
+  attachments?: AttachmentItem[],
+): ChatMessage {
+  return {
+    id: m.id,
+    role: m.role,
+    content: m.content,
+    status: m.status,
+    ...(attachments?.length ? { attachments } : {}),
+    ...(m.usage ? { usage: m.usage } : {}),
+  };
 }
 
 /**
@@ -57,6 +68,7 @@ export async function loadChatPage(
     modelInfo(state),
   ]);
   if (conversationId && !open) return null;
+  const files = open ? await attachmentsByMessage(state, open.messages) : new Map();
   return {
     conversations: list.map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt })),
     conversation: open
@@ -65,7 +77,7 @@ export async function loadChatPage(
         title: open.title,
         systemPrompt: open.systemPrompt,
         model: open.model,
-        messages: open.messages.map(toChatMessage),
+        messages: open.messages.map((m) => toChatMessage(m, files.get(m.id))),
       }
       : null,
     model,

@@ -15,6 +15,18 @@ export interface ChatMessage {
   status: MessageStatus;
   /** Error text shown under a failed reply (from the stream's `error` event). */
   error?: string;
+  /** Files of a user message. */
+  attachments?: AttachmentItem[];
+  /** Tokens the model reported for a reply. */
+  usage?: { promptTokens: number | null; completionTokens: number | null } | null;
+}
+
+/** A file on a message (bytes at `/api/attachments/:id`). */
+export interface AttachmentItem {
+  id: string;
+  name: string;
+  mimeType: string;
+  size: number;
 }
 
 /** A conversation in the sidebar. */
