@@ -4,7 +4,6 @@
  */
 import { createGeminiProvider } from "./chat/gemini.ts";
 import { createLocalProvider } from "./chat/local.ts";
-import { OpenAICompatibleProvider } from "./chat/openai.ts";
 import type { ChatProvider } from "./chat/provider.ts";
 import { ProviderRegistry } from "./chat/registry.ts";
 import type { Config } from "./config.ts";
@@ -57,8 +56,9 @@ export const NO_MODEL_MESSAGE =
  * The chat providers for `config`, in default order: Gemini when a key is set, each OpenAI-compatible
  * server (`OPENAI_BASE_URL`, then `OPENAI_PROVIDERS`), and the tiny local model when its checkpoint
  * exists in `localModelDir` (it loads in a Worker). The first provider with a model gives the default.
+ * The `openai` SDK (~150 ms to import) is loaded only when an OpenAI-compatible server is configured.
  */
-export function createChatProviders(config: Config): ChatProvider[] {
+export async function createChatProviders(config: Config): Promise<ChatProvider[]> {
   const providers: ChatProvider[] = [];
   if (config.gemini.apiKey) {
     providers.push(createGeminiProvider({
@@ -67,7 +67,10 @@ export function createChatProviders(config: Config): ChatProvider[] {
       baseUrl: config.gemini.baseUrl,
     }));
   }
-  for (const p of config.openai) providers.push(new OpenAICompatibleProvider(p));
+  if (config.openai.length > 0) {
+    const { OpenAICompatibleProvider } = await import("./chat/openai.ts");
+    for (const p of config.openai) providers.push(new OpenAICompatibleProvider(p));
+  }
   try {
     if (Deno.statSync(`${config.localModelDir}/config.json`).isFile) {
       providers.push(createLocalProvider({ modelDir: config.localModelDir }));
@@ -79,8 +82,8 @@ export function createChatProviders(config: Config): ChatProvider[] {
 }
 
 /** The registry of {@link createChatProviders}, or null when there is no provider. */
-export function createChatProvider(config: Config): ProviderRegistry | null {
-  const providers = createChatProviders(config);
+export async function createChatProvider(config: Config): Promise<ProviderRegistry | null> {
+  const providers = await createChatProviders(config);
   return providers.length ? new ProviderRegistry(providers) : null;
 }
 
@@ -106,7 +109,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     dataDir: config.dataDir,
     poolMax: config.databasePoolMax,
   });
-  const chat = createChatProvider(config);
+  const chat = await createChatProvider(config);
   const voice = await createVoiceService(config);
   const health: Record<string, HealthCheck> = {
     database: async () => {

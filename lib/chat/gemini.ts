@@ -177,6 +177,9 @@ export function classifyGeminiError(error: unknown, ctx: AttemptContext, apiKey:
       });
     }
     if (status === 408 || status >= 500) return fail("upstream_unavailable", apiKey, error, { status });
+    if (/input token count .* exceeds|exceeds the maximum number of tokens/i.test(upstreamMessage)) {
+      return fail("context_too_long", apiKey, error, { status });
+    }
     return fail("bad_request", apiKey, error, {
       status,
       message: upstreamMessage ? `The model rejected the request: ${upstreamMessage}` : undefined,
