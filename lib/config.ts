@@ -74,6 +74,14 @@ const schema = z.object({
     .max(10_000).default(3),
   TRUST_PROXY_HOPS: z.coerce.number({ message: "expected the number of reverse proxies in front (0-10)" })
     .int().min(0).max(10).default(0),
+  ML_BACKEND: z.string().trim().toLowerCase().pipe(
+    z.enum(["wasm", "cpu", "webgpu"], { message: "expected one of wasm, cpu, webgpu" }),
+  ).default("wasm"),
+  ML_NATIVE: z.string().trim().toLowerCase().pipe(
+    z.enum(["on", "off", "1", "0", "true", "false", "yes", "no"], {
+      message: "expected on or off (also 1/0, true/false, yes/no)",
+    }),
+  ).default("on"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], {
     message: "expected one of debug, info, warn, error, silent",
   }).default("info"),
@@ -109,6 +117,11 @@ export interface Config {
   /** Reverse proxies in front whose `X-Forwarded-For` entry is trusted for the client IP. */
   trustProxyHops: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /**
+   * The local model's tensor backend (`ML_BACKEND`) and whether the native OpenBLAS kernels may be used
+   * (`ML_NATIVE`); `ml/` reads both from the environment, this only validates them at start.
+   */
+  ml: { backend: "wasm" | "cpu" | "webgpu"; native: boolean };
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per problem. */
@@ -173,5 +186,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxStreamsPerSession: e.MAX_STREAMS_PER_SESSION,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     logLevel: e.LOG_LEVEL,
+    ml: { backend: e.ML_BACKEND, native: !["off", "0", "false", "no"].includes(e.ML_NATIVE) },
   };
 }

@@ -128,7 +128,7 @@ export class Linear implements LinearLike {
 }
 
 /** A variable holding `initial`, which is then released (a variable keeps its own reference). */
-function variableOf<R extends tf.Rank>(initial: tf.Tensor<R>, trainable: boolean): tf.Variable<R> {
+export function variableOf<R extends tf.Rank>(initial: tf.Tensor<R>, trainable: boolean): tf.Variable<R> {
   const v = tf.variable(initial, trainable);
   initial.dispose();
   return v;

@@ -214,9 +214,12 @@ export class Tokenizer {
     return out;
   }
 
-  /** Text of a token sequence (invalid UTF-8, e.g. a cut multi-byte character, becomes U+FFFD). */
+  /**
+   * Text of a token sequence (invalid UTF-8, e.g. a cut multi-byte character, becomes U+FFFD). A leading
+   * U+FEFF is text like any other character and is kept (`TextDecoder` would strip it as a BOM).
+   */
   decode(ids: ArrayLike<number>): string {
-    return new TextDecoder().decode(this.decodeBytes(ids));
+    return new TextDecoder("utf-8", { ignoreBOM: true }).decode(this.decodeBytes(ids));
   }
 
   /** Bytes of one token (empty for EOS). */
@@ -229,7 +232,7 @@ export class Tokenizer {
 
   /** A decoder for token-by-token streaming that never splits a multi-byte character. */
   streamDecoder(): { push(id: number): string; flush(): string } {
-    const dec = new TextDecoder();
+    const dec = new TextDecoder("utf-8", { ignoreBOM: true });
     return {
       push: (id) => dec.decode(this.tokenBytes(id), { stream: true }),
       flush: () => dec.decode(),

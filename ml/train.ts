@@ -93,7 +93,7 @@ export interface RunResult {
 }
 
 /** Why a run could not start. */
-export class TrainError extends CodedError<"TRAIN_DATA" | "TRAIN_RESUME"> {}
+export class TrainError extends CodedError<"TRAIN_DATA" | "TRAIN_RESUME" | "TRAIN_OUT_EXISTS"> {}
 
 const CHECKPOINT_DIR = "checkpoint";
 
@@ -312,18 +312,50 @@ export function runDirFor(config: TrainConfig, now = new Date()): string {
   return config.out ?? `runs/${config.mode}-${now.toISOString().replace(/[:.]/g, "-").replace(/Z$/, "")}`;
 }
 
+/**
+ * Makes sure a new run may write `outDir`: a missing or empty folder is fine; a run folder (one with a
+ * `config.json`) is replaced only with `overwrite`; any other non-empty folder is refused even then, so
+ * `--overwrite` never deletes something that is not a run.
+ */
+async function claimRunDir(outDir: string, overwrite: boolean, log: (line: string) => void): Promise<void> {
+  let entries: string[];
+  try {
+    entries = (await Array.fromAsync(Deno.readDir(outDir))).map((e) => e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  if (entries.length === 0) return;
+  const isRun = entries.includes("config.json");
+  if (!isRun) {
+    throw new TrainError(
+      "TRAIN_OUT_EXISTS",
+      `--out ${outDir} is a non-empty folder that is not a training run; choose another --out`,
+    );
+  }
+  if (!overwrite) {
+    throw new TrainError(
+      "TRAIN_OUT_EXISTS",
+      `--out ${outDir} already holds a run: add --resume to continue it or --overwrite to replace it`,
+    );
+  }
+  await Deno.remove(outDir, { recursive: true });
+  log(`--overwrite: removed the previous run in ${outDir}`);
+}
+
 /** Runs (or resumes) training as configured and writes the run folder. */
 export async function runTraining(config: TrainConfig, options: RunOptions = {}): Promise<RunResult> {
   const log = options.log ?? (() => {});
   await initBackend(config.backend);
   const outDir = runDirFor(config);
   const resumeDir = `${outDir}/${CHECKPOINT_DIR}`;
+  if (!config.resume) await claimRunDir(outDir, config.overwrite, log);
   const resuming = config.resume && await exists(`${resumeDir}/state.json`);
   if (config.resume && !resuming) log(`no checkpoint in ${resumeDir}: starting from step 0`);
   await Deno.mkdir(outDir, { recursive: true });
   await Deno.writeTextFile(
     `${outDir}/config.json`,
-    JSON.stringify({ ...config, resume: false }, null, 2) + "\n",
+    JSON.stringify({ ...config, resume: false, overwrite: false }, null, 2) + "\n",
   );
 
   let trainText: string | null = null;

@@ -85,6 +85,8 @@ export const trainConfigSchema = z.strictObject({
   saveMerged: z.boolean().default(false),
   /** Continue the run in `out` from its last checkpoint. */
   resume: z.boolean().default(false),
+  /** Replace an existing run folder `out` (without it, and without `resume`, such a folder is refused). */
+  overwrite: z.boolean().default(false),
   /** Stop (saving a checkpoint) after this many seconds; 0 = no limit. */
   maxSeconds: rate.default(0),
   /** Backend (`wasm`, `cpu`, `webgpu`); default from ML_BACKEND, else wasm. */
@@ -94,6 +96,9 @@ export const trainConfigSchema = z.strictObject({
     ctx.addIssue({ code: "custom", path: ["base"], message: "lora mode needs --base <checkpoint dir>" });
   }
   if (c.minLr > c.lr) ctx.addIssue({ code: "custom", path: ["minLr"], message: "must not exceed lr" });
+  if (c.resume && c.overwrite) {
+    ctx.addIssue({ code: "custom", path: ["overwrite"], message: "cannot be combined with --resume" });
+  }
 });
 
 /** Validated training options. */
@@ -222,4 +227,84 @@ export async function loadTrainConfig(
     }
   }
   return parseTrainConfig(merge(merge(base, file), values));
+}
+
+/** What each option does, by dotted name; {@link trainOptionsHelp} adds the defaults. */
+const OPTION_HELP: Record<string, string> = {
+  mode: "pretrain (all weights, text corpus) or lora (adapters on instruction/chat data from --base)",
+  out: "run folder (default runs/<mode>-<time>); an existing one needs --resume or --overwrite",
+  "data.train": "training file: text (pretrain) or Alpaca JSON or JSONL (lora)",
+  "data.val": "validation file (default: hold out --data.valFraction of --data.train)",
+  "data.valFraction": "fraction held out from the end of --data.train when --data.val is unset",
+  "data.limit": "use at most this many characters (pretrain) or records (lora) of --data.train; 0 = all",
+  base: "base checkpoint folder (required for lora; pretrain continues from it when set)",
+  "tokenizer.vocabSize": "BPE vocabulary of a new pretraining run (256 bytes + merges + EOS)",
+  "tokenizer.trainChars": "characters of training text the BPE learns from; 0 = all",
+  "model.blockSize": "context length of a new model",
+  "model.layers": "transformer blocks of a new model",
+  "model.heads": "attention heads of a new model",
+  "model.dModel": "width of a new model (divisible by heads)",
+  "model.mlpRatio": "MLP hidden width as a multiple of dModel",
+  "model.bias": "biases in linears and LayerNorms",
+  "lora.r": "LoRA rank",
+  "lora.alpha": "LoRA alpha (the update is scaled by alpha/r)",
+  "lora.dropout": "dropout on the LoRA path's input, in [0, 1)",
+  "lora.targetModules": "comma-separated linear names to adapt (q,k,v,o,fc,proj)",
+  steps: "optimizer updates",
+  batchSize: "sequences per micro-batch",
+  gradAccum: "micro-batches accumulated per update",
+  seqLen: "training window length (default and at most the model's blockSize)",
+  lr: "peak learning rate (AdamW)",
+  minLr: "learning rate at the end of the cosine decay",
+  warmupSteps: "linear warm-up updates",
+  weightDecay: "AdamW weight decay",
+  beta1: "AdamW beta1",
+  beta2: "AdamW beta2",
+  clip: "global gradient-norm clip; 0 = off",
+  evalEvery: "validation loss every N updates",
+  evalBatches: "validation batches per evaluation",
+  saveEvery: "resumable checkpoint every N updates (and at the end or on Ctrl+C)",
+  seed: "seed of initial weights, batches and dropout",
+  dtype: "storage dtype of the saved weights: F32, F16 or BF16",
+  saveMerged: "lora: also save the base with the adapter merged into merged/",
+  resume: "continue the run in --out from its checkpoint",
+  overwrite: "replace the run in --out (refused without it)",
+  maxSeconds: "stop with a checkpoint after this many seconds; 0 = no limit",
+  backend: "wasm, cpu or webgpu (default: ML_BACKEND, else wasm)",
+};
+
+/** The dotted names of every option the schema accepts (`lora.r`, `steps`, ...), in schema order. */
+export function trainOptionNames(): string[] {
+  const walk = (schema: z.ZodType, prefix: string): string[] => {
+    let t = schema;
+    for (let inner = innerOf(t); inner; inner = innerOf(t)) t = inner;
+    if (t instanceof z.ZodObject) {
+      return Object.entries(t.shape as Record<string, z.ZodType>).flatMap(([k, v]) =>
+        walk(v, `${prefix}${k}.`)
+      );
+    }
+    return [prefix.slice(0, -1)];
+  };
+  return walk(trainConfigSchema, "");
+}
+
+function innerOf(t: z.ZodType): z.ZodType | undefined {
+  return (t._zod.def as { innerType?: z.ZodType }).innerType;
+}
+
+/** `--help` text: every option with what it does and its default, computed from the schema. */
+export function trainOptionsHelp(): string {
+  const defaults = trainConfigSchema.parse({ mode: "pretrain", data: { train: "-" } });
+  const rows = trainOptionNames().map((name) => {
+    const value = lookup(defaults, name.split("."));
+    const shown = name === "mode" || name === "data.train"
+      ? "required"
+      : value === undefined
+      ? "default: unset"
+      : `default ${Array.isArray(value) ? value.join(",") : String(value)}`;
+    return [`--${name}`, `${OPTION_HELP[name] ?? ""} (${shown})`];
+  });
+  rows.unshift(["--config <file.json>", "options as a JSON object; flags override it"]);
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`).join("\n");
 }

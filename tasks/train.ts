@@ -4,19 +4,13 @@
  * saves a checkpoint and exits with 130 (continue with `--resume --out <run dir>`).
  */
 import { runTraining, TrainError } from "../ml/train.ts";
-import { loadTrainConfig, parseFlags, TrainConfigError } from "../ml/train_config.ts";
+import { loadTrainConfig, parseFlags, TrainConfigError, trainOptionsHelp } from "../ml/train_config.ts";
 import { CheckpointError } from "../ml/checkpoint.ts";
 import { BackendError } from "../ml/backend.ts";
 
 const HELP = `usage: deno task train --mode pretrain|lora --data.train <file> [options]
-  --config <file.json>       options as JSON (flags override it)
-  --out <dir>                run folder (default runs/<mode>-<time>)
-  --base <dir>               base checkpoint (required for lora)
-  --resume                   continue the run in --out from its checkpoint
-  --steps N --batchSize N --gradAccum N --lr X --minLr X --warmupSteps N --clip X --seed N
-  --evalEvery N --evalBatches N --saveEvery N --maxSeconds S --dtype F32|F16|BF16 --saveMerged
-  --model.layers N --model.dModel N --model.heads N --model.blockSize N --tokenizer.vocabSize N
-  --lora.r N --lora.alpha X --lora.dropout X --lora.targetModules q,v
+Flags: --key value, --key=value, --flag (true), --no-flag (false); lists comma-separated.
+${trainOptionsHelp()}
 See docs/training.md.`;
 
 function fmtTime(sec: number): string {

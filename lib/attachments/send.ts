@@ -1,40 +1,36 @@
 /**
  * Attachments on a message being sent: the ids must be the sender's unsent uploads (404 otherwise,
  * so another owner's id is indistinguishable from a missing one), at most `maxPerMessage`, and the
- * model that answers must read their kinds (400 `attachments_unsupported` otherwise). Checked before
- * the message is stored, so a refusal loses nothing.
+ * model that answers must read their kinds (400 `attachments_unsupported` otherwise). Checked inside
+ * the reply's transaction (`sql`) before the message is stored, so a refusal loses nothing.
  */
-import { allowedModel } from "../chat/allowlist.ts";
 import type { AttachmentKind } from "../chat/provider.ts";
+import type { ListedModel } from "../chat/registry.ts";
 import { type AttachmentMeta, linkAttachments, unsentAttachments } from "../db/attachments.ts";
-import type { AppState } from "../services.ts";
+import type { Queryable } from "../db/sql.ts";
 import { HttpError } from "../web/errors.ts";
-import { attachmentLimits } from "./limits.ts";
 import { attachmentKind } from "./sniff.ts";
+import { DEFAULT_ATTACHMENT_LIMITS } from "./upload.ts";
 
 const KIND_NAMES: Record<AttachmentKind, string> = { image: "images", pdf: "PDF files" };
 
 /** The checked uploads for `ids`, in the order given; throws 404/400 {@link HttpError}s. */
 export async function checkAttachments(
-  state: AppState,
-  conversationModel: string | null,
+  sql: Queryable,
+  ownerId: string,
+  model: ListedModel | null,
   ids: readonly string[],
 ): Promise<AttachmentMeta[]> {
   if (ids.length === 0) return [];
   const unique = [...new Set(ids)];
-  const limits = attachmentLimits(state);
-  if (unique.length > limits.maxPerMessage) {
-    throw new HttpError(
-      400,
-      "too_many_attachments",
-      `A message may carry at most ${limits.maxPerMessage} files.`,
-    );
+  const max = DEFAULT_ATTACHMENT_LIMITS.maxPerMessage;
+  if (unique.length > max) {
+    throw new HttpError(400, "too_many_attachments", `A message may carry at most ${max} files.`);
   }
-  const found = await unsentAttachments(state.services.db.sql, state.sessionId, unique);
+  const found = await unsentAttachments(sql, ownerId, unique);
   if (found.length !== unique.length) {
     throw new HttpError(404, "attachment_not_found", "Attachment not found (it may have been sent already).");
   }
-  const model = await allowedModel(state, conversationModel);
   const accepts = new Set(model?.accepts ?? []);
   const kinds = [...new Set(found.map((f) => attachmentKind(f.mimeType)))];
   const refused = kinds.filter((k) => !accepts.has(k));
@@ -53,7 +49,12 @@ export async function checkAttachments(
 }
 
 /** Links checked uploads to the stored user message. */
-export async function attachToMessage(state: AppState, messageId: string, files: readonly AttachmentMeta[]) {
+export async function attachToMessage(
+  sql: Queryable,
+  ownerId: string,
+  messageId: string,
+  files: readonly AttachmentMeta[],
+): Promise<void> {
   if (files.length === 0) return;
-  await linkAttachments(state.services.db.sql, state.sessionId, messageId, files.map((f) => f.id));
+  await linkAttachments(sql, ownerId, messageId, files.map((f) => f.id));
 }

@@ -3,7 +3,13 @@
  * the route files under `routes/api/conversations/`.
  */
 import { z } from "zod";
-import type { Conversation, ConversationSummary, ConversationWithMessages, Message } from "../db/mod.ts";
+import type {
+  Conversation,
+  ConversationSummary,
+  ConversationWithMessages,
+  Message,
+  PathMessage,
+} from "../db/mod.ts";
 import type { AttachmentJson } from "../attachments/listing.ts";
 import { HttpError } from "../web/errors.ts";
 
@@ -54,11 +60,23 @@ export const SendMessageBody = z.strictObject({
   path: ["content"],
 });
 
-/** `POST /api/conversations/:id/edit`: replace a user message and reply again. */
-export const EditMessageBody = z.strictObject({
-  messageId: z.string().uuid("messageId must be a message id"),
-  content: z.string().refine((s) => s.trim().length > 0, "content must not be empty"),
-});
+const messageId = z.string().uuid("messageId must be a message id");
+const content = z.string().refine((s) => s.trim().length > 0, "content must not be empty");
+
+/** `POST /api/conversations/:id/edit`: a new version of a user message, answered again. */
+export const EditMessageBody = z.strictObject({ messageId, content });
+
+/** `POST /api/conversations/:id/regenerate`: a new version of a reply (default: the last one). */
+export const RegenerateBody = z.strictObject({ messageId: messageId.optional() });
+
+/** `POST /api/conversations/:id/continue`: more text for the stopped reply at the leaf. */
+export const ContinueBody = z.strictObject({ messageId: messageId.optional() });
+
+/** `POST /api/conversations/:id/branch`: show the branch through a message (stored). */
+export const SwitchBranchBody = z.strictObject({ messageId });
+
+/** `POST /api/conversations/:id/versions`: a reply's text edited by hand, kept as a new version. */
+export const ReviseReplyBody = z.strictObject({ messageId, content });
 
 /** Rejects over-long messages with 413. */
 export function checkMessageLength(content: string): void {
@@ -81,10 +99,12 @@ export function conversationJson(c: Conversation) {
   return { ...summaryJson(c), systemPrompt: c.systemPrompt, model: c.model };
 }
 
-/** A message as the API returns it. */
-export function messageJson(m: Message) {
+/** A message as the API returns it (with its versions' ids when it is on the current path). */
+export function messageJson(m: Message | PathMessage) {
   return {
     id: m.id,
+    parentId: m.parentId,
+    ...("siblingIds" in m ? { siblingIds: m.siblingIds } : {}),
     role: m.role,
     content: m.content,
     status: m.status,
@@ -94,8 +114,8 @@ export function messageJson(m: Message) {
 }
 
 /**
- * A conversation with its messages as the API returns it; `attachments` (by message id) adds each
- * user message's files.
+ * A conversation with the messages of its current branch as the API returns it; `attachments` (by
+ * message id) adds each user message's files.
  */
 export function conversationWithMessagesJson(
   c: ConversationWithMessages,

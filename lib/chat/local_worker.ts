@@ -9,6 +9,7 @@ import { loadCheckpoint } from "../../ml/checkpoint.ts";
 import { formatPrompt } from "../../ml/data/alpaca.ts";
 import { generateTokens } from "../../ml/generate.ts";
 import type { WorkerReply, WorkerRequest } from "./local.ts";
+import { RequestAborts } from "./local_aborts.ts";
 
 const post = (m: WorkerReply) => self.postMessage(m);
 // A byte-level model can emit any byte: control characters (NUL cannot even be stored in PostgreSQL
@@ -16,8 +17,7 @@ const post = (m: WorkerReply) => self.postMessage(m);
 // tabs are kept.
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/g;
-const aborted = new Set<number>();
-const active = new Map<number, AbortController>();
+const requests = new RequestAborts();
 const queue: Array<Extract<WorkerRequest, { type: "generate" }>> = [];
 let running = false;
 
@@ -44,9 +44,9 @@ const loaded = (async () => {
 function onMessage(e: MessageEvent<WorkerRequest>): void {
   const m = e.data;
   if (m.type === "abort") {
-    aborted.add(m.id);
-    active.get(m.id)?.abort();
+    requests.abort(m.id);
   } else if (m.type === "generate") {
+    requests.queue(m.id);
     queue.push(m);
     void drain();
   }
@@ -60,11 +60,11 @@ async function drain(): Promise<void> {
     while (queue.length > 0) {
       const req = queue.shift()!;
       if (!ckpt) {
+        requests.finish(req.id);
         post({ type: "error", id: req.id, message: "the local model failed to load" });
         continue;
       }
       await generate(ckpt, req);
-      aborted.delete(req.id);
     }
   } finally {
     running = false;
@@ -83,10 +83,7 @@ async function generate(
     const ids = prompt.slice(-Math.max(1, model.config.blockSize - 8));
     const decoder = tokenizer.streamDecoder();
     let completion = 0;
-    const controller = new AbortController();
-    active.set(req.id, controller);
-    if (aborted.has(req.id)) controller.abort();
-    const signal = controller.signal;
+    const signal = requests.start(req.id);
     for await (
       const id of generateTokens(model, ids, {
         temperature: req.temperature,
@@ -112,11 +109,11 @@ async function generate(
       id: req.id,
       promptTokens: ids.length,
       completionTokens: completion,
-      aborted: aborted.has(req.id),
+      aborted: signal.aborted,
     });
   } catch (e) {
     post({ type: "error", id: req.id, message: (e as Error).message });
   } finally {
-    active.delete(req.id);
+    requests.finish(req.id);
   }
 }

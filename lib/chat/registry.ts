@@ -116,7 +116,11 @@ export class ProviderRegistry implements ChatProvider {
 
   /** The default model: the first provider's default when listed, else its first model; null if none. */
   async defaultModelInfo(): Promise<ListedModel | null> {
-    const all = await this.listModels();
+    return this.defaultIn(await this.listModels());
+  }
+
+  /** The default model among `all` (a result of {@link listModels}); pure. */
+  defaultIn(all: readonly ListedModel[]): ListedModel | null {
     for (const p of this.providers) {
       const mine = all.filter((m) => m.provider === p.id);
       const hit = mine.find((m) => m.id === p.defaultModel) ?? mine[0];

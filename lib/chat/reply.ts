@@ -27,6 +27,10 @@ export interface ReplyInput {
   model?: string;
   /** The conversation so far (complete turns), ending with the user message to answer. */
   history: ChatTurn[];
+  /** The row the reply streams into (already `streaming`); created under the leaf when omitted. */
+  assistant?: Message;
+  /** Text the reply already has (continue of a stopped reply); new text is appended to it. */
+  prefix?: string;
   /** Aborted when the server shuts down. */
   shutdownSignal: AbortSignal;
   /** Called once the reply is finally stored (tests, metrics). */
@@ -45,7 +49,7 @@ export function toTurns(messages: readonly Message[]): ChatTurn[] {
 /** Creates the assistant message and returns the SSE response that streams it. */
 export async function streamReply(input: ReplyInput): Promise<Response> {
   const { store, provider } = input;
-  const assistant = await store.appendMessage(input.ownerId, input.conversationId, {
+  const assistant = input.assistant ?? await store.appendMessage(input.ownerId, input.conversationId, {
     role: "assistant",
     content: "",
     status: "streaming",
@@ -56,7 +60,7 @@ export async function streamReply(input: ReplyInput): Promise<Response> {
   const stop = () => upstream.abort();
   input.shutdownSignal.addEventListener("abort", stop, { once: true });
 
-  let text = "";
+  let text = input.prefix ?? "";
   let lastSave = performance.now();
   let saving: Promise<unknown> = Promise.resolve();
   let clientGone = false;

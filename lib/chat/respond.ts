@@ -1,93 +1,187 @@
 /**
- * The three ways a reply starts — a new user message, regenerate, edit — share one path: load
- * the session's conversation (404 otherwise), change its messages, then stream a reply to the
- * resulting history. Without a model the change is still stored and the stream reports why.
+ * The ways a reply starts — a new user message, regenerate, edit, continue — share one path: in
+ * one transaction holding the conversation's row lock (so simultaneous requests on a conversation
+ * run one after the other, and a second one while a reply is still being written is refused with
+ * 409 instead of adding a duplicate branch or calling the model twice), the conversation's tree is
+ * changed and the assistant message the reply streams into is created; then the reply streams to
+ * the path from the root to that message. Nothing is deleted: regenerate and edit add siblings.
+ * Without a model the change is still stored and the stream reports why. The conversation's model
+ * must be one the server offers (400 `unknown_model` otherwise, before anything is stored); the model
+ * list is read before the lock is taken, so the lock never waits on a model server.
  */
-import type { ConversationWithMessages, Message } from "../db/mod.ts";
+import type postgres from "postgres";
+import { turnsWithAttachments } from "../attachments/history.ts";
+import { attachToMessage, checkAttachments } from "../attachments/send.ts";
+import type { Message, PathMessage, Store } from "../db/mod.ts";
 import type { AppState } from "../services.ts";
 import { NO_MODEL_MESSAGE } from "../services.ts";
 import { HttpError } from "../web/errors.ts";
 import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
-import { attachToMessage, checkAttachments } from "../attachments/send.ts";
-import { turnsWithAttachments } from "../attachments/history.ts";
-import { allowedModel } from "./allowlist.ts";
+import { modelSnapshot, pickAllowed } from "./allowlist.ts";
 import { conversationNotFound } from "./api.ts";
+import type { ListedModel } from "./registry.ts";
 import { streamReply } from "./reply.ts";
 
-/** Changes the conversation and returns the messages the reply answers (oldest first). */
-export type PrepareHistory = (conversation: ConversationWithMessages) => Promise<Message[]>;
+/** Where a reply goes, decided under the conversation's lock. */
+export type ReplyTarget =
+  /** A new assistant message under `parentId`; the model reads `history` (root → parent). */
+  | { kind: "new"; parentId: string; history: Message[] }
+  /** More text appended to a stopped reply; the model reads `history`, ending with that reply. */
+  | { kind: "continue"; message: Message; history: Message[] };
 
-/** Loads the conversation, runs `prepare`, and streams the reply. */
+/** What a plan may use: the locked conversation's current path and a store in the transaction. */
+export interface TurnContext {
+  store: Store;
+  ownerId: string;
+  conversationId: string;
+  /** Root → current leaf, as it was when the lock was taken. */
+  path: PathMessage[];
+  /** The transaction itself, for queries the store does not cover (attachments). */
+  sql: postgres.TransactionSql;
+  /** The allowed model that will answer; null without any model. */
+  model: ListedModel | null;
+}
+
+/** Changes the tree (inside the transaction) and says where the reply goes. */
+export type PlanReply = (turn: TurnContext) => Promise<ReplyTarget>;
+
+/** Locks the conversation, runs `plan`, creates the reply's row, and streams the reply. */
 export async function respond(
   state: AppState,
   conversationId: string,
-  prepare: PrepareHistory,
+  plan: PlanReply,
 ): Promise<Response> {
   const { db, chat, shutdown } = state.services;
-  const conversation = await db.getConversation(state.sessionId, conversationId);
-  if (!conversation) throw conversationNotFound();
-  // Checked before anything is stored: a model the server no longer offers is a 400, not a lost message.
-  const model = chat ? await allowedModel(state, conversation.model) : null;
-  const history = await prepare(conversation);
-  if (!chat) {
+  const ownerId = state.sessionId;
+  const models = await modelSnapshot(state);
+  const started = await db.transaction(async (store, sql) => {
+    const lock = await store.lockForReply(ownerId, conversationId);
+    if (!lock) throw conversationNotFound();
+    const model = chat ? pickAllowed(models, lock.conversation.model) : null;
+    if (lock.replyInProgress) {
+      throw new HttpError(
+        409,
+        "reply_in_progress",
+        "A reply in this conversation is still being written; wait for it or stop it first.",
+      );
+    }
+    const path = (await store.currentPath(ownerId, conversationId)) ?? [];
+    const target = await plan({ store, ownerId, conversationId, path, sql, model });
+    if (!chat) return { lock, target, assistant: null, model };
+    const assistant = target.kind === "continue"
+      ? await store.updateMessage(target.message.id, { status: "streaming" })
+      : await store.appendMessage(ownerId, conversationId, {
+        role: "assistant",
+        content: "",
+        status: "streaming",
+        parentId: target.parentId,
+      });
+    if (!assistant) throw conversationNotFound();
+    return { lock, target, assistant, model };
+  });
+  if (!chat || !started.assistant) {
     return new Response(sseEvent("error", { code: "model_unavailable", message: NO_MODEL_MESSAGE }), {
       headers: SSE_HEADERS,
     });
   }
+  const { conversation } = started.lock;
   return await streamReply({
     store: db,
     provider: chat,
-    ownerId: state.sessionId,
+    ownerId,
     conversationId,
     systemPrompt: conversation.systemPrompt,
-    model: model?.id ?? conversation.model ?? undefined,
-    history: await turnsWithAttachments(state, history, model),
+    model: started.model?.id ?? conversation.model ?? undefined,
+    history: await turnsWithAttachments(state, started.target.history, started.model),
+    assistant: started.assistant,
+    prefix: started.target.kind === "continue" ? started.target.message.content : "",
     shutdownSignal: shutdown,
   });
 }
 
-/** Appends a user message (with its checked attachments); the reply answers everything so far. */
-export function appendUserMessage(
-  state: AppState,
-  content: string,
-  attachmentIds: string[] = [],
-): PrepareHistory {
-  return async (conversation) => {
-    const files = await checkAttachments(state, conversation.model, attachmentIds);
-    const message = await state.services.db.appendMessage(state.sessionId, conversation.id, {
+/**
+ * Appends a user message (with its checked attachments) under the current leaf; the reply answers
+ * the path to it.
+ */
+export function appendUserMessage(content: string, attachmentIds: readonly string[] = []): PlanReply {
+  return async ({ store, ownerId, conversationId, path, sql, model }) => {
+    const files = await checkAttachments(sql, ownerId, model, attachmentIds);
+    const message = await store.appendMessage(ownerId, conversationId, {
       role: "user",
       content,
+      parentId: path.at(-1)?.id ?? null,
     });
     if (!message) throw conversationNotFound();
-    await attachToMessage(state, message.id, files);
-    return [...conversation.messages, message];
+    await attachToMessage(sql, ownerId, message.id, files);
+    return { kind: "new", parentId: message.id, history: [...path, message] };
   };
 }
 
-/** Drops everything after the last user message; the reply answers it again. */
-export function regenerateLast(state: AppState): PrepareHistory {
-  return async (conversation) => {
-    const at = conversation.messages.findLastIndex((m) => m.role === "user");
-    if (at === -1) {
+/**
+ * A new version of a reply: a sibling of `messageId` (an assistant message on the current path),
+ * or without it a new answer to the last user message on the path. The old versions stay.
+ */
+export function regenerateReply(messageId?: string): PlanReply {
+  return ({ path }) => {
+    let at: number;
+    if (messageId === undefined) {
+      at = path.findLastIndex((m) => m.role === "user");
+    } else {
+      const reply = path.findIndex((m) => m.id === messageId);
+      if (reply === -1) throw messageNotFound();
+      if (path[reply].role !== "assistant") {
+        throw new HttpError(400, "not_a_reply", "Only a reply can be regenerated");
+      }
+      at = reply - 1;
+    }
+    if (at < 0 || path[at].role !== "user") {
       throw new HttpError(409, "nothing_to_regenerate", "There is no user message to answer yet");
     }
-    await state.services.db.truncateAfter(state.sessionId, conversation.id, conversation.messages[at].id);
-    return conversation.messages.slice(0, at + 1);
+    return Promise.resolve({ kind: "new", parentId: path[at].id, history: path.slice(0, at + 1) });
   };
 }
 
-/** Replaces a user message (dropping it and all after it) with new content, then replies to it. */
-export function editUserMessage(state: AppState, messageId: string, content: string): PrepareHistory {
-  return async (conversation) => {
-    const at = conversation.messages.findIndex((m) => m.id === messageId);
-    if (at === -1) throw new HttpError(404, "not_found", "Message not found");
-    if (conversation.messages[at].role !== "user") {
-      throw new HttpError(400, "not_a_user_message", "Only your own messages can be edited");
+/**
+ * Edits a user message on the current path: the new text becomes a sibling of the original (same
+ * parent) and the reply answers it; the original and everything under it stay.
+ */
+export function editUserMessage(messageId: string, content: string): PlanReply {
+  return async ({ store, ownerId, conversationId, path }) => {
+    const at = path.findIndex((m) => m.id === messageId);
+    if (at === -1) throw messageNotFound();
+    if (path[at].role !== "user") {
+      throw new HttpError(400, "not_a_user_message", "Only your own messages can be edited this way");
     }
-    const { db } = state.services;
-    await db.truncateAfter(state.sessionId, conversation.id, messageId, { inclusive: true });
-    const message = await db.appendMessage(state.sessionId, conversation.id, { role: "user", content });
+    const message = await store.appendMessage(ownerId, conversationId, {
+      role: "user",
+      content,
+      parentId: path[at].parentId,
+    });
     if (!message) throw conversationNotFound();
-    return [...conversation.messages.slice(0, at), message];
+    return { kind: "new", parentId: message.id, history: [...path.slice(0, at), message] };
   };
+}
+
+/**
+ * Continues the stopped reply at the current leaf (`messageId`, when given, must be it): the
+ * model reads the path ending with that reply's text as an assistant prefix, and what it writes
+ * is appended to the same message.
+ */
+export function continueReply(messageId?: string): PlanReply {
+  return ({ path }) => {
+    const leaf = path.at(-1);
+    if (!leaf || (messageId !== undefined && leaf.id !== messageId)) {
+      if (messageId !== undefined && !path.some((m) => m.id === messageId)) throw messageNotFound();
+      throw new HttpError(409, "not_continuable", "Only the last reply of the conversation can be continued");
+    }
+    if (leaf.role !== "assistant" || leaf.status !== "stopped") {
+      throw new HttpError(409, "not_continuable", "Only a stopped reply can be continued");
+    }
+    return Promise.resolve({ kind: "continue", message: leaf, history: path });
+  };
+}
+
+/** The 404 for a message id that is not on the conversation's current path. */
+export function messageNotFound(): HttpError {
+  return new HttpError(404, "not_found", "Message not found");
 }

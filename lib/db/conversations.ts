@@ -4,10 +4,10 @@
  */
 import { InvalidInputError } from "./errors.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
-import { type Message, messageFromRow } from "./messages.ts";
 import { iso, type Queryable } from "./sql.ts";
 import { checkText } from "./text.ts";
 import { DEFAULT_TITLE, MAX_TITLE_LENGTH } from "./title.ts";
+import { currentPath, type PathMessage } from "./tree.ts";
 
 /** Where a title came from; `custom` stops automatic titling. */
 export type TitleSource = "default" | "auto" | "custom";
@@ -27,9 +27,10 @@ export interface Conversation extends ConversationSummary {
   model: string | null;
 }
 
-/** A conversation with its messages in order (`GET /api/conversations/:id`). */
+/** A conversation with the messages of its current branch (`GET /api/conversations/:id`). */
 export interface ConversationWithMessages extends Conversation {
-  messages: Message[];
+  /** The path from the root to the current leaf, oldest first. */
+  messages: PathMessage[];
 }
 
 /** Fields accepted when creating a conversation. */
@@ -107,7 +108,7 @@ export async function createConversation(
   return conversationFromRow(rows[0]);
 }
 
-/** One conversation with its messages in order, or null when not the owner's. */
+/** One conversation with the path to its current leaf, or null when not the owner's. */
 export async function getConversation(
   sql: Queryable,
   ownerId: string,
@@ -116,8 +117,8 @@ export async function getConversation(
   if (!isOwnerId(ownerId) || !isUuid(id)) return null;
   const rows = await sql`select * from conversations where id = ${id} and owner_id = ${ownerId}`;
   if (rows.length === 0) return null;
-  const messages = await sql`select * from messages where conversation_id = ${id} order by seq`;
-  return { ...conversationFromRow(rows[0]), messages: messages.map(messageFromRow) };
+  const messages = await currentPath(sql, ownerId, id);
+  return { ...conversationFromRow(rows[0]), messages: messages ?? [] };
 }
 
 /**

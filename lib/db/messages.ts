@@ -1,13 +1,15 @@
 /**
- * Messages of a conversation. Order is the per-conversation `seq`, handed out by incrementing the
+ * Messages of a conversation. Messages form a tree (`parentId`, null for a root) and the
+ * conversation keeps its current leaf; `seq` is the creation order, handed out by incrementing the
  * conversation's `last_seq` under its row lock, so concurrent appends get distinct, increasing
- * positions and order never depends on timestamps.
+ * positions and order never depends on timestamps. Nothing here deletes a message: regenerate and
+ * edit add siblings (see `tree.ts` for paths, siblings and branch switching).
  */
 import { InvalidInputError } from "./errors.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
 import { inTransaction, iso, type Queryable, type Transactional } from "./sql.ts";
 import { checkText } from "./text.ts";
-import { autoTitle, DEFAULT_TITLE } from "./title.ts";
+import { autoTitle } from "./title.ts";
 
 /** Who wrote a message. */
 export type MessageRole = "user" | "assistant";
@@ -24,8 +26,10 @@ export interface TokenUsage {
 export interface Message {
   id: string;
   conversationId: string;
-  /** Position in the conversation: increasing, unique per conversation (gaps after truncation). */
+  /** Creation order in the conversation: increasing, unique per conversation. */
   seq: number;
+  /** The message this one answers or follows; null for a root. */
+  parentId: string | null;
   role: MessageRole;
   content: string;
   status: MessageStatus;
@@ -42,6 +46,11 @@ export interface NewMessage {
   /** Default `complete`. */
   status?: MessageStatus;
   usage?: TokenUsage;
+  /**
+   * Where the message goes: omitted = under the conversation's current leaf (a linear append),
+   * null = a new root, an id = under that message (a sibling of its other children).
+   */
+  parentId?: string | null;
 }
 
 /** Changes to a message; omitted fields are unchanged. */
@@ -58,11 +67,13 @@ const ROLES: ReadonlySet<string> = new Set(["user", "assistant"]);
 const STATUSES: ReadonlySet<string> = new Set(["complete", "streaming", "stopped", "error"]);
 
 /**
- * Appends a message at the end of the owner's conversation and bumps its `updatedAt`. The first
- * user message names a conversation whose title is still the default. Null when not the owner's.
+ * Adds a message under `parentId` (default: the current leaf) and makes it the conversation's
+ * current leaf; bumps `updatedAt`. The first user message names a conversation whose title is still
+ * the default. Null when the conversation is not the owner's or the parent is not one of its
+ * messages.
  */
-export async function appendMessage(
-  sql: Queryable,
+export function appendMessage(
+  sql: Transactional,
   ownerId: string,
   conversationId: string,
   message: NewMessage,
@@ -72,26 +83,61 @@ export async function appendMessage(
   if (!STATUSES.has(status)) throw new InvalidInputError(`unknown message status "${status}"`);
   checkText(message.content, "content");
   checkUsage(message.usage);
-  if (!isOwnerId(ownerId) || !isUuid(conversationId)) return null;
+  if (!isOwnerId(ownerId) || !isUuid(conversationId)) return Promise.resolve(null);
+  if (message.parentId != null && !isUuid(message.parentId)) return Promise.resolve(null);
   const isUser = message.role === "user";
   const title = isUser ? autoTitle(message.content) : null;
-  const rows = await sql`
-    with c as (
+  return inTransaction(sql, async (tx) => {
+    // The row lock orders concurrent appends: each one sees the leaf the previous one set.
+    const owned = await tx`
+      select id from conversations where id = ${conversationId} and owner_id = ${ownerId} for update`;
+    if (owned.length === 0) return null;
+    let parentId: string | null;
+    if (message.parentId === undefined) {
+      parentId = await currentLeafId(tx, conversationId);
+    } else if (message.parentId === null) {
+      parentId = null;
+    } else {
+      const parent = await tx`
+        select id from messages where id = ${message.parentId} and conversation_id = ${conversationId}`;
+      if (parent.length === 0) return null;
+      parentId = message.parentId;
+    }
+    const id = crypto.randomUUID();
+    const [c] = await tx`
       update conversations set
         last_seq = last_seq + 1,
+        current_leaf_id = ${id},
         updated_at = now(),
         activity = nextval('conversation_activity_seq'),
         title = case when ${isUser} and title_source = 'default' then ${title}::text else title end,
         title_source = case when ${isUser} and title_source = 'default' then 'auto' else title_source end
-      where id = ${conversationId} and owner_id = ${ownerId}
-      returning id, last_seq
-    )
-    insert into messages (conversation_id, seq, role, content, status, prompt_tokens, completion_tokens)
-    select id, last_seq, ${message.role}, ${message.content}, ${status},
-      ${message.usage?.promptTokens ?? null}::integer, ${message.usage?.completionTokens ?? null}::integer
-    from c
-    returning *`;
-  return rows.length === 0 ? null : messageFromRow(rows[0]);
+      where id = ${conversationId}
+      returning last_seq`;
+    const rows = await tx`
+      insert into messages
+        (id, conversation_id, parent_id, seq, role, content, status, prompt_tokens, completion_tokens)
+      values (
+        ${id}, ${conversationId}, ${parentId}, ${c.last_seq}, ${message.role}, ${message.content}, ${status},
+        ${message.usage?.promptTokens ?? null}::integer, ${message.usage?.completionTokens ?? null}::integer
+      )
+      returning *`;
+    return messageFromRow(rows[0]);
+  });
+}
+
+/**
+ * The conversation's current leaf: the stored one while it is a message of the conversation,
+ * otherwise the newest message (null for an empty conversation).
+ */
+export async function currentLeafId(sql: Queryable, conversationId: string): Promise<string | null> {
+  const rows = await sql`
+    select coalesce(
+      (select m.id from conversations c join messages m on m.id = c.current_leaf_id
+        where c.id = ${conversationId} and m.conversation_id = c.id),
+      (select id from messages where conversation_id = ${conversationId} order by seq desc limit 1)
+    ) as id`;
+  return (rows[0]?.id as string | null) ?? null;
 }
 
 /**
@@ -125,68 +171,6 @@ export async function updateMessage(
   return rows.length === 0 ? null : messageFromRow(rows[0]);
 }
 
-/** Options of {@link truncateAfter}. */
-export interface TruncateOptions {
-  /** Also delete the given message itself (editing a user message). Default false. */
-  inclusive?: boolean;
-}
-
-/**
- * Deletes the messages after `messageId` (and the message itself with `inclusive`) in the owner's
- * conversation: regenerate keeps the last user message, edit removes it. An automatic title falls
- * back to the default when no user message remains. Returns how many were deleted, or null when the
- * conversation or message is not the owner's.
- */
-export function truncateAfter(
-  sql: Transactional,
-  ownerId: string,
-  conversationId: string,
-  messageId: string,
-  options: TruncateOptions = {},
-): Promise<number | null> {
-  if (!isOwnerId(ownerId) || !isUuid(conversationId) || !isUuid(messageId)) return Promise.resolve(null);
-  return inTransaction(sql, async (tx) => {
-    const target = await tx`
-      select m.seq from conversations c join messages m on m.conversation_id = c.id
-      where c.id = ${conversationId} and c.owner_id = ${ownerId} and m.id = ${messageId}
-      for update of c`;
-    if (target.length === 0) return null;
-    const from = (target[0].seq as number) + (options.inclusive ? 0 : 1);
-    const deleted = await tx`
-      delete from messages where conversation_id = ${conversationId} and seq >= ${from} returning id`;
-    await tx`
-      update conversations set
-        updated_at = now(),
-        activity = nextval('conversation_activity_seq'),
-        title = case when title_source = 'auto' and not exists (
-          select 1 from messages where conversation_id = ${conversationId} and role = 'user'
-        ) then ${DEFAULT_TITLE} else title end,
-        title_source = case when title_source = 'auto' and not exists (
-          select 1 from messages where conversation_id = ${conversationId} and role = 'user'
-        ) then 'default' else title_source end
-      where id = ${conversationId}`;
-    return deleted.length;
-  });
-}
-
-/** The last `limit` messages of the owner's conversation, oldest first; null when not the owner's. */
-export async function lastMessages(
-  sql: Queryable,
-  ownerId: string,
-  conversationId: string,
-  limit: number,
-): Promise<Message[] | null> {
-  if (!Number.isInteger(limit) || limit < 1) throw new InvalidInputError("limit must be a positive integer");
-  if (!isOwnerId(ownerId) || !isUuid(conversationId)) return null;
-  const owned = await sql`select 1 from conversations where id = ${conversationId} and owner_id = ${ownerId}`;
-  if (owned.length === 0) return null;
-  const rows = await sql`
-    select * from (
-      select * from messages where conversation_id = ${conversationId} order by seq desc limit ${limit}
-    ) last order by seq`;
-  return rows.map(messageFromRow);
-}
-
 /** Maps a `messages` row to the API shape. */
 export function messageFromRow(row: Record<string, unknown>): Message {
   const prompt = row.prompt_tokens as number | null;
@@ -195,6 +179,7 @@ export function messageFromRow(row: Record<string, unknown>): Message {
     id: row.id as string,
     conversationId: row.conversation_id as string,
     seq: row.seq as number,
+    parentId: (row.parent_id as string | null) ?? null,
     role: row.role as MessageRole,
     content: row.content as string,
     status: row.status as MessageStatus,

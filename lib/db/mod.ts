@@ -37,8 +37,9 @@ export {
   type MessageStatus,
   type NewMessage,
   type TokenUsage,
-  type TruncateOptions,
 } from "./messages.ts";
+export { type ReplyLock } from "./reply_lock.ts";
+export { type PathMessage } from "./tree.ts";
 export { type Owner } from "./owners.ts";
 export { type Store } from "./store.ts";
 export { autoTitle, DEFAULT_TITLE, MAX_TITLE_LENGTH } from "./title.ts";

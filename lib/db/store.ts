@@ -7,6 +7,8 @@ import * as conversations from "./conversations.ts";
 import { toDatabaseError } from "./errors.ts";
 import * as messages from "./messages.ts";
 import * as owners from "./owners.ts";
+import * as replyLock from "./reply_lock.ts";
+import * as tree from "./tree.ts";
 
 /** Owner-scoped repository methods (see the modules for each method's contract). */
 export interface Store {
@@ -33,12 +35,19 @@ export interface Store {
     message: messages.NewMessage,
   ): Promise<messages.Message | null>;
   updateMessage(messageId: string, patch: messages.MessagePatch): Promise<messages.Message | null>;
-  truncateAfter(
+  currentPath(ownerId: string, conversationId: string): Promise<tree.PathMessage[] | null>;
+  listSiblings(
     ownerId: string,
     conversationId: string,
     messageId: string,
-    options?: messages.TruncateOptions,
-  ): Promise<number | null>;
+  ): Promise<messages.Message[] | null>;
+  switchBranch(
+    ownerId: string,
+    conversationId: string,
+    messageId: string,
+  ): Promise<tree.PathMessage[] | null>;
+  /** Only meaningful inside {@link Database.transaction}: the lock lasts until it ends. */
+  lockForReply(ownerId: string, conversationId: string): Promise<replyLock.ReplyLock | null>;
   lastMessages(ownerId: string, conversationId: string, limit: number): Promise<messages.Message[] | null>;
 }
 
@@ -67,11 +76,16 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
       messages.appendMessage(sql, ownerId, conversationId, message)
     ),
     updateMessage: guard((messageId, patch) => messages.updateMessage(sql, messageId, patch)),
-    truncateAfter: guard((ownerId, conversationId, messageId, options) =>
-      messages.truncateAfter(sql, ownerId, conversationId, messageId, options)
+    currentPath: guard((ownerId, conversationId) => tree.currentPath(sql, ownerId, conversationId)),
+    listSiblings: guard((ownerId, conversationId, messageId) =>
+      tree.listSiblings(sql, ownerId, conversationId, messageId)
     ),
+    switchBranch: guard((ownerId, conversationId, messageId) =>
+      tree.switchBranch(sql, ownerId, conversationId, messageId)
+    ),
+    lockForReply: guard((ownerId, conversationId) => replyLock.lockForReply(sql, ownerId, conversationId)),
     lastMessages: guard((ownerId, conversationId, limit) =>
-      messages.lastMessages(sql, ownerId, conversationId, limit)
+      tree.lastMessages(sql, ownerId, conversationId, limit)
     ),
   };
 }

@@ -162,6 +162,8 @@ const PeftJsonSchema = z.object({
   alpha_pattern: z.record(z.string(), z.number()).nullable().default({}),
   base_model_name_or_path: z.string().nullable().default(null),
   task_type: z.string().nullable().default(null),
+  modules_to_save: z.array(z.string()).nullable().default(null),
+  lora_bias: z.boolean().default(false),
 });
 
 /** Reads PEFT's `adapter_config.json` object back into a configuration; refuses what this code cannot run. */
@@ -176,6 +178,15 @@ export function fromPeftConfigJson(json: unknown): LoraConfig {
   const c = r.data;
   if (c.fan_in_fan_out) throw new LoraError("LORA_CONFIG_INVALID", "fan_in_fan_out=true is not supported");
   if (c.use_dora) throw new LoraError("LORA_CONFIG_INVALID", "DoRA adapters are not supported");
+  if (c.modules_to_save !== null && c.modules_to_save.length > 0) {
+    throw new LoraError(
+      "LORA_CONFIG_INVALID",
+      `modules_to_save=${JSON.stringify(c.modules_to_save)} is not supported (fully trained module copies)`,
+    );
+  }
+  if (c.lora_bias) {
+    throw new LoraError("LORA_CONFIG_INVALID", "lora_bias=true is not supported (a bias on lora_B)");
+  }
   if (c.init_lora_weights !== true && c.init_lora_weights !== "gaussian" && c.init_lora_weights !== false) {
     throw new LoraError("LORA_CONFIG_INVALID", `init_lora_weights=${c.init_lora_weights} is not supported`);
   }

@@ -4,7 +4,7 @@
  * (alpha/sqrt(r) with rsLoRA).
  */
 import { tf } from "../backend.ts";
-import { denseForward, type Linear, matMul2d } from "../linear.ts";
+import { denseForward, type Linear, matMul2d, variableOf } from "../linear.ts";
 import type { ForwardOptions, LinearLike } from "../module.ts";
 import { kaimingUniformBound, normalArray, Rng, uniformArray } from "../random.ts";
 import { loraScaling } from "./config.ts";
@@ -22,7 +22,11 @@ export interface LoraLinearOptions {
   useRslora?: boolean;
   /** A's initialization (B is always zeros). Default `kaiming`. */
   init?: "kaiming" | "gaussian";
-  /** Seed of A's initial values. Default 0. */
+  /**
+   * Seed of A's initial values and of this layer's own dropout stream: a seeded forward pass
+   * (`ForwardOptions.seed`) draws this layer's mask from both seeds, so every adapted layer gets an
+   * independent mask, as PEFT's per-layer `nn.Dropout` does. Default 0.
+   */
   seed?: number;
   /** Whether the base layer's bias trains (PEFT's `bias` = `all` / `lora_only`). Default false. */
   trainBias?: boolean;
@@ -46,6 +50,7 @@ export class LoraLinear implements LinearLike {
   readonly loraB: tf.Variable<tf.Rank.R2>;
   #merged = false;
   #enabled = true;
+  readonly #dropoutStream: number;
 
   constructor(base: Linear, options: LoraLinearOptions) {
     const { rank } = options;
@@ -61,13 +66,14 @@ export class LoraLinear implements LinearLike {
     this.alpha = options.alpha;
     this.scaling = loraScaling(rank, options.alpha, options.useRslora ?? false);
     this.dropout = options.dropout ?? 0;
+    this.#dropoutStream = options.seed ?? 0;
     const rng = new Rng(options.seed ?? 0);
     const n = rank * base.inFeatures;
     const a = (options.init ?? "kaiming") === "kaiming"
       ? uniformArray(n, -kaimingUniformBound(base.inFeatures), kaimingUniformBound(base.inFeatures), rng)
       : normalArray(n, 0, 1 / rank, rng);
-    this.loraA = tf.variable(tf.tensor2d(a, [rank, base.inFeatures]), true);
-    this.loraB = tf.variable(tf.zeros([base.outFeatures, rank]), true);
+    this.loraA = variableOf(tf.tensor2d(a, [rank, base.inFeatures]), true);
+    this.loraB = variableOf(tf.zeros([base.outFeatures, rank]), true);
     base.weight.trainable = false;
     if (base.bias) base.bias.trainable = options.trainBias ?? false;
   }
@@ -130,7 +136,7 @@ export class LoraLinear implements LinearLike {
     return tf.tidy(() => {
       const y = denseForward(x, this.base.weight, this.base.bias);
       const dropped = options.training && this.dropout > 0
-        ? tf.dropout(x, this.dropout, undefined, options.seed)
+        ? tf.dropout(x, this.dropout, undefined, layerSeed(options.seed, this.#dropoutStream))
         : x;
       const flat = tf.reshape(dropped, [-1, this.inFeatures]) as tf.Tensor2D;
       const low = matMul2d(matMul2d(flat, tf.transpose(this.loraA)), tf.transpose(this.loraB));
@@ -159,4 +165,16 @@ export class LoraLinear implements LinearLike {
     this.loraA.dispose();
     this.loraB.dispose();
   }
+}
+
+/**
+ * The dropout seed of one layer for a seeded forward pass: the pass's seed mixed with the layer's stream
+ * (a 32-bit integer hash), so layers never share a mask. Unseeded passes stay unseeded (fresh masks).
+ */
+export function layerSeed(passSeed: number | undefined, stream: number): number | undefined {
+  if (passSeed === undefined) return undefined;
+  let h = (Math.imul(passSeed | 0, 0x9e3779b1) ^ Math.imul((stream | 0) + 0x7f4a7c15, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x21f0aaad) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x735a2d97) >>> 0;
+  return (h ^ (h >>> 15)) >>> 0;
 }

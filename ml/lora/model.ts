@@ -134,12 +134,20 @@ export class LoraModel<M extends Module = Module> {
 
   /**
    * Applies the adapter saved in `dir` (PEFT layout) to `model` and loads its weights. The model must
-   * have the same target linears with the same shapes.
+   * have the same target linears with the same shapes; when the files do not fit it, the model is left
+   * unchanged and the error is thrown.
    */
   static async load<M extends Module>(model: M, dir: string): Promise<LoraModel<M>> {
     const json = JSON.parse(await Deno.readTextFile(`${dir}/${ADAPTER_CONFIG_FILE}`));
-    const lora = LoraModel.apply(model, fromPeftConfigJson(json));
-    lora.loadAdapterTensors(decodeSafetensors(await Deno.readFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`)).tensors);
+    const config = fromPeftConfigJson(json);
+    const tensors = decodeSafetensors(await Deno.readFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`)).tensors;
+    const lora = LoraModel.apply(model, config);
+    try {
+      lora.loadAdapterTensors(tensors);
+    } catch (e) {
+      lora.unload(); // leave the model as it was, with no adapter tensors alive
+      throw e;
+    }
     return lora;
   }
 
@@ -231,8 +239,22 @@ export class LoraModel<M extends Module = Module> {
     return out;
   }
 
-  /** Assigns saved tensors (PEFT keys) to the adapter; every expected key must be present with its shape. */
+  /**
+   * Assigns saved tensors (PEFT keys) to the adapter. Every expected key must be present with its shape,
+   * and every key in the file must be one this adapter uses (a `lora_B.bias` or a `modules_to_save` copy is
+   * refused with `LORA_ADAPTER_MISMATCH` rather than dropped).
+   */
   loadAdapterTensors(tensors: Map<string, SafeTensor>): void {
+    const expected = new Set(this.#savedParameters().map(([name]) => PEFT_KEY_PREFIX + name));
+    const unused = [...tensors.keys()].filter((k) => !expected.has(k));
+    if (unused.length > 0) {
+      throw new LoraError(
+        "LORA_ADAPTER_MISMATCH",
+        `adapter file holds tensors this adapter cannot use: ${unused.slice(0, 5).join(", ")}${
+          unused.length > 5 ? ` and ${unused.length - 5} more` : ""
+        }`,
+      );
+    }
     for (const [name, v] of this.#savedParameters()) {
       const t = tensors.get(PEFT_KEY_PREFIX + name);
       if (!t) throw new LoraError("LORA_ADAPTER_MISMATCH", `adapter file lacks ${PEFT_KEY_PREFIX + name}`);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { Database } from "../../lib/db/mod.ts";
 import { DEFAULT_TITLE, InvalidInputError } from "../../lib/db/mod.ts";
 import { loadMigrations, migrate } from "../../lib/db/migrate.ts";
+import { runTreeSteps } from "./tree_steps.ts";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MISSING_UUID = "00000000-0000-4000-8000-000000000000";
@@ -103,7 +104,10 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     assert.equal(await db.getConversation(b, conv.id), null);
     assert.equal(await db.updateConversation(b, conv.id, { title: "pwned" }), null);
     assert.equal(await db.appendMessage(b, conv.id, { role: "user", content: "inject" }), null);
-    assert.equal(await db.truncateAfter(b, conv.id, msg.id, { inclusive: true }), null);
+    assert.equal(await db.switchBranch(b, conv.id, msg.id), null);
+    assert.equal(await db.listSiblings(b, conv.id, msg.id), null);
+    assert.equal(await db.currentPath(b, conv.id), null);
+    assert.equal(await db.transaction((tx) => tx.lockForReply(b, conv.id)), null);
     assert.equal(await db.lastMessages(b, conv.id, 10), null);
     assert.equal(await db.deleteConversation(b, conv.id), false);
 
@@ -121,7 +125,13 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
       assert.equal(await db.deleteConversation(me, bad), false, bad);
       assert.equal(await db.appendMessage(me, bad, { role: "user", content: "x" }), null, bad);
       assert.equal(await db.updateMessage(bad, { content: "x" }), null, bad);
-      assert.equal(await db.truncateAfter(me, conv.id, bad), null, bad);
+      assert.equal(await db.switchBranch(me, conv.id, bad), null, bad);
+      assert.equal(await db.listSiblings(me, conv.id, bad), null, bad);
+      assert.equal(
+        await db.appendMessage(me, conv.id, { role: "user", content: "x", parentId: bad }),
+        null,
+        bad,
+      );
       assert.equal(await db.lastMessages(me, bad, 5), null, bad);
     }
     assert.deepEqual(await db.listConversations(""), []);
@@ -180,6 +190,11 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     // The stored order is the order positions were handed out: each content sits at its own seq.
     const bySeq = new Map(results.map((m) => [m!.seq, m!.content]));
     assert.deepEqual(got?.messages.map((m) => m.content), seqs.map((s) => bySeq.get(s)));
+    // Each append went under the leaf the previous one set: one chain, no accidental branches.
+    assert.deepEqual(
+      got?.messages.map((m) => m.parentId),
+      [null, ...got!.messages.slice(0, -1).map((m) => m.id)],
+    );
   });
 
   await t.step("unicode, emoji and very long content round-trip byte-exact", async () => {
@@ -267,30 +282,7 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     );
   });
 
-  await t.step("truncateAfter keeps or removes the pivot and resets an automatic title", async () => {
-    const me = owner("truncate");
-    const conv = await db.createConversation(me);
-    const u1 = await db.appendMessage(me, conv.id, { role: "user", content: "first question" });
-    await db.appendMessage(me, conv.id, { role: "assistant", content: "a1" });
-    const u2 = await db.appendMessage(me, conv.id, { role: "user", content: "q2" });
-    await db.appendMessage(me, conv.id, { role: "assistant", content: "a2" });
-    assert.equal(await db.truncateAfter(me, conv.id, u2!.id), 1, "regenerate drops the last reply");
-    assert.deepEqual((await db.getConversation(me, conv.id))?.messages.map((m) => m.content), [
-      "first question",
-      "a1",
-      "q2",
-    ]);
-    const next = await db.appendMessage(me, conv.id, { role: "assistant", content: "a2 again" });
-    assert.equal(next?.seq, 5, "positions keep increasing after a truncation");
-    assert.equal(await db.truncateAfter(me, conv.id, next!.id), 0);
-    assert.equal((await db.getConversation(me, conv.id))?.title, "first question");
-    assert.equal(await db.truncateAfter(me, conv.id, u1!.id, { inclusive: true }), 4);
-    const empty = await db.getConversation(me, conv.id);
-    assert.deepEqual(empty?.messages, []);
-    assert.equal(empty?.title, DEFAULT_TITLE);
-    await db.appendMessage(me, conv.id, { role: "user", content: "edited first question" });
-    assert.equal((await db.getConversation(me, conv.id))?.title, "edited first question");
-  });
+  await runTreeSteps(t, db);
 
   await t.step("a failing transaction leaves no partial rows", async () => {
     const me = owner("tx");
@@ -319,7 +311,6 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     const after = await db.getConversation(me, kept.id);
     assert.equal(after?.title, "kept");
     assert.deepEqual(after?.messages, []);
-    assert.equal(await db.truncateAfter(me, kept.id, MISSING_UUID), null);
     const ok = await db.transaction(async (tx) => {
       const conv = await tx.createConversation(me, { title: "whole" });
       await tx.appendMessage(me, conv.id, { role: "user", content: "hi" });

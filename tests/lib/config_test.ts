@@ -42,3 +42,26 @@ Deno.test("each invalid value gives one clear line naming the variable, and secr
   ]);
   assert.doesNotMatch(error.message, /hunter2|short-secret/);
 });
+
+Deno.test("ML_BACKEND and ML_NATIVE are validated at start like every other setting", () => {
+  assert.deepEqual(loadConfig({}).ml, { backend: "wasm", native: true });
+  assert.deepEqual(loadConfig({ ML_BACKEND: " CPU ", ML_NATIVE: "Off" }).ml, {
+    backend: "cpu",
+    native: false,
+  });
+  assert.deepEqual(loadConfig({ ML_BACKEND: "webgpu", ML_NATIVE: "1" }).ml, {
+    backend: "webgpu",
+    native: true,
+  });
+  let error: unknown;
+  try {
+    loadConfig({ ML_BACKEND: "cuda", ML_NATIVE: "maybe" });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ConfigError);
+  assert.deepEqual(error.problems, [
+    'ML_BACKEND: expected one of wasm, cpu, webgpu (got "cuda")',
+    'ML_NATIVE: expected on or off (also 1/0, true/false, yes/no) (got "maybe")',
+  ]);
+});

@@ -69,3 +69,15 @@ Deno.test("tokenizer: JSON round-trip, EOS decodes to nothing, streaming decoder
     (e) => (e as TokenizerError).code === "TOKENIZER_VOCAB_SIZE",
   );
 });
+
+Deno.test("tokenizer: a leading U+FEFF survives decode and the stream decoder (TextDecoder would strip it)", () => {
+  const bpe = Tokenizer.train(CORPUS, { vocabSize: 300 });
+  for (const tok of [Tokenizer.bytes(), bpe]) {
+    for (const s of ["\uFEFFhello", "\uFEFF", "\uFEFF\uFEFFtwo marks", "mid\uFEFFdle"]) {
+      const ids = tok.encode(s);
+      assert.equal(tok.decode(ids), s);
+      const stream = tok.streamDecoder();
+      assert.equal(ids.map((id) => stream.push(id)).join("") + stream.flush(), s);
+    }
+  }
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { initBackend } from "../../ml/backend.ts";
 import { loadCheckpoint } from "../../ml/checkpoint.ts";
 import { decodeSafetensors } from "../../ml/safetensors.ts";
+import { trainOptionNames } from "../../ml/train_config.ts";
 
 await initBackend();
 
@@ -103,6 +104,49 @@ Deno.test({
       assert.equal(merged.model.config.dModel, 32);
       merged.model.dispose();
 
+      // An existing run is neither overwritten nor touched without --overwrite.
+      const modelBytes = await Deno.readFile(`${dir}/base/model/model.safetensors`);
+      const again = await train([
+        "--mode=pretrain",
+        `--data.train=${FIXTURES}/corpus.txt`,
+        `--out=${dir}/base`,
+        "--steps=1",
+      ]);
+      assert.equal(again.code, 2, again.stderr);
+      assert.match(
+        again.stderr,
+        /already holds a run: add --resume to continue it or --overwrite to replace it/,
+      );
+      assert.deepEqual(await Deno.readFile(`${dir}/base/model/model.safetensors`), modelBytes);
+      const replaced = await train([
+        "--mode=pretrain",
+        `--data.train=${FIXTURES}/corpus.txt`,
+        `--out=${dir}/base`,
+        "--overwrite",
+        "--tokenizer.vocabSize=260",
+        "--model.blockSize=32",
+        "--model.layers=1",
+        "--model.dModel=16",
+        "--model.heads=2",
+        "--steps=2",
+        "--batchSize=2",
+      ]);
+      assert.equal(replaced.code, 0, replaced.stderr);
+      const newMetrics = (await Deno.readTextFile(`${dir}/base/metrics.jsonl`)).trim().split("\n");
+      assert.equal(newMetrics.map((l) => JSON.parse(l)).filter((m) => m.type === "train").length, 2);
+      // A folder that is not a run is never deleted, even with --overwrite.
+      await Deno.mkdir(`${dir}/precious`);
+      await Deno.writeTextFile(`${dir}/precious/notes.txt`, "keep me");
+      const refused = await train([
+        "--mode=pretrain",
+        `--data.train=${FIXTURES}/corpus.txt`,
+        `--out=${dir}/precious`,
+        "--overwrite",
+      ]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /not a training run/);
+      assert.equal(await Deno.readTextFile(`${dir}/precious/notes.txt`), "keep me");
+
       const bad = await train(["--mode", "lora", "--data.train", "x", "--steps", "-1"]);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /invalid training options:\n {2}--steps: expected an integer ≥ 1 \(got -1\)/);
@@ -110,4 +154,25 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("deno task train --help lists every option with what it does and its default", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "train", "--help"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0);
+  const help = new TextDecoder().decode(out.stdout);
+  const names = trainOptionNames();
+  assert.ok(names.length >= 40 && names.includes("overwrite") && names.includes("lora.targetModules"));
+  for (const name of names) {
+    const line = help.split("\n").find((l) => l.trimStart().startsWith(`--${name} `));
+    assert.ok(line, `--${name} is missing from --help`);
+    assert.match(line, /\S \((default [^)]+|default: unset|required)\)$/, line);
+  }
+  assert.match(help, /--steps +optimizer updates \(default 200\)/);
+  assert.match(help, /--lora\.targetModules .*\(default q,v\)/);
 });

@@ -114,3 +114,20 @@ Deno.test("build-data task: usage errors exit 2", async () => {
     valFraction: 0.2,
   });
 });
+
+Deno.test("build-data with the default options prints exactly the sample run in docs/data.md", async () => {
+  const docs = await Deno.readTextFile(new URL("../../../docs/data.md", import.meta.url));
+  const block = docs.match(/```\n(# build-data \(seed 42\)[\s\S]*?)\n```/);
+  assert.ok(block, "docs/data.md has a sample build-data run");
+  const dir = await Deno.makeTempDir({ prefix: "build-data-docs-" });
+  try {
+    const lines: string[] = [];
+    assert.equal(await runBuildData(["--seed", "42", "--out", dir], (l) => lines.push(l)), 0);
+    // The output folder and the wall time are the only lines allowed to differ.
+    const comparable = (text: string) =>
+      text.split("\n").filter((l) => !l.startsWith("# build-data") && !l.startsWith("Done in"));
+    assert.deepEqual(comparable(lines.join("\n")), comparable(block[1]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

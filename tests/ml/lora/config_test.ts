@@ -115,3 +115,13 @@ Deno.test("adapter_config.json has exactly PEFT's field names and round-trips", 
   assert.throws(() => fromPeftConfigJson({ ...json, fan_in_fan_out: true }), invalid);
   assert.throws(() => fromPeftConfigJson({ ...json, peft_type: "IA3" }), invalid);
 });
+
+Deno.test("modules_to_save and lora_bias are refused by name, not ignored", () => {
+  const json = toPeftConfigJson(parseLoraConfig({ rank: 2, alpha: 4, targetModules: ["q"] }));
+  const refused = (field: RegExp) => (e: unknown) => invalid(e) && field.test((e as Error).message);
+  assert.throws(() => fromPeftConfigJson({ ...json, modules_to_save: ["head"] }), refused(/modules_to_save/));
+  assert.throws(() => fromPeftConfigJson({ ...json, lora_bias: true }), refused(/lora_bias/));
+  // What PEFT writes when neither is used still loads.
+  assert.equal(fromPeftConfigJson({ ...json, modules_to_save: null, lora_bias: false }).rank, 2);
+  assert.equal(fromPeftConfigJson({ ...json, modules_to_save: [] }).rank, 2);
+});

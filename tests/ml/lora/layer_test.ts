@@ -265,3 +265,15 @@ Deno.test("no tensor leaks across forward, backward, merge and unmerge", () => {
   xt.dispose();
   layer.dispose();
 });
+
+Deno.test("creating and disposing LoRA layers leaves no tensor behind", () => {
+  const base = new Linear(8, 6, { seed: 1 });
+  const before = liveTensors();
+  for (let i = 0; i < 3; i++) {
+    const layer = new LoraLinear(Linear.fromTensors(base.weight, base.bias), { rank: 2, alpha: 4, seed: i });
+    assert.equal(liveTensors(), before + 4); // base weight + bias copies, A, B: nothing else
+    layer.dispose();
+  }
+  assert.equal(liveTensors(), before);
+  base.dispose();
+});

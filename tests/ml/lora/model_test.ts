@@ -9,7 +9,7 @@ import {
   LoraModel,
   PEFT_KEY_PREFIX,
 } from "../../../ml/lora.ts";
-import { decodeSafetensors, toFloat32 } from "../../../ml/safetensors.ts";
+import { decodeSafetensors, encodeSafetensors, f32Tensor, toFloat32 } from "../../../ml/safetensors.ts";
 import { maxAbsDiff } from "../_reference.ts";
 import { TinyModel } from "../_tiny_model.ts";
 
@@ -195,6 +195,31 @@ Deno.test("loading an adapter into a model of other shapes fails with LORA_ADAPT
       () => LoraModel.load(other, dir),
       (e: unknown) => e instanceof LoraError && e.code === "LORA_ADAPTER_MISMATCH",
     );
+    m.dispose();
+    other.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an adapter file with lora_B biases (lora_bias) is refused, not loaded without them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lora-adapter-" });
+  try {
+    const m = new TinyModel(D);
+    const lora = LoraModel.apply(m, { rank: 2, alpha: 2, targetModules: ["q"] });
+    await lora.save(dir);
+    const file = decodeSafetensors(await Deno.readFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`)).tensors;
+    const key = `${PEFT_KEY_PREFIX}blocks.0.attn.q.lora_B.bias`;
+    file.set(key, f32Tensor([D], new Float32Array(D).fill(0.5)));
+    await Deno.writeFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`, encodeSafetensors(file, { format: "pt" }));
+    const other = new TinyModel(D);
+    const live = liveTensors();
+    await assert.rejects(
+      () => LoraModel.load(other, dir),
+      (e: unknown) => e instanceof LoraError && e.code === "LORA_ADAPTER_MISMATCH" && e.message.includes(key),
+    );
+    assert.equal(liveTensors(), live); // the half-applied adapter was unloaded again
+    assert.ok(other.namedLinears().every(([, l]) => l instanceof Linear));
     m.dispose();
     other.dispose();
   } finally {

@@ -1,4 +1,4 @@
-/** `POST /api/conversations/:id/edit`: replace one of the user's messages, drop what followed, reply (SSE). */
+/** `POST /api/conversations/:id/edit`: a new version of one of the user's messages, answered (SSE). */
 import { checkMessageLength, EditMessageBody } from "../../../../lib/chat/api.ts";
 import { editUserMessage, respond } from "../../../../lib/chat/respond.ts";
 import { limitReply } from "../../../../lib/security/reply_limits.ts";
@@ -12,7 +12,7 @@ export const handler: Handlers<AppState> = {
     checkMessageLength(content);
     return await limitReply(
       ctx.state,
-      () => respond(ctx.state, ctx.params.id, editUserMessage(ctx.state, messageId, content)),
+      () => respond(ctx.state, ctx.params.id, editUserMessage(messageId, content)),
     );
   },
 };

@@ -1,4 +1,4 @@
-/** `POST /api/conversations/:id/messages`: store the user's message, then stream the reply (SSE). */
+/** `POST /api/conversations/:id/messages`: store the user's message under the leaf, then stream the reply (SSE). */
 import { checkMessageLength, SendMessageBody } from "../../../../lib/chat/api.ts";
 import { appendUserMessage, respond } from "../../../../lib/chat/respond.ts";
 import { limitReply } from "../../../../lib/security/reply_limits.ts";
@@ -12,7 +12,7 @@ export const handler: Handlers<AppState> = {
     checkMessageLength(content);
     return await limitReply(
       ctx.state,
-      () => respond(ctx.state, ctx.params.id, appendUserMessage(ctx.state, content, attachmentIds)),
+      () => respond(ctx.state, ctx.params.id, appendUserMessage(content, attachmentIds)),
     );
   },
 };

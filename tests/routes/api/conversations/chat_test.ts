@@ -4,7 +4,14 @@ import { startTestServer, type TestServer } from "../../../_helpers/app_server.t
 import { readSse, tokenText } from "../../../_helpers/sse.ts";
 import { type GeminiStub, startGeminiStub } from "../../../stubs/gemini_server.ts";
 
-type Msg = { id: string; role: string; content: string; status: string };
+type Msg = {
+  id: string;
+  parentId: string | null;
+  siblingIds: string[];
+  role: string;
+  content: string;
+  status: string;
+};
 type Conv = { id: string; title: string; messages: Msg[] };
 
 let stub: GeminiStub;
@@ -71,7 +78,7 @@ Deno.test({
         assert.equal(sent.systemInstruction?.parts[0].text, "Answer tersely.");
       });
 
-      await t.step("history goes to the model; regenerate replaces the last reply", async () => {
+      await t.step("history goes to the model; regenerate adds a version beside the last reply", async () => {
         const id = await newConversation(client);
         await readSse(
           await client.fetch(`/api/conversations/${id}/messages`, {
@@ -103,9 +110,11 @@ Deno.test({
         assert.deepEqual(after.slice(0, 3).map((m) => m.id), before.slice(0, 3).map((m) => m.id));
         assert.notEqual(after[3].id, before[3].id);
         assert.equal(after[3].content, "Echo: second");
+        assert.equal(after[3].parentId, before[2].id);
+        assert.deepEqual(after[3].siblingIds, [before[3].id, after[3].id], "the first reply is kept");
       });
 
-      await t.step("editing a user message drops what followed and answers the new text", async () => {
+      await t.step("editing a user message adds a version and answers it; the original stays", async () => {
         const id = await newConversation(client);
         await readSse(
           await client.fetch(`/api/conversations/${id}/messages`, {
@@ -129,6 +138,7 @@ Deno.test({
         assert.equal(tokenText(events), "Echo: uno");
         const after = (await client.json<Conv>(`/api/conversations/${id}`)).body.messages;
         assert.deepEqual(after.map((m) => m.content), ["uno", "Echo: uno"]);
+        assert.deepEqual(after[0].siblingIds, [msgs[0].id, after[0].id]);
         const wrong = await client.json(`/api/conversations/${id}/edit`, {
           method: "POST",
           json: { messageId: after[1].id, content: "x" },

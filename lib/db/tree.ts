@@ -1,0 +1,122 @@
+/**
+ * The message tree of a conversation: the path from the root to the current leaf (what the UI
+ * shows and the model reads), the siblings of a message (its other versions), and switching the
+ * shown branch. The current leaf is stored on the conversation, so a reload or another tab shows
+ * the same branch. All lookups are owner-scoped: another owner's or an unknown id reads as null.
+ */
+import { InvalidInputError } from "./errors.ts";
+import { isOwnerId, isUuid } from "./ids.ts";
+import { currentLeafId, type Message, messageFromRow } from "./messages.ts";
+import type { Queryable, Transactional } from "./sql.ts";
+import { inTransaction } from "./sql.ts";
+
+/** A message on the current path, with its versions (itself included) for "‹ 2 / 3 ›". */
+export interface PathMessage extends Message {
+  /** Ids of the messages sharing this one's parent, this one included, oldest first. */
+  siblingIds: string[];
+}
+
+/**
+ * The messages from the root to the current leaf, oldest first, each with its sibling ids. Empty
+ * for an empty conversation; null when the conversation is not the owner's.
+ */
+export async function currentPath(
+  sql: Queryable,
+  ownerId: string,
+  conversationId: string,
+): Promise<PathMessage[] | null> {
+  if (!isOwnerId(ownerId) || !isUuid(conversationId)) return null;
+  const owned = await sql`select 1 from conversations where id = ${conversationId} and owner_id = ${ownerId}`;
+  if (owned.length === 0) return null;
+  return await pathTo(sql, conversationId, await currentLeafId(sql, conversationId));
+}
+
+/** The path from the root to `leafId` (a message of `conversationId`), with sibling ids. */
+export async function pathTo(
+  sql: Queryable,
+  conversationId: string,
+  leafId: string | null,
+): Promise<PathMessage[]> {
+  if (leafId === null) return [];
+  const rows = await sql`
+    with recursive path as (
+      select m.*, 0 as depth from messages m where m.id = ${leafId} and m.conversation_id = ${conversationId}
+      union all
+      select m.*, p.depth + 1 from messages m join path p on m.id = p.parent_id
+    )
+    select p.*, (
+      select string_agg(s.id::text, ',' order by s.seq) from messages s
+      where s.conversation_id = p.conversation_id and s.parent_id is not distinct from p.parent_id
+    ) as sibling_ids
+    from path p
+    order by p.depth desc`;
+  return rows.map((row) => ({
+    ...messageFromRow(row),
+    siblingIds: (row.sibling_ids as string).split(","),
+  }));
+}
+
+/** The last `limit` messages of the current path, oldest first; null when not the owner's. */
+export async function lastMessages(
+  sql: Queryable,
+  ownerId: string,
+  conversationId: string,
+  limit: number,
+): Promise<Message[] | null> {
+  if (!Number.isInteger(limit) || limit < 1) throw new InvalidInputError("limit must be a positive integer");
+  const path = await currentPath(sql, ownerId, conversationId);
+  return path === null ? null : path.slice(-limit).map(({ siblingIds: _, ...m }) => m);
+}
+
+/**
+ * The messages sharing `messageId`'s parent (its versions), itself included, oldest first. Null
+ * when the conversation is not the owner's or the message is not in it.
+ */
+export async function listSiblings(
+  sql: Queryable,
+  ownerId: string,
+  conversationId: string,
+  messageId: string,
+): Promise<Message[] | null> {
+  if (!isOwnerId(ownerId) || !isUuid(conversationId) || !isUuid(messageId)) return null;
+  const rows = await sql`
+    select s.* from conversations c
+      join messages m on m.conversation_id = c.id and m.id = ${messageId}
+      join messages s on s.conversation_id = c.id and s.parent_id is not distinct from m.parent_id
+    where c.id = ${conversationId} and c.owner_id = ${ownerId}
+    order by s.seq`;
+  return rows.length === 0 ? null : rows.map(messageFromRow);
+}
+
+/**
+ * Shows the branch through `messageId`: the current leaf becomes the newest message of its
+ * subtree (itself when it has no replies yet), which is where that branch was last extended. The
+ * choice is stored. Returns the new path, or null when the conversation is not the owner's or the
+ * message is not in it.
+ */
+export function switchBranch(
+  sql: Transactional,
+  ownerId: string,
+  conversationId: string,
+  messageId: string,
+): Promise<PathMessage[] | null> {
+  if (!isOwnerId(ownerId) || !isUuid(conversationId) || !isUuid(messageId)) return Promise.resolve(null);
+  return inTransaction(sql, async (tx) => {
+    const owned = await tx`
+      select 1 from conversations c join messages m on m.conversation_id = c.id
+      where c.id = ${conversationId} and c.owner_id = ${ownerId} and m.id = ${messageId}
+      for update of c`;
+    if (owned.length === 0) return null;
+    // Children always come after their parent, so the newest descendant is a leaf.
+    const [leaf] = await tx`
+      with recursive sub as (
+        select id, seq from messages where id = ${messageId}
+        union all
+        select m.id, m.seq from messages m join sub on m.parent_id = sub.id
+          where m.conversation_id = ${conversationId}
+      )
+      select id from sub order by seq desc limit 1`;
+    await tx`update conversations set current_leaf_id = ${leaf.id} where id = ${conversationId}`;
+    return await pathTo(tx, conversationId, leaf.id as string);
+  });
+}
