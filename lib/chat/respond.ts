@@ -12,6 +12,7 @@
 import type postgres from "postgres";
 import { turnsWithAttachments } from "../attachments/history.ts";
 import { attachToMessage, checkAttachments } from "../attachments/send.ts";
+import { copyAttachments } from "../db/attachments.ts";
 import type { Message, PathMessage, Store } from "../db/mod.ts";
 import type { AppState } from "../services.ts";
 import { NO_MODEL_MESSAGE } from "../services.ts";
@@ -146,7 +147,7 @@ export function regenerateReply(messageId?: string): PlanReply {
  * parent) and the reply answers it; the original and everything under it stay.
  */
 export function editUserMessage(messageId: string, content: string): PlanReply {
-  return async ({ store, ownerId, conversationId, path }) => {
+  return async ({ store, ownerId, conversationId, path, sql }) => {
     const at = path.findIndex((m) => m.id === messageId);
     if (at === -1) throw messageNotFound();
     if (path[at].role !== "user") {
@@ -158,6 +159,8 @@ export function editUserMessage(messageId: string, content: string): PlanReply {
       parentId: path[at].parentId,
     });
     if (!message) throw conversationNotFound();
+    // The new version keeps the original's files.
+    await copyAttachments(sql, ownerId, messageId, message.id);
     return { kind: "new", parentId: message.id, history: [...path.slice(0, at), message] };
   };
 }

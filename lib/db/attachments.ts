@@ -150,3 +150,19 @@ export async function deleteUnsent(sql: Queryable, ownerId: string, id: string):
     delete from attachments where id = ${id} and owner_id = ${ownerId} and message_id is null returning id`;
   return rows.length > 0;
 }
+
+/** Copies the files of one of the owner's messages onto another (an edited version); returns how many. */
+export async function copyAttachments(
+  sql: Queryable,
+  ownerId: string,
+  fromMessageId: string,
+  toMessageId: string,
+): Promise<number> {
+  const rows = await sql`
+    insert into attachments (owner_id, message_id, name, mime_type, size_bytes, data, created_at)
+    select owner_id, ${toMessageId}, name, mime_type, size_bytes, data, created_at
+    from attachments where owner_id = ${ownerId} and message_id = ${fromMessageId}
+    order by created_at, id
+    returning id`;
+  return rows.length;
+}

@@ -15,6 +15,8 @@
  * Faults are chosen per test with {@link OpenAIStub.setFault}, or per prompt by a magic word in the
  * last user message, `[[stub:KIND]]` or `[[stub:KIND:N]]` (N: Retry-After seconds, status, or tokens
  * before the fault). Error bodies are OpenAI's `{ error: { message, type, param, code } }`.
+ *
+ * Run standalone: `deno run -A tests/stubs/openai_server.ts --port 11435 --delay-ms 10 --models a,b`.
  */
 
 /** A failure the stub can produce. */
@@ -45,6 +47,10 @@ export interface OpenAIStubOptions {
   models?: string[];
   /** Delay before each streamed token, ms (default 0). */
   tokenDelayMs?: number;
+  /** Port (default 0: any free port). */
+  port?: number;
+  /** Keep at most this many recorded requests, dropping the oldest (default 1000). */
+  recordLimit?: number;
 }
 
 /** One request the stub received, updated as its response progresses. */
@@ -298,7 +304,7 @@ export function startOpenAIStub(options: OpenAIStubOptions = {}): OpenAIStub {
   };
 
   const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen: () => {}, signal: closing.signal },
+    { port: options.port ?? 0, hostname: "127.0.0.1", onListen: () => {}, signal: closing.signal },
     async (req) => {
       const url = new URL(req.url);
       const rec: OpenAIRecordedRequest = {
@@ -311,6 +317,7 @@ export function startOpenAIStub(options: OpenAIStubOptions = {}): OpenAIStub {
         outcome: "pending",
       };
       requests.push(rec);
+      if (requests.length > (options.recordLimit ?? 1000)) requests.shift();
       if (options.apiKey !== undefined && rec.authorization !== `Bearer ${options.apiKey}`) {
         rec.status = 401;
         rec.outcome = "completed";
@@ -359,4 +366,19 @@ export function startOpenAIStub(options: OpenAIStubOptions = {}): OpenAIStub {
       await server.finished;
     },
   };
+}
+
+if (import.meta.main) {
+  const arg = (name: string) => {
+    const i = Deno.args.indexOf(`--${name}`);
+    return i === -1 ? undefined : Deno.args[i + 1];
+  };
+  const stub = startOpenAIStub({
+    port: Number(arg("port") ?? 11435),
+    apiKey: arg("api-key"),
+    models: arg("models")?.split(","),
+    tokenDelayMs: Number(arg("delay-ms") ?? 0),
+    recordLimit: 100,
+  });
+  console.log(`OpenAI stub listening on ${stub.url}`);
 }

@@ -203,6 +203,48 @@ async function steps(t: Deno.TestContext, server: TestServer, gemini: GeminiStub
     },
   );
 
+  await t.step("a regenerated reply and an edited version of the message send the image again", async () => {
+    const b64 = btoa(String.fromCharCode(...image));
+    const up = await upload(alice, image, "image/png", "dog.png");
+    const conv = await alice.json<{ id: string }>("/api/conversations", { method: "POST", json: {} });
+    await readSse(
+      await alice.fetch(`/api/conversations/${conv.body.id}/messages`, {
+        method: "POST",
+        json: { content: "first look", attachmentIds: [up.body.id] },
+      }),
+    );
+    const parts = () => {
+      const r = gemini.requests.filter((r) => r.action === "streamGenerateContent").at(-1)!;
+      return (r.body as { contents: { parts: Record<string, unknown>[] }[] }).contents.at(-1)!.parts;
+    };
+    const streamed = () => gemini.requests.filter((r) => r.action === "streamGenerateContent").length;
+    const count = streamed();
+    await readSse(
+      await alice.fetch(`/api/conversations/${conv.body.id}/regenerate`, { method: "POST", json: {} }),
+    );
+    assert.equal(streamed(), count + 1);
+    assert.deepEqual(parts(), [{ text: "first look" }, { inlineData: { mimeType: "image/png", data: b64 } }]);
+
+    const before = await alice.json<{ messages: { id: string }[] }>(`/api/conversations/${conv.body.id}`);
+    const edited = await readSse(
+      await alice.fetch(`/api/conversations/${conv.body.id}/edit`, {
+        method: "POST",
+        json: { messageId: before.body.messages[0].id, content: "second look" },
+      }),
+    );
+    assert.equal(tokenText(edited), "Echo: second look");
+    assert.deepEqual(parts(), [{ text: "second look" }, {
+      inlineData: { mimeType: "image/png", data: b64 },
+    }]);
+    const after = await alice.json<{ messages: { content: string; attachments?: Uploaded[] }[] }>(
+      `/api/conversations/${conv.body.id}`,
+    );
+    assert.equal(after.body.messages[0].content, "second look");
+    assert.deepEqual(after.body.messages[0].attachments?.map((a) => [a.name, a.mimeType, a.size]), [
+      ["dog.png", "image/png", image.length],
+    ]);
+  });
+
   await t.step("a text-only model refuses images clearly; a vision model gets image parts", async () => {
     const conv = await alice.json<{ id: string }>("/api/conversations", {
       method: "POST",
