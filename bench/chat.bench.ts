@@ -33,6 +33,8 @@ const app = await spawnApp({
   GEMINI_BASE_URL: stub.url,
   LOG_LEVEL: "warn",
   RATE_LIMIT_MESSAGES: "off",
+  RATE_LIMIT_CONVERSATIONS: "off",
+  DAILY_TOKEN_BUDGET: "0",
   RATE_LIMIT_MESSAGES_IP: "off",
   MAX_STREAMS_PER_SESSION: "0",
 });

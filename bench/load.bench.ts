@@ -104,6 +104,8 @@ try {
     GEMINI_BASE_URL: stub.url,
     LOG_LEVEL: "error",
     RATE_LIMIT_MESSAGES: "off",
+    RATE_LIMIT_CONVERSATIONS: "off",
+    DAILY_TOKEN_BUDGET: "0",
     RATE_LIMIT_MESSAGES_IP: "off",
     MAX_STREAMS_PER_SESSION: "0",
   };

@@ -17,6 +17,7 @@ import { conversationTokens, dropFiles } from "../components/chat/composer_files
 import { useAttachments } from "../components/chat/use_attachments.ts";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
+import { UsageMeter } from "../components/chat/UsageMeter.tsx";
 import type {
   AttachmentItem,
   ChatAppProps,
@@ -481,6 +482,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             </>
           }
         />
+        <UsageMeter busy={busy} ready={ready} />
         <audio class="voice-audio" ref={voice.audioRef} preload="none" />
       </div>
     </div>

@@ -70,6 +70,19 @@ const schema = z.object({
   RATE_LIMIT_TTS_IP: rateSpec("12000/min"),
   RATE_LIMIT_STT: rateSpec("10/min"),
   RATE_LIMIT_STT_IP: rateSpec("40/min"),
+  RATE_LIMIT_CONVERSATIONS: rateSpec("60/min"),
+  RATE_LIMIT_CONVERSATIONS_IP: rateSpec("240/min"),
+  DAILY_TOKEN_BUDGET: z.coerce.number({ message: "expected a token count per day (0 = unlimited)" }).int()
+    .min(0).default(200_000),
+  HISTORY_TOKEN_BUDGET: z.coerce.number({ message: "expected a token count (at least 100)" }).int().min(100)
+    .default(32_000),
+  HEALTH_CACHE_SECONDS: z.coerce.number({ message: "expected seconds (0 = check on every request)" })
+    .min(0).max(86_400).default(60),
+  HEALTH_TOKEN: z.string().trim().min(32, { message: "expected at least 32 characters" }).optional(),
+  ANONYMOUS_RETENTION_DAYS: z.coerce.number({ message: "expected whole days (0 = keep forever)" }).int()
+    .min(0).max(36_500).default(90),
+  BODY_TIMEOUT_SECONDS: z.coerce.number({ message: "expected seconds (0 = no deadline)" }).min(0)
+    .max(3600).default(30),
   MAX_STREAMS_PER_SESSION: z.coerce.number({ message: "expected a count (0 = no cap)" }).int().min(0)
     .max(10_000).default(3),
   TRUST_PROXY_HOPS: z.coerce.number({ message: "expected the number of reverse proxies in front (0-10)" })
@@ -108,12 +121,24 @@ export interface Config {
   /** Largest attached file (images, PDFs), bytes. */
   maxAttachmentBytes: number;
   /**
-   * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`);
+   * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`, `conv`, `conv_ip`);
    * null = not limited.
    */
   rateLimits: Record<string, BucketPolicy | null>;
   /** Most replies one session may stream at once (0 = no cap). */
   maxStreamsPerSession: number;
+  /** Reply tokens per owner per UTC day (0 = unlimited); `owners.daily_token_limit` overrides it. */
+  dailyTokenBudget: number;
+  /** Tokens of history (system prompt included) sent to the model per request; oldest turns go first. */
+  historyTokenBudget: number;
+  /** How long the model and voice checks of `/api/health` are cached, seconds (0 = not cached). */
+  healthCacheSeconds: number;
+  /** Bearer token for the detailed `/api/health?detail=1`; unset = no detailed view. */
+  healthToken?: string;
+  /** Days after which an inactive anonymous owner and its data are deleted (0 = never). */
+  anonymousRetentionDays: number;
+  /** Deadline for reading a request body, seconds (0 = none); past it the request gets 408. */
+  bodyTimeoutSeconds: number;
   /** Reverse proxies in front whose `X-Forwarded-For` entry is trusted for the client IP. */
   trustProxyHops: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -142,7 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
-      const value = name in cleaned && !/KEY|SECRET|URL|PROVIDERS/.test(name)
+      const value = name in cleaned && !/KEY|SECRET|URL|PROVIDERS|^HEALTH_TOKEN$/.test(name)
         ? ` (got "${cleaned[name]}")`
         : "";
       return `${name}: ${issue.message}${value}`;
@@ -182,8 +207,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tts_ip: e.RATE_LIMIT_TTS_IP,
       stt: e.RATE_LIMIT_STT,
       stt_ip: e.RATE_LIMIT_STT_IP,
+      conv: e.RATE_LIMIT_CONVERSATIONS,
+      conv_ip: e.RATE_LIMIT_CONVERSATIONS_IP,
     },
     maxStreamsPerSession: e.MAX_STREAMS_PER_SESSION,
+    dailyTokenBudget: e.DAILY_TOKEN_BUDGET,
+    historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
+    healthCacheSeconds: e.HEALTH_CACHE_SECONDS,
+    healthToken: e.HEALTH_TOKEN,
+    anonymousRetentionDays: e.ANONYMOUS_RETENTION_DAYS,
+    bodyTimeoutSeconds: e.BODY_TIMEOUT_SECONDS,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     logLevel: e.LOG_LEVEL,
     ml: { backend: e.ML_BACKEND, native: !["off", "0", "false", "no"].includes(e.ML_NATIVE) },

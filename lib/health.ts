@@ -50,3 +50,34 @@ export async function runHealthChecks(
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
+
+/**
+ * Caches `check`'s result for `ttlMs` (0 = no cache): within that time every caller gets the last
+ * result, and callers that arrive while a check runs share it, so a flood of health requests makes
+ * at most one upstream call per `ttlMs`. A check that throws is cached like a failed result.
+ */
+export function cachedCheck(
+  check: HealthCheck,
+  ttlMs: number,
+  now: () => number = () => performance.now(),
+): HealthCheck {
+  if (ttlMs <= 0) return check;
+  let cached: { at: number; result: Promise<CheckResult> } | null = null;
+  return () => {
+    const t = now();
+    if (cached && t - cached.at < ttlMs) return cached.result;
+    const result = check().catch((e: unknown) => ({ ok: false, error: (e as Error)?.message ?? String(e) }));
+    cached = { at: t, result };
+    return result;
+  };
+}
+
+/** What anyone may see: overall status only, no provider, error or latency. */
+export interface PublicHealth {
+  status: "ok" | "degraded";
+}
+
+/** The public view of a report. */
+export function publicHealth(report: HealthReport): PublicHealth {
+  return { status: report.status };
+}

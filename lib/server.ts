@@ -5,7 +5,7 @@
 import { MULTIPART_OVERHEAD_BYTES } from "./attachments/upload.ts";
 import webConfig from "../fresh.config.ts";
 import type { Config } from "./config.ts";
-import { DatabaseError } from "./db/mod.ts";
+import { DatabaseError, isConnectionError } from "./db/mod.ts";
 import { DEFAULT_VOICE_LIMITS } from "./voice/limits.ts";
 import { HttpError } from "./web/errors.ts";
 import { type AppState, createServices, type Services } from "./services.ts";
@@ -19,31 +19,46 @@ import { fromFileUrl } from "./web/paths.ts";
 import type { Middleware } from "./web/types.ts";
 
 /**
- * Maps store errors to HTTP: an unreachable database is 503 (the app keeps running), bad input 400,
- * and so is a value PostgreSQL refuses as data (SQLSTATE class 22: bad encoding, out of range).
+ * Maps store errors to HTTP: a value PostgreSQL refuses as data (SQLSTATE class 22: bad encoding,
+ * out of range) and the store's `invalid_input` are 400; every other database failure — the server
+ * unreachable, too many clients (53300), out of resources, a failed migration, any other SQLSTATE —
+ * is 503 with `Retry-After`, never a 500 (the app keeps running and the client may retry).
  */
 export function mapError(error: unknown): HttpError | null {
   if (isDataException(error)) {
     return new HttpError(400, "invalid_input", "The database refused a value in this request");
   }
-  if (!(error instanceof DatabaseError)) return null;
-  if (error.code === "database_unavailable") {
-    return new HttpError(
-      503,
-      "database_unavailable",
-      "The database is unavailable right now. Please try again shortly.",
-      {
-        "retry-after": "5",
-      },
-    );
+  if (error instanceof DatabaseError && error.code === "invalid_input") {
+    return new HttpError(400, "invalid_input", error.message);
   }
-  if (error.code === "invalid_input") return new HttpError(400, "invalid_input", error.message);
-  return null;
+  if (!(error instanceof DatabaseError) && !isPostgresError(error)) return null;
+  if (!isConnectionError(error) && !isConnectionError((error as Error).cause)) {
+    // Not an outage: worth a look, but still no 500 for the client.
+    console.error(JSON.stringify({
+      level: "error",
+      msg: "database failure",
+      code: (error as { code?: unknown }).code ?? null,
+      error: String((error as Error)?.message ?? error),
+    }));
+  }
+  return new HttpError(
+    503,
+    "database_unavailable",
+    "The database is unavailable right now. Please try again shortly.",
+    { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) },
+  );
+}
+
+/** `Retry-After` of a 503 caused by the database, seconds. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+function isPostgresError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === "PostgresError";
 }
 
 function isDataException(error: unknown): boolean {
-  const e = error as { name?: unknown; code?: unknown } | null;
-  return e?.name === "PostgresError" && typeof e.code === "string" && e.code.startsWith("22");
+  const e = error as { code?: unknown } | null;
+  return isPostgresError(error) && typeof e?.code === "string" && e.code.startsWith("22");
 }
 
 /** A running server. */
@@ -73,7 +88,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
       ? bodyLimit(services.config.maxBodyBytes, {
         "/api/stt": DEFAULT_VOICE_LIMITS.maxUploadBytes + 64 * 1024,
         "/api/attachments": services.config.maxAttachmentBytes + MULTIPART_OVERHEAD_BYTES,
-      })
+      }, { timeoutMs: services.config.bodyTimeoutSeconds * 1000 })
       : null,
   ].filter((x): x is Middleware => x !== null) as Middleware<unknown>[] as Middleware<AppState>[];
   return await createWebApp<AppState>({

@@ -9,7 +9,11 @@ import { ProviderRegistry } from "./chat/registry.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
 import { markStaleReplies } from "./db/stale_replies.ts";
-import type { HealthCheck } from "./health.ts";
+import { cachedCheck, type HealthCheck } from "./health.ts";
+import { expireAnonymousOwners } from "./db/owner_expiry.ts";
+import { pruneTokenUsage } from "./db/token_usage.ts";
+import { OwnerActivity } from "./security/owner_activity.ts";
+import { TokenBudget, utcDay } from "./security/token_budget.ts";
 import { type MultiKeyRateLimiter, PostgresRateLimiter } from "./security/rate_limit.ts";
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
 import { StreamGate } from "./security/stream_gate.ts";
@@ -29,8 +33,13 @@ export interface Services {
   voice: VoiceService | null;
   /** Health checks by name (`database`, `model`, `voice`). */
   health: Record<string, HealthCheck>;
-  /** Abuse limits: rate limits kept in the database, and the per-session stream cap. */
-  limits: { limiter: MultiKeyRateLimiter; streams: StreamGate };
+  /**
+   * Abuse and cost limits: rate limits kept in the database, the per-session stream cap, and the
+   * daily token budgets per owner.
+   */
+  limits: { limiter: MultiKeyRateLimiter; streams: StreamGate; budget: TokenBudget };
+  /** Records owner activity (throttled), so active anonymous owners do not expire. */
+  activity: OwnerActivity;
   /** Aborted when the server begins shutting down; long-running streams listen to it. */
   shutdown: AbortSignal;
   /** Releases what the services hold (connections, workers). */
@@ -65,11 +74,14 @@ export async function createChatProviders(config: Config): Promise<ChatProvider[
       apiKey: config.gemini.apiKey,
       model: config.gemini.model,
       baseUrl: config.gemini.baseUrl,
+      contextTokenBudget: config.historyTokenBudget,
     }));
   }
   if (config.openai.length > 0) {
     const { OpenAICompatibleProvider } = await import("./chat/openai.ts");
-    for (const p of config.openai) providers.push(new OpenAICompatibleProvider(p));
+    for (const p of config.openai) {
+      providers.push(new OpenAICompatibleProvider({ ...p, contextTokenBudget: config.historyTokenBudget }));
+    }
   }
   try {
     if (Deno.statSync(`${config.localModelDir}/config.json`).isFile) {
@@ -116,13 +128,14 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       const h = await db.ping();
       return { ok: h.ok, provider: h.engine, latencyMs: h.latencyMs, error: h.error };
     },
-    model: async () => {
+    // The model and voice checks may call paid APIs: cached, so requests cannot multiply them.
+    model: cachedCheck(async () => {
       if (!chat) return { ok: false, error: NO_MODEL_MESSAGE };
       const h = await chat.health();
       const provider = chat.providers.map((p) => p.id).join(",");
       return { ok: h.ok, provider, latencyMs: h.latencyMs, error: h.error };
-    },
-    voice: () => voiceHealth(voice),
+    }, config.healthCacheSeconds * 1000),
+    voice: cachedCheck(() => voiceHealth(voice), config.healthCacheSeconds * 1000),
   };
   let warned = false;
   const limits = {
@@ -140,7 +153,26 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       },
     }),
     streams: new StreamGate(config.maxStreamsPerSession),
+    budget: new TokenBudget(db.sql, { dailyTokens: config.dailyTokenBudget, ready: () => db.migrate() }),
   };
+  const activity = new OwnerActivity(db.sql);
+  // Abandoned anonymous owners (and usage rows older than a week) go at start and every hour.
+  const sweepOwners = async () => {
+    try {
+      await db.migrate();
+      await pruneTokenUsage(db.sql, utcDay(Date.now() - 7 * 86_400_000));
+      if (config.anonymousRetentionDays <= 0) return;
+      const expired = await expireAnonymousOwners(db.sql, config.anonymousRetentionDays);
+      if (expired.length > 0 && config.logLevel !== "silent" && config.logLevel !== "error") {
+        console.log(
+          JSON.stringify({ level: "info", msg: "expired anonymous owners", count: expired.length }),
+        );
+      }
+    } catch { /* database away: the next sweep tries again */ }
+  };
+  sweepOwners();
+  const ownerTimer = setInterval(sweepOwners, 60 * 60_000);
+  Deno.unrefTimer(ownerTimer);
   // Replies a dead process left `streaming` are marked `error` (every instance may do it: idempotent).
   const sweepStale = () => db.migrate().then(() => markStaleReplies(db.sql)).catch(() => 0);
   sweepStale();
@@ -154,9 +186,11 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     voice,
     health,
     limits,
+    activity,
     shutdown,
     close: async () => {
       clearInterval(staleTimer);
+      clearInterval(ownerTimer);
       chat?.close?.();
       await db.close();
     },

@@ -6,17 +6,18 @@
 import { tf } from "./backend.ts";
 import { Linear, type LinearInit } from "./linear.ts";
 import { type ForwardOptions, Module } from "./module.ts";
+import type { Tensor, Tensor2D, Tensor3D, Tensor4D } from "./tensor_types.ts";
 
 /**
  * Added to the score of a masked position. exp(-1e9) underflows to exactly 0 in float32, so masked
  * positions get weight exactly 0 while a fully masked row stays finite (uniform) instead of NaN.
  */
-export const MASKED_SCORE = -1e9;
+export const MASKED_SCORE: number = -1e9;
 
 /** Options of {@link scaledDotProductAttention}. */
 export interface AttentionOptions extends ForwardOptions {
   /** Keep-mask broadcastable to [..., Lq, Lk]: 1 = attend, 0 = masked. */
-  mask?: tf.Tensor;
+  mask?: Tensor;
   /** Hide future keys: query i sees keys j <= i + (Lk - Lq). */
   causal?: boolean;
   /** Dropout rate on the attention weights, applied only when `training`. Default 0. */
@@ -26,13 +27,13 @@ export interface AttentionOptions extends ForwardOptions {
 /** Output of attention: the attended values and the softmax weights (before dropout). */
 export interface AttentionResult {
   /** [..., Lq, d_v] */
-  output: tf.Tensor;
+  output: Tensor;
   /** [..., Lq, Lk]; each row sums to 1. */
-  weights: tf.Tensor;
+  weights: Tensor;
 }
 
 /** The [Lq, Lk] causal keep-mask (1 on and below the shifted diagonal). */
-export function causalMask(lq: number, lk: number): tf.Tensor2D {
+export function causalMask(lq: number, lk: number): Tensor2D {
   const data = new Float32Array(lq * lk);
   const shift = lk - lq;
   for (let i = 0; i < lq; i++) {
@@ -46,17 +47,17 @@ export function causalMask(lq: number, lk: number): tf.Tensor2D {
  * leading axes.
  */
 export function scaledDotProductAttention(
-  q: tf.Tensor,
-  k: tf.Tensor,
-  v: tf.Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
   options: AttentionOptions = {},
 ): AttentionResult {
   return tf.tidy(() => {
     const dk = q.shape[q.rank - 1];
     const lq = q.shape[q.rank - 2];
     const lk = k.shape[k.rank - 2];
-    let scores: tf.Tensor = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk));
-    let keep: tf.Tensor | null = options.mask ? tf.cast(options.mask, "float32") : null;
+    let scores: Tensor = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk));
+    let keep: Tensor | null = options.mask ? tf.cast(options.mask, "float32") : null;
     if (options.causal) {
       const c = causalMask(lq, lk);
       keep = keep ? tf.mul(keep, c) : c;
@@ -88,11 +89,11 @@ export interface MultiHeadAttentionOptions {
 /** Per-call options of {@link MultiHeadAttention.forward}. */
 export interface MultiHeadForwardOptions extends ForwardOptions {
   /** Keys/values source [B, Lk, dModel] for cross-attention; self-attention when unset. */
-  context?: tf.Tensor;
+  context?: Tensor;
   /** Causal (decoder) masking. */
   causal?: boolean;
   /** Padding keep-mask [B, Lk]: 1 = real token, 0 = padding (gets zero weight). */
-  paddingMask?: tf.Tensor;
+  paddingMask?: Tensor;
 }
 
 /** Multi-head attention with projections `q`, `k`, `v`, `o` (each [dModel, dModel]). */
@@ -106,6 +107,7 @@ export class MultiHeadAttention extends Module {
   /** Attention-weight dropout rate (training only). */
   readonly dropout: number;
 
+  /** Registers `q`, `k`, `v`, `o` linears of dModel x dModel. */
   constructor(options: MultiHeadAttentionOptions) {
     super();
     const { dModel, heads } = options;
@@ -130,7 +132,7 @@ export class MultiHeadAttention extends Module {
   }
 
   /** Self- (or cross-) attention of x [B, Lq, dModel]; returns output [B, Lq, dModel] and weights [B, H, Lq, Lk]. */
-  forward(x: tf.Tensor3D, options: MultiHeadForwardOptions = {}): AttentionResult {
+  forward(x: Tensor3D, options: MultiHeadForwardOptions = {}): AttentionResult {
     return tf.tidy(() => {
       const source = options.context ?? x;
       const q = this.#split(this.linear("q").forward(x, options));
@@ -151,7 +153,7 @@ export class MultiHeadAttention extends Module {
   }
 
   /** [B, L, dModel] -> [B, H, L, headDim] */
-  #split(t: tf.Tensor): tf.Tensor4D {
+  #split(t: Tensor): Tensor4D {
     const [b, l] = t.shape;
     return tf.transpose(tf.reshape(t, [b, l, this.heads, this.headDim]), [0, 2, 1, 3]);
   }

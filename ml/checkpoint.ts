@@ -22,6 +22,7 @@ import {
 } from "./safetensors.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import { CodedError } from "./errors.ts";
+import type { Tensor, Variable } from "./tensor_types.ts";
 
 /** How weights are stored on disk. */
 export type StorageDtype = "F32" | "F16" | "BF16";
@@ -95,7 +96,7 @@ export function encodeFloats(shape: number[], values: Float32Array, dtype: Stora
 
 /** Writes named variables as safetensors bytes in `dtype`. */
 export async function encodeVariables(
-  named: ReadonlyArray<readonly [string, tf.Tensor]>,
+  named: ReadonlyArray<readonly [string, Tensor]>,
   dtype: StorageDtype,
   metadata: Record<string, string> = {},
 ): Promise<Uint8Array> {
@@ -108,7 +109,7 @@ export async function encodeVariables(
 
 /** Assigns saved tensors to variables by name; every variable must be present with its shape. */
 export function assignVariables(
-  named: ReadonlyArray<readonly [string, tf.Variable]>,
+  named: ReadonlyArray<readonly [string, Variable]>,
   tensors: Map<string, SafeTensor>,
   where: string,
 ): void {
@@ -144,8 +145,11 @@ export async function saveCheckpoint(
 
 /** A loaded checkpoint. */
 export interface LoadedCheckpoint {
+  /** The model, weights loaded (adapters merged when the checkpoint had one). */
   model: Gpt;
+  /** The checkpoint's tokenizer. */
   tokenizer: Tokenizer;
+  /** Storage dtype of the weights file. */
   dtype: StorageDtype;
   /** Whether an adapter was found and applied (merged into the weights with `merge`). */
   adapter: boolean;

@@ -6,6 +6,8 @@
  * - {@link InstructionDataset}: prompt + response + EOS examples (instruction tuning); prompt positions
  *   and padding carry weight 0, so only the response and its EOS are learned.
  */
+import type { ChatMessage } from "./data/chat.ts";
+import { chatSegments } from "./data/chat_template.ts";
 import { Rng } from "./random.ts";
 import type { TokenBatch } from "./step.ts";
 import type { Tokenizer } from "./tokenizer.ts";
@@ -78,8 +80,15 @@ export interface PromptResponseText {
 
 /** An encoded example: tokens and how many leading tokens are prompt. */
 export interface EncodedExample {
+  /** Token ids, ending with EOS. */
   tokens: Int32Array;
+  /** Tokens before the first learned one. */
   promptLength: number;
+  /**
+   * Per token: 1 when predicting it is learned, 0 when masked. Absent for prompt/response examples (every
+   * token from `promptLength` on is learned); chat examples learn several separate spans.
+   */
+  learn?: Uint8Array;
 }
 
 /**
@@ -93,8 +102,29 @@ export function encodeExample(tokenizer: Tokenizer, ex: PromptResponseText): Enc
 }
 
 /**
+ * Tokens of a conversation in the ChatML template ({@link chatSegments}), each segment encoded on its own so
+ * the mask boundaries are exact, then EOS. Only assistant content, its `<|im_end|>` and the final EOS are
+ * learned.
+ */
+export function encodeChatExample(tokenizer: Tokenizer, messages: readonly ChatMessage[]): EncodedExample {
+  const tokens: number[] = [];
+  const learn: number[] = [];
+  for (const seg of chatSegments(messages)) {
+    for (const id of tokenizer.encode(seg.text)) {
+      tokens.push(id);
+      learn.push(seg.learn ? 1 : 0);
+    }
+  }
+  tokens.push(tokenizer.eosId);
+  learn.push(1);
+  const first = learn.indexOf(1);
+  return { tokens: Int32Array.from(tokens), promptLength: first, learn: Uint8Array.from(learn) };
+}
+
+/**
  * Builds a batch from encoded examples, right-padded (with EOS, weight 0) or cut to `seq + 1` tokens.
- * Position t predicts token t+1 and counts only when t+1 is a response token (or the final EOS).
+ * Position t predicts token t+1 and counts only when t+1 is learned: a response token (or the final EOS),
+ * or for chat examples a token its `learn` mask marks.
  */
 export function instructionBatch(
   examples: readonly EncodedExample[],
@@ -109,7 +139,7 @@ export function instructionBatch(
     for (let t = 0; t + 1 < n; t++) {
       ids[r * seq + t] = ex.tokens[t];
       targets[r * seq + t] = ex.tokens[t + 1];
-      weights[r * seq + t] = t + 1 >= ex.promptLength ? 1 : 0;
+      weights[r * seq + t] = ex.learn ? ex.learn[t + 1] : t + 1 >= ex.promptLength ? 1 : 0;
     }
   });
   return { batch: b, seq, ids, targets, weights };

@@ -151,9 +151,9 @@ export function loraParameters(a: Architecture, preset: TargetPreset, ranks: Ran
 }
 
 /** Numeric precisions of the memory model and their bytes per value. */
-export const PRECISION_BYTES = { fp32: 4, bf16: 2 } as const;
+export const PRECISION_BYTES: { readonly fp32: 4; readonly bf16: 2 } = { fp32: 4, bf16: 2 };
 /** A precision name. */
-export type Precision = keyof typeof PRECISION_BYTES;
+export type Precision = "fp32" | "bf16";
 
 /** Training memory in bytes (activations excluded: they depend on batch and sequence length). */
 export interface MemoryEstimate {

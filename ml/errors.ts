@@ -4,6 +4,7 @@
 export class CodedError<Code extends string> extends Error {
   /** Machine-readable reason, stable across releases. */
   readonly code: Code;
+  /** An error with a machine-readable `code`. */
   constructor(code: Code, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;

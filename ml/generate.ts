@@ -9,6 +9,7 @@
 import { tf } from "./backend.ts";
 import { disposeKvCache, type Gpt } from "./model.ts";
 import { Rng } from "./random.ts";
+import type { Tensor3D } from "./tensor_types.ts";
 
 /** Sampling options. */
 export interface SampleOptions {
@@ -66,7 +67,7 @@ export function sampleToken(logits: Float32Array, options: SampleOptions, rng: R
   return order[n - 1];
 }
 
-async function lastRow(logits: tf.Tensor3D): Promise<Float32Array> {
+async function lastRow(logits: Tensor3D): Promise<Float32Array> {
   const [, t, v] = logits.shape;
   const row = tf.tidy(() => tf.reshape(tf.slice(logits, [0, t - 1, 0], [1, 1, v]), [v]));
   const data = (await row.data()) as Float32Array;
@@ -94,7 +95,7 @@ export async function* generateTokens(
     for (let produced = 0; produced < max; produced++) {
       if (options.signal?.aborted) return;
       const window = context.slice(-blockSize);
-      let logits: tf.Tensor3D;
+      let logits: Tensor3D;
       if (!useCache) {
         logits = tf.tidy(() => model.forward(tf.tensor2d(window, [1, window.length], "int32")));
       } else {

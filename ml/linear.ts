@@ -5,6 +5,8 @@
 import { tf } from "./backend.ts";
 import type { ForwardOptions, LinearLike } from "./module.ts";
 import { kaimingUniformBound, normalArray, Rng, uniformArray } from "./random.ts";
+import type { Rank, Tensor, Tensor1D, Tensor2D, Variable, Variable1D, Variable2D } from "./tensor_types.ts";
+import type * as tfc from "@tensorflow/tfjs-core";
 
 /** How {@link Linear} initializes its weight. */
 export type LinearInit =
@@ -25,21 +27,21 @@ export interface LinearOptions {
   trainable?: boolean;
 }
 
-type SaveFn = (tensors: tf.Tensor[]) => void;
+type SaveFn = (tensors: Tensor[]) => void;
 
 function transposeFreeMatMul(gradOfB: boolean) {
-  return tf.customGrad((...args: Array<tf.Tensor | SaveFn>) => {
-    const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, SaveFn];
+  return tf.customGrad((...args: Array<Tensor | SaveFn>) => {
+    const [a, b, save] = args as [Tensor2D, Tensor2D, SaveFn];
     save([a, b]);
     return {
       value: tf.matMul(a, b),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sa, sb] = saved as tf.Tensor2D[];
-        const da = tf.matMul(dy as tf.Tensor2D, tf.transpose(sb));
-        return [da, gradOfB ? tf.matMul(tf.transpose(sa), dy as tf.Tensor2D) : tf.zerosLike(sb)];
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sa, sb] = saved as Tensor2D[];
+        const da = tf.matMul(dy as Tensor2D, tf.transpose(sb));
+        return [da, gradOfB ? tf.matMul(tf.transpose(sa), dy as Tensor2D) : tf.zerosLike(sb)];
       },
     };
-  }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+  }) as (a: Tensor2D, b: Tensor2D) => Tensor2D;
 }
 
 const matMulWithGrads = transposeFreeMatMul(true);
@@ -52,18 +54,18 @@ const matMulFrozenB = transposeFreeMatMul(false);
  * gradient uses those flags. When `b` is a variable with `trainable` false (a frozen weight), its
  * gradient is not computed and reads as zeros, as PyTorch skips `requires_grad=False` tensors.
  */
-export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  const frozen = (b as Partial<tf.Variable>).trainable === false;
+export function matMul2d(a: Tensor2D, b: Tensor2D): Tensor2D {
+  const frozen = (b as Partial<Variable>).trainable === false;
   return frozen ? matMulFrozenB(a, b) : matMulWithGrads(a, b);
 }
 
 /** Applies `x·W (+ b)` to an input with any leading axes; W is [in, out]. */
-export function denseForward(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor | null): tf.Tensor {
+export function denseForward(x: Tensor, weight: Tensor2D, bias: Tensor | null): Tensor {
   return tf.tidy(() => {
     const [inF, outF] = weight.shape;
     const lead = x.shape.slice(0, -1);
-    const flat = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inF]) as tf.Tensor2D;
-    let y: tf.Tensor = matMul2d(flat, weight);
+    const flat = x.rank === 2 ? (x as Tensor2D) : tf.reshape(x, [-1, inF]) as Tensor2D;
+    let y: Tensor = matMul2d(flat, weight);
     if (bias) y = tf.add(y, bias);
     return x.rank === 2 ? y : tf.reshape(y, [...lead, outF]);
   });
@@ -76,10 +78,11 @@ export class Linear implements LinearLike {
   /** Size of the last output axis. */
   readonly outFeatures: number;
   /** Weight, [in, out]. */
-  readonly weight: tf.Variable<tf.Rank.R2>;
+  readonly weight: Variable2D;
   /** Bias, [out], or null. */
-  readonly bias: tf.Variable<tf.Rank.R1> | null;
+  readonly bias: Variable1D | null;
 
+  /** A layer with PyTorch's default initialization (or `options.init`), drawn from `options.seed`. */
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     const init = options.init ?? { kind: "torch" };
     const rng = new Rng(options.seed ?? 0);
@@ -101,7 +104,7 @@ export class Linear implements LinearLike {
   }
 
   /** A layer holding copies of the given weight [in, out] and bias [out]. */
-  static fromTensors(weight: tf.Tensor2D, bias: tf.Tensor1D | null, trainable = true): Linear {
+  static fromTensors(weight: Tensor2D, bias: Tensor1D | null, trainable = true): Linear {
     const layer = new Linear(weight.shape[0], weight.shape[1], { bias: bias !== null, trainable });
     layer.weight.assign(weight);
     if (bias && layer.bias) layer.bias.assign(bias);
@@ -109,13 +112,13 @@ export class Linear implements LinearLike {
   }
 
   /** `x·W + b` for x of shape [..., in]. */
-  forward(x: tf.Tensor, _options?: ForwardOptions): tf.Tensor {
+  forward(x: Tensor, _options?: ForwardOptions): Tensor {
     return denseForward(x, this.weight, this.bias);
   }
 
   /** `weight` and, if present, `bias`. */
-  namedVariables(): Array<[string, tf.Variable]> {
-    const out: Array<[string, tf.Variable]> = [["weight", this.weight]];
+  namedVariables(): Array<[string, Variable]> {
+    const out: Array<[string, Variable]> = [["weight", this.weight]];
     if (this.bias) out.push(["bias", this.bias]);
     return out;
   }
@@ -128,7 +131,7 @@ export class Linear implements LinearLike {
 }
 
 /** A variable holding `initial`, which is then released (a variable keeps its own reference). */
-export function variableOf<R extends tf.Rank>(initial: tf.Tensor<R>, trainable: boolean): tf.Variable<R> {
+export function variableOf<R extends Rank>(initial: tfc.Tensor<R>, trainable: boolean): tfc.Variable<R> {
   const v = tf.variable(initial, trainable);
   initial.dispose();
   return v;

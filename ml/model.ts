@@ -14,6 +14,17 @@ import { tf } from "./backend.ts";
 import { Linear, matMul2d } from "./linear.ts";
 import { type ForwardOptions, Module } from "./module.ts";
 import { normalArray, Rng } from "./random.ts";
+import type {
+  Rank,
+  Scalar,
+  Tensor,
+  Tensor1D,
+  Tensor2D,
+  Tensor3D,
+  Tensor4D,
+  Variable2D,
+} from "./tensor_types.ts";
+import type * as tfc from "@tensorflow/tfjs-core";
 
 /** Sizes of a {@link Gpt}. */
 export const gptConfigSchema = z.object({
@@ -36,13 +47,33 @@ export const gptConfigSchema = z.object({
   path: ["dModel"],
 });
 
-/** Sizes of a {@link Gpt} (validated by {@link gptConfigSchema}). */
-export type GptConfig = z.output<typeof gptConfigSchema>;
+/** Sizes of a {@link Gpt} (validated with zod when a model is built). */
+export interface GptConfig {
+  /** Number of token ids. */
+  vocabSize: number;
+  /** Longest context (number of learned positions). */
+  blockSize: number;
+  /** Number of blocks. */
+  layers: number;
+  /** Attention heads per block. */
+  heads: number;
+  /** Model width; divisible by `heads`. */
+  dModel: number;
+  /** MLP hidden width = mlpRatio · dModel. */
+  mlpRatio: number;
+  /** Biases in linears and LayerNorms. */
+  bias: boolean;
+}
+
+/** What {@link Gpt}'s constructor accepts: {@link GptConfig} with `mlpRatio` and `bias` optional. */
+export type GptConfigInput =
+  & Omit<GptConfig, "mlpRatio" | "bias">
+  & Partial<Pick<GptConfig, "mlpRatio" | "bias">>;
 
 /** Per-layer cached keys and values ([B, H, L, headDim] each) for incremental decoding. */
 export interface KvCache {
   /** One entry per block; null before the first token. */
-  layers: Array<{ k: tf.Tensor4D; v: tf.Tensor4D } | null>;
+  layers: Array<{ k: Tensor4D; v: Tensor4D } | null>;
   /** Number of positions already cached. */
   length: number;
 }
@@ -55,29 +86,29 @@ export function disposeKvCache(cache: KvCache): void {
 }
 
 /** `table[ids]` whose gradient is `oneHot(ids)ᵀ·dy` (works on the wasm backend). */
-export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  const lookup = tf.customGrad((...args: Array<tf.Tensor | ((ts: tf.Tensor[]) => void)>) => {
-    const t = args[0] as tf.Tensor2D;
+export function embeddingLookup(table: Tensor2D, ids: Tensor1D): Tensor2D {
+  const lookup = tf.customGrad((...args: Array<Tensor | ((ts: Tensor[]) => void)>) => {
+    const t = args[0] as Tensor2D;
     return {
       value: tf.gather(t, ids),
-      gradFunc: (dy: tf.Tensor) => {
-        const hot = tf.cast(tf.oneHot(ids, t.shape[0]), "float32") as tf.Tensor2D;
-        return matMul2d(tf.transpose(hot), dy as tf.Tensor2D);
+      gradFunc: (dy: Tensor) => {
+        const hot = tf.cast(tf.oneHot(ids, t.shape[0]), "float32") as Tensor2D;
+        return matMul2d(tf.transpose(hot), dy as Tensor2D);
       },
     };
   });
-  return lookup(table) as tf.Tensor2D;
+  return lookup(table) as Tensor2D;
 }
 
 /** A variable holding `t`'s values; `t` is released (tf.variable copies it). */
-function variableOf<R extends tf.Rank>(t: tf.Tensor<R>): tf.Variable<R> {
+function variableOf<R extends Rank>(t: tfc.Tensor<R>): tfc.Variable<R> {
   const v = tf.variable(t);
   t.dispose();
   return v;
 }
 
 /** GELU, tanh approximation (GPT-2's). */
-export function gelu(x: tf.Tensor): tf.Tensor {
+export function gelu(x: Tensor): Tensor {
   return tf.tidy(() => {
     const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
@@ -87,6 +118,7 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 /** LayerNorm over the last axis with gain `weight` and optional `bias`. */
 export class LayerNorm extends Module {
   readonly #bias: boolean;
+  /** A LayerNorm over the last axis of width `dim` (gain 1, optional bias 0). */
   constructor(dim: number, bias: boolean, readonly eps = 1e-5) {
     super();
     this.#bias = bias;
@@ -95,7 +127,7 @@ export class LayerNorm extends Module {
   }
 
   /** Normalizes x [..., dim]. */
-  forward(x: tf.Tensor): tf.Tensor {
+  forward(x: Tensor): Tensor {
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, -1, true);
       const y = tf.mul(
@@ -109,6 +141,7 @@ export class LayerNorm extends Module {
 
 /** The feed-forward part of a block: `proj(gelu(fc(x)))`. */
 export class Mlp extends Module {
+  /** `fc` d -> hidden and `proj` hidden -> d, initial weights drawn from `rng`. */
   constructor(d: number, hidden: number, bias: boolean, projStd: number, rng: Rng) {
     super();
     this.registerLinear(
@@ -122,18 +155,23 @@ export class Mlp extends Module {
   }
 
   /** x [..., d] -> [..., d] */
-  forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
+  forward(x: Tensor, options: ForwardOptions = {}): Tensor {
     return tf.tidy(() => this.linear("proj").forward(gelu(this.linear("fc").forward(x, options)), options));
   }
 }
 
 /** One pre-LayerNorm transformer block. */
 export class Block extends Module {
+  /** LayerNorm before attention. */
   readonly ln_1: LayerNorm;
+  /** Causal multi-head self-attention. */
   readonly attn: MultiHeadAttention;
+  /** LayerNorm before the MLP. */
   readonly ln_2: LayerNorm;
+  /** The feed-forward part. */
   readonly mlp: Mlp;
 
+  /** A block of `config`'s sizes, initial weights drawn from `rng`. */
   constructor(config: GptConfig, rng: Rng) {
     super();
     const { dModel: d, bias } = config;
@@ -157,11 +195,11 @@ export class Block extends Module {
   }
 
   /** Full causal self-attention over x [B, T, d]. */
-  forward(x: tf.Tensor3D, options: ForwardOptions = {}): tf.Tensor3D {
+  forward(x: Tensor3D, options: ForwardOptions = {}): Tensor3D {
     return tf.tidy(() => {
-      const a = this.attn.forward(this.ln_1.forward(x) as tf.Tensor3D, { ...options, causal: true }).output;
+      const a = this.attn.forward(this.ln_1.forward(x) as Tensor3D, { ...options, causal: true }).output;
       const h = tf.add(x, a);
-      return tf.add(h, this.mlp.forward(this.ln_2.forward(h), options)) as tf.Tensor3D;
+      return tf.add(h, this.mlp.forward(this.ln_2.forward(h), options)) as Tensor3D;
     });
   }
 
@@ -170,14 +208,14 @@ export class Block extends Module {
    * output and the cache grown by the new positions (the caller owns both).
    */
   forwardCached(
-    x: tf.Tensor3D,
-    past: { k: tf.Tensor4D; v: tf.Tensor4D } | null,
-  ): { y: tf.Tensor3D; k: tf.Tensor4D; v: tf.Tensor4D } {
+    x: Tensor3D,
+    past: { k: Tensor4D; v: Tensor4D } | null,
+  ): { y: Tensor3D; k: Tensor4D; v: Tensor4D } {
     return tf.tidy(() => {
       const { heads, headDim, dModel } = this.attn;
       const [b, t] = x.shape;
-      const split = (u: tf.Tensor) =>
-        tf.transpose(tf.reshape(u, [b, t, heads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
+      const split = (u: Tensor) =>
+        tf.transpose(tf.reshape(u, [b, t, heads, headDim]), [0, 2, 1, 3]) as Tensor4D;
       const h1 = this.ln_1.forward(x);
       const q = split(this.attn.linear("q").forward(h1));
       let k = split(this.attn.linear("k").forward(h1));
@@ -189,7 +227,7 @@ export class Block extends Module {
       const { output } = scaledDotProductAttention(q, k, v, { causal: true });
       const merged = tf.reshape(tf.transpose(output, [0, 2, 1, 3]), [b, t, dModel]);
       const h = tf.add(x, this.attn.linear("o").forward(merged));
-      const y = tf.add(h, this.mlp.forward(this.ln_2.forward(h))) as tf.Tensor3D;
+      const y = tf.add(h, this.mlp.forward(this.ln_2.forward(h))) as Tensor3D;
       return { y, k, v };
     });
   }
@@ -200,16 +238,16 @@ export class Gpt extends Module {
   /** Sizes. */
   readonly config: GptConfig;
   /** Token embedding [vocab, d], also the output head. */
-  readonly wte: tf.Variable<tf.Rank.R2>;
+  readonly wte: Variable2D;
   /** Position embedding [blockSize, d]. */
-  readonly wpe: tf.Variable<tf.Rank.R2>;
+  readonly wpe: Variable2D;
   /** The blocks, in order. */
   readonly blocks: Block[] = [];
   /** Final LayerNorm. */
   readonly ln_f: LayerNorm;
 
   /** A model with GPT-2-style initial weights drawn from `seed`. */
-  constructor(config: z.input<typeof gptConfigSchema>, seed = 0) {
+  constructor(config: GptConfigInput, seed = 0) {
     super();
     const c = gptConfigSchema.parse(config);
     this.config = c;
@@ -217,11 +255,11 @@ export class Gpt extends Module {
     this.wte = this.registerParameter(
       "wte",
       variableOf(tf.tensor2d(normalArray(c.vocabSize * c.dModel, 0, 0.02, rng), [c.vocabSize, c.dModel])),
-    ) as tf.Variable<tf.Rank.R2>;
+    ) as Variable2D;
     this.wpe = this.registerParameter(
       "wpe",
       variableOf(tf.tensor2d(normalArray(c.blockSize * c.dModel, 0, 0.01, rng), [c.blockSize, c.dModel])),
-    ) as tf.Variable<tf.Rank.R2>;
+    ) as Variable2D;
     for (let i = 0; i < c.layers; i++) {
       this.blocks.push(this.registerModule(`blocks.${i}`, new Block(c, rng)));
     }
@@ -229,24 +267,24 @@ export class Gpt extends Module {
   }
 
   /** Embeds ids [B, T] at positions offset..offset+T-1 -> [B, T, d]. */
-  #embed(ids: tf.Tensor2D, offset: number): tf.Tensor3D {
+  #embed(ids: Tensor2D, offset: number): Tensor3D {
     const [b, t] = ids.shape;
     if (offset + t > this.config.blockSize) {
       throw new RangeError(`sequence of ${offset + t} exceeds blockSize ${this.config.blockSize}`);
     }
-    const tok = tf.reshape(embeddingLookup(this.wte, tf.reshape(ids, [b * t]) as tf.Tensor1D), [b, t, -1]);
-    return tf.add(tok, tf.slice(this.wpe, [offset, 0], [t, -1])) as tf.Tensor3D;
+    const tok = tf.reshape(embeddingLookup(this.wte, tf.reshape(ids, [b * t]) as Tensor1D), [b, t, -1]);
+    return tf.add(tok, tf.slice(this.wpe, [offset, 0], [t, -1])) as Tensor3D;
   }
 
   /** Final LayerNorm and tied head: h [B, T, d] -> logits [B, T, vocab]. */
-  #head(h: tf.Tensor3D): tf.Tensor3D {
+  #head(h: Tensor3D): Tensor3D {
     const [b, t, d] = h.shape;
-    const flat = tf.reshape(this.ln_f.forward(h), [b * t, d]) as tf.Tensor2D;
+    const flat = tf.reshape(this.ln_f.forward(h), [b * t, d]) as Tensor2D;
     return tf.reshape(matMul2d(flat, tf.transpose(this.wte)), [b, t, this.config.vocabSize]);
   }
 
   /** Logits [B, T, vocab] for token ids [B, T] (int32), T ≤ blockSize. */
-  forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+  forward(ids: Tensor2D, options: ForwardOptions = {}): Tensor3D {
     return tf.tidy(() => {
       let x = this.#embed(ids, 0);
       for (const block of this.blocks) x = block.forward(x, options);
@@ -260,16 +298,16 @@ export class Gpt extends Module {
    * total weight of a whole (accumulated) batch gives its mean loss.
    */
   lossSum(
-    ids: tf.Tensor2D,
-    targets: tf.Tensor2D,
-    weights: tf.Tensor2D,
+    ids: Tensor2D,
+    targets: Tensor2D,
+    weights: Tensor2D,
     options: ForwardOptions = {},
-  ): tf.Scalar {
+  ): Scalar {
     return tf.tidy(() => {
       const logits = this.forward(ids, options);
       const [b, t, v] = logits.shape;
       const logp = tf.logSoftmax(tf.reshape(logits, [b * t, v]));
-      const hot = tf.oneHot(tf.reshape(targets, [b * t]) as tf.Tensor1D, v);
+      const hot = tf.oneHot(tf.reshape(targets, [b * t]) as Tensor1D, v);
       const nll = tf.neg(tf.sum(tf.mul(logp, tf.cast(hot, "float32")), -1));
       return tf.sum(tf.mul(nll, tf.reshape(weights, [b * t])));
     });
@@ -277,11 +315,11 @@ export class Gpt extends Module {
 
   /** Masked mean cross-entropy (Σ weight·nll / Σ weight). */
   loss(
-    ids: tf.Tensor2D,
-    targets: tf.Tensor2D,
-    weights: tf.Tensor2D,
+    ids: Tensor2D,
+    targets: Tensor2D,
+    weights: Tensor2D,
     options: ForwardOptions = {},
-  ): tf.Scalar {
+  ): Scalar {
     return tf.tidy(() => {
       const count = tf.maximum(tf.sum(weights), 1e-9);
       return tf.div(this.lossSum(ids, targets, weights, options), count);
@@ -297,10 +335,10 @@ export class Gpt extends Module {
    * Logits [B, Tnew, vocab] for new ids [B, Tnew] placed after the `cache.length` cached positions;
    * the cache is updated in place (old tensors released).
    */
-  forwardCached(ids: tf.Tensor2D, cache: KvCache): tf.Tensor3D {
+  forwardCached(ids: Tensor2D, cache: KvCache): Tensor3D {
     const out = tf.tidy(() => {
       let x = this.#embed(ids, cache.length);
-      const next: Array<{ k: tf.Tensor4D; v: tf.Tensor4D }> = [];
+      const next: Array<{ k: Tensor4D; v: Tensor4D }> = [];
       this.blocks.forEach((block, i) => {
         const r = block.forwardCached(x, cache.layers[i]);
         x = r.y;

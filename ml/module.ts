@@ -4,8 +4,8 @@
  * through {@link Module.linear}, so a model-level operation (LoRA `apply`) can replace `blocks.0.attn.q`
  * with a wrapping layer and the model's forward goes through the wrapper from then on.
  */
-import type { tf } from "./backend.ts";
 import { CodedError } from "./errors.ts";
+import type { Tensor, Variable } from "./tensor_types.ts";
 
 /** Options every forward pass accepts. */
 export interface ForwardOptions {
@@ -22,9 +22,9 @@ export interface LinearLike {
   /** Size of the last output axis. */
   readonly outFeatures: number;
   /** Applies the layer to `x` of shape [..., inFeatures]. */
-  forward(x: tf.Tensor, options?: ForwardOptions): tf.Tensor;
+  forward(x: Tensor, options?: ForwardOptions): Tensor;
   /** The layer's variables with local names (`weight`, `bias`, `lora_A.weight`, ...). */
-  namedVariables(): Array<[string, tf.Variable]>;
+  namedVariables(): Array<[string, Variable]>;
   /** Releases the layer's variables. */
   dispose(): void;
 }
@@ -39,7 +39,7 @@ export class ModuleError extends CodedError<ModuleErrorCode> {}
 export class Module {
   readonly #linears = new Map<string, LinearLike>();
   readonly #modules = new Map<string, Module>();
-  readonly #params = new Map<string, tf.Variable>();
+  readonly #params = new Map<string, Variable>();
 
   /** Registers a linear layer under a local name (no dots) and returns it. */
   protected registerLinear<T extends LinearLike>(name: string, layer: T): T {
@@ -56,7 +56,7 @@ export class Module {
   }
 
   /** Registers a variable that is not part of a linear layer (embedding table, layer-norm gain). */
-  protected registerParameter(name: string, variable: tf.Variable): tf.Variable {
+  protected registerParameter(name: string, variable: Variable): Variable {
     this.#assertFree(name);
     this.#params.set(name, variable);
     return variable;
@@ -70,7 +70,7 @@ export class Module {
   }
 
   /** The variable registered under a local name. */
-  parameter(name: string): tf.Variable {
+  parameter(name: string): Variable {
     const v = this.#params.get(name);
     if (!v) throw new ModuleError("MODULE_NOT_FOUND", `no parameter "${name}" in ${this.constructor.name}`);
     return v;
@@ -110,8 +110,8 @@ export class Module {
   }
 
   /** Every variable in the tree with its full dotted name (`blocks.0.attn.q.weight`). */
-  namedParameters(): Array<[string, tf.Variable]> {
-    const out: Array<[string, tf.Variable]> = [];
+  namedParameters(): Array<[string, Variable]> {
+    const out: Array<[string, Variable]> = [];
     for (const [prefix, m] of this.#walk("")) {
       for (const [name, v] of m.#params) out.push([prefix + name, v]);
       for (const [name, layer] of m.#linears) {
@@ -122,7 +122,7 @@ export class Module {
   }
 
   /** The variables an optimizer should update (those with `trainable` set). */
-  trainableVariables(): tf.Variable[] {
+  trainableVariables(): Variable[] {
     return this.namedParameters().filter(([, v]) => v.trainable).map(([, v]) => v);
   }
 

@@ -7,6 +7,7 @@
  * gradient-norm clip is provided.
  */
 import { tf } from "./backend.ts";
+import type { Tensor, Variable } from "./tensor_types.ts";
 
 /** Hyper-parameters of {@link AdamW}. */
 export interface AdamWOptions {
@@ -20,7 +21,7 @@ export interface AdamWOptions {
 /** One optimized variable with its name and whether it decays. */
 export interface ParamEntry {
   name: string;
-  variable: tf.Variable;
+  variable: Variable;
   decay: boolean;
 }
 
@@ -40,8 +41,8 @@ export class AdamW {
   readonly params: readonly ParamEntry[];
   /** Updates applied so far. */
   step = 0;
-  readonly #m: tf.Variable[];
-  readonly #v: tf.Variable[];
+  readonly #m: Variable[];
+  readonly #v: Variable[];
 
   constructor(params: ParamEntry[], options: AdamWOptions = {}) {
     this.params = params;
@@ -55,7 +56,7 @@ export class AdamW {
   }
 
   /** Applies one update with learning rate `lr`; `grads[i]` belongs to `params[i]`. */
-  apply(grads: readonly tf.Tensor[], lr: number): void {
+  apply(grads: readonly Tensor[], lr: number): void {
     this.step++;
     const { beta1: b1, beta2: b2, eps } = this;
     const c1 = 1 - b1 ** this.step, c2 = 1 - b2 ** this.step;
@@ -110,9 +111,9 @@ export class AdamW {
  * new gradients (the caller disposes them and the old ones) and the norm before clipping.
  */
 export async function clipByGlobalNorm(
-  grads: readonly tf.Tensor[],
+  grads: readonly Tensor[],
   maxNorm: number,
-): Promise<{ grads: tf.Tensor[]; norm: number }> {
+): Promise<{ grads: Tensor[]; norm: number }> {
   const normT = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
   const norm = (await normT.data())[0];
   normT.dispose();

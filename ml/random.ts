@@ -9,6 +9,7 @@ export class Rng {
   #state: number;
   #spare: number | null = null;
 
+  /** A generator whose whole sequence is fixed by `seed`. */
   constructor(seed: number) {
     this.#state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
   }
@@ -85,7 +86,7 @@ export function normalArray(n: number, mean: number, std: number, rng: Rng): Flo
  * Bound of PyTorch's `kaiming_uniform_(w, a)` for a weight with `fanIn` inputs:
  * gain·sqrt(3/fanIn) with gain = sqrt(2/(1+a²)); for a = sqrt(5) this is 1/sqrt(fanIn).
  */
-export function kaimingUniformBound(fanIn: number, a = Math.sqrt(5)): number {
+export function kaimingUniformBound(fanIn: number, a: number = Math.sqrt(5)): number {
   const gain = Math.sqrt(2 / (1 + a * a));
   return gain * Math.sqrt(3 / fanIn);
 }

@@ -2,6 +2,7 @@
  * The runs folder (`runs/` by default): each subfolder written by `deno task train` holds a
  * `config.json` and a `metrics.jsonl`. This lists them for the `/training` page.
  */
+import { type EvalResult, readEvals } from "./eval.ts";
 import { type MetricRecord, readMetrics } from "./train.ts";
 
 /** One run as found on disk. */
@@ -16,6 +17,8 @@ export interface RunSummary {
   lastValLoss?: number;
   /** What the run produced: `model`, `adapter`, `merged`, `checkpoint`. */
   outputs: string[];
+  /** Evaluations recorded by `deno task eval` (`eval.json`), in the order they were made. */
+  evals: EvalResult[];
   modified: Date | null;
 }
 
@@ -57,6 +60,7 @@ export async function listRuns(dir: string): Promise<RunSummary[]> {
       lastTrainLoss: train.at(-1)?.loss,
       lastValLoss: val.at(-1)?.loss,
       outputs,
+      evals: await readEvals(path),
       modified,
     });
   }

@@ -27,14 +27,19 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** One tensor: dtype, shape and its raw little-endian bytes. */
 export interface SafeTensor {
+  /** Element type. */
   dtype: SafeDtype;
+  /** Dimensions. */
   shape: number[];
+  /** Raw little-endian bytes. */
   data: Uint8Array;
 }
 
 /** A decoded file. */
 export interface SafetensorsFile {
+  /** Tensors by name. */
   tensors: Map<string, SafeTensor>;
+  /** The `__metadata__` strings. */
   metadata: Record<string, string>;
 }
 

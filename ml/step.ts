@@ -6,6 +6,7 @@
 import { tf } from "./backend.ts";
 import type { Gpt } from "./model.ts";
 import { type AdamW, clipByGlobalNorm } from "./optim.ts";
+import type { Tensor, Tensor2D, Variable } from "./tensor_types.ts";
 
 /** A batch of B sequences of T positions, row-major: ids predict targets; weight 0 masks a position. */
 export interface TokenBatch {
@@ -46,7 +47,7 @@ export async function evaluate(model: Gpt, batches: readonly TokenBatch[]): Prom
 }
 
 /** The tensors [B, T] of a batch: ids, targets (int32), weights (float32). */
-export function batchTensors(b: TokenBatch): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+export function batchTensors(b: TokenBatch): [Tensor2D, Tensor2D, Tensor2D] {
   return [
     tf.tensor2d(b.ids, [b.batch, b.seq], "int32"),
     tf.tensor2d(b.targets, [b.batch, b.seq], "int32"),
@@ -60,23 +61,23 @@ export function batchTensors(b: TokenBatch): [tf.Tensor2D, tf.Tensor2D, tf.Tenso
  */
 export async function accumulateGradients(
   model: Gpt,
-  variables: readonly tf.Variable[],
+  variables: readonly Variable[],
   micro: readonly TokenBatch[],
   seed = 0,
-): Promise<{ grads: tf.Tensor[]; loss: number; tokens: number }> {
+): Promise<{ grads: Tensor[]; loss: number; tokens: number }> {
   const total = Math.max(micro.reduce((s, b) => s + batchWeight(b), 0), 1e-9);
-  let acc: tf.Tensor[] | null = null;
+  let acc: Tensor[] | null = null;
   let lossSum = 0, tokens = 0;
   for (const [i, b] of micro.entries()) {
     const [ids, targets, weights] = batchTensors(b);
     const { value, grads } = tf.variableGrads(
       () => tf.div(model.lossSum(ids, targets, weights, { training: true, seed: seed + i }), total),
-      variables as tf.Variable[],
+      variables as Variable[],
     );
     const list = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
     if (acc === null) acc = list;
     else {
-      const prev: tf.Tensor[] = acc;
+      const prev: Tensor[] = acc;
       acc = prev.map((a, j) => tf.add(a, list[j]));
       tf.dispose([...prev, ...list]);
     }

@@ -21,7 +21,8 @@ export class TokenizerError extends CodedError<TokenizerErrorCode> {}
 
 /** The JSON form saved next to a checkpoint (`tokenizer.json`). */
 export interface TokenizerJson {
-  format: typeof FORMAT;
+  /** Always `mini-claude-bpe/1`. */
+  format: "mini-claude-bpe/1";
   /** Merges in rank order: `[left, right]` ids; merge i creates id 256 + i. */
   merges: Array<[number, number]>;
   /** Special tokens by text, with their ids. */
@@ -64,6 +65,7 @@ export class Tokenizer {
   readonly #cache = new Map<string, number[]>();
   readonly #encoder = new TextEncoder();
 
+  /** A tokenizer with these merges (checked: each refers only to earlier ids). */
   constructor(merges: ReadonlyArray<readonly [number, number]>) {
     this.merges = merges;
     for (let i = 0; i < 256; i++) this.#bytes.push(Uint8Array.of(i));

@@ -21,12 +21,14 @@ import {
 } from "./checkpoint.ts";
 import {
   type BatchSource,
+  encodeChatExample,
   encodeExample,
   InstructionDataset,
   type PromptResponseText,
   TextDataset,
 } from "./dataset.ts";
 import { splitPromptResponse } from "./data/alpaca.ts";
+import { type ChatMessage, checkAnyRecord, recordFormatOf } from "./data/chat.ts";
 import { chartSvg } from "./loss_chart.ts";
 import { LoraModel } from "./lora.ts";
 import { Gpt } from "./model.ts";
@@ -37,6 +39,7 @@ import { evaluate, trainStep } from "./step.ts";
 import { Tokenizer } from "./tokenizer.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { CodedError } from "./errors.ts";
+import type { Tensor } from "./tensor_types.ts";
 
 export type { CheckpointError };
 
@@ -76,6 +79,7 @@ export interface RunOptions {
 
 /** What a run did. */
 export interface RunResult {
+  /** The run folder. */
   outDir: string;
   /** Updates completed (including those of a resumed earlier part). */
   step: number;
@@ -85,10 +89,13 @@ export interface RunResult {
   timedOut: boolean;
   /** Training losses by step, this part of the run only. */
   losses: number[];
+  /** Validation loss at the last evaluation, if any. */
   lastValLoss?: number;
   /** Mean training tokens per second over this part of the run. */
   tokensPerSec: number;
+  /** Scalars that were trained. */
   trainable: number;
+  /** All scalars of the model. */
   total: number;
 }
 
@@ -105,8 +112,18 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-/** Reads Alpaca records (a JSON array or JSON Lines) as prompt/response pairs with the Stanford templates. */
-export async function readInstructionExamples(path: string): Promise<PromptResponseText[]> {
+/** One training example read from an instruction or chat file. */
+export type TrainingExample =
+  | { kind: "instruction"; text: PromptResponseText }
+  | { kind: "chat"; messages: ChatMessage[] };
+
+/**
+ * Reads an Alpaca, ShareGPT or OpenAI-messages file (a JSON array or JSON Lines; one format per file) as
+ * training examples: Alpaca records become prompt/response pairs with the Stanford templates, conversations
+ * stay turns (encoded later with the ChatML template). The first invalid record stops with its location and
+ * problem, as `deno task validate-data` reports it.
+ */
+export async function readTrainingExamples(path: string): Promise<TrainingExample[]> {
   const text = (await readText(path, "instruction data")).replace(/^\uFEFF/, "");
   let values: unknown[];
   try {
@@ -116,22 +133,23 @@ export async function readInstructionExamples(path: string): Promise<PromptRespo
   } catch (e) {
     throw new TrainError("TRAIN_DATA", `${path}: not JSON or JSON Lines: ${(e as Error).message}`);
   }
-  return values.map((v, i) => {
-    const r = v as { instruction?: unknown; input?: unknown; output?: unknown };
-    if (
-      typeof r?.instruction !== "string" || typeof r.output !== "string" ||
-      (r.input !== undefined && typeof r.input !== "string")
-    ) {
+  const first = recordFormatOf(values[0]);
+  return values.map((v, i): TrainingExample => {
+    const check = checkAnyRecord(v, i, i + 1);
+    const e = check.errors[0] ??
+      (check.format !== first
+        ? { field: "(record)", message: `a ${check.format} record, but the first record is ${first}` }
+        : undefined);
+    if (e || !check.record) {
       throw new TrainError(
         "TRAIN_DATA",
-        `${path}: record ${i} is not { instruction, input?, output } strings`,
+        `${path}: record ${i}, field ${e?.field ?? "(record)"}: ${e?.message ?? "invalid"} ` +
+          "(deno task validate-data lists every problem)",
       );
     }
-    return splitPromptResponse({
-      instruction: r.instruction,
-      input: (r.input as string | undefined) ?? "",
-      output: r.output,
-    });
+    return check.record.format === "alpaca"
+      ? { kind: "instruction", text: splitPromptResponse(check.record.record) }
+      : { kind: "chat", messages: check.record.messages };
   });
 }
 
@@ -202,14 +220,16 @@ async function buildData(
       throw new TrainError("TRAIN_DATA", `${(e as Error).message} (use a longer text or a smaller --seqLen)`);
     }
   }
-  let records = await readInstructionExamples(config.data.train);
+  let records = await readTrainingExamples(config.data.train);
   if (config.data.limit > 0) records = records.slice(0, config.data.limit);
-  let valRecords: PromptResponseText[];
-  if (config.data.val) valRecords = await readInstructionExamples(config.data.val);
+  let valRecords: TrainingExample[];
+  if (config.data.val) valRecords = await readTrainingExamples(config.data.val);
   else [records, valRecords] = splitTail(records, config.data.valFraction);
   // An example whose prompt fills the whole window has nothing to learn from: it is left out.
-  const encode = (rs: PromptResponseText[], what: string) => {
-    const all = rs.map((r) => encodeExample(tokenizer, r));
+  const encode = (rs: TrainingExample[], what: string) => {
+    const all = rs.map((r) =>
+      r.kind === "instruction" ? encodeExample(tokenizer, r.text) : encodeChatExample(tokenizer, r.messages)
+    );
     const kept = all.filter((e) => e.promptLength < seq);
     if (kept.length < all.length) {
       log(
@@ -275,7 +295,7 @@ async function saveResumeState(dir: string, step: number, setup: Setup, optimize
     `${tmp}/trainable.safetensors`,
     await encodeVariables(optimizer.params.map((p) => [p.name, p.variable]), "F32"),
   );
-  const moments: Array<[string, tf.Tensor]> = [];
+  const moments: Array<[string, Tensor]> = [];
   for (const p of optimizer.params) {
     moments.push([`m.${p.name}`, tf.tensor(state.m.get(p.name)!, p.variable.shape)]);
     moments.push([`v.${p.name}`, tf.tensor(state.v.get(p.name)!, p.variable.shape)]);

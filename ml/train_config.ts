@@ -37,7 +37,7 @@ export const trainConfigSchema = z.strictObject({
   mode: z.enum(["pretrain", "lora"], { message: "expected pretrain or lora" }),
   /** Run folder; default `runs/<mode>-<timestamp>`. */
   out: z.string().min(1).optional(),
-  /** Training and validation data: text files (pretrain) or Alpaca JSON/JSONL (lora). */
+  /** Training and validation data: text files (pretrain) or Alpaca/ShareGPT/OpenAI-messages JSON/JSONL (lora). */
   data: z.strictObject({
     train: z.string({ message: "expected a file path" }).min(1),
     val: z.string().min(1).optional(),
@@ -108,6 +108,7 @@ export type TrainConfig = z.output<typeof trainConfigSchema>;
 export class TrainConfigError extends Error {
   /** Machine-readable reason. */
   readonly code = "TRAIN_CONFIG_INVALID";
+  /** An error listing `problems`, one per line. */
   constructor(readonly problems: string[]) {
     super(`invalid training options:\n${problems.map((p) => `  ${p}`).join("\n")}`);
     this.name = "TrainConfigError";
@@ -233,7 +234,7 @@ export async function loadTrainConfig(
 const OPTION_HELP: Record<string, string> = {
   mode: "pretrain (all weights, text corpus) or lora (adapters on instruction/chat data from --base)",
   out: "run folder (default runs/<mode>-<time>); an existing one needs --resume or --overwrite",
-  "data.train": "training file: text (pretrain) or Alpaca JSON or JSONL (lora)",
+  "data.train": "training file: text (pretrain), or Alpaca, ShareGPT or OpenAI-messages JSON/JSONL (lora)",
   "data.val": "validation file (default: hold out --data.valFraction of --data.train)",
   "data.valFraction": "fraction held out from the end of --data.train when --data.val is unset",
   "data.limit": "use at most this many characters (pretrain) or records (lora) of --data.train; 0 = all",

@@ -9,6 +9,8 @@ export const handler: Middleware<AppState> = async (req, ctx) => {
   const raw = readCookie(req.headers.get("cookie"), SESSION_COOKIE);
   const verified = raw ? await signer.verify(raw) : null;
   ctx.state.sessionId = verified?.id ?? SessionSigner.newId();
+  // Keeps a returning anonymous owner from expiring (throttled; never throws).
+  if (verified) ctx.state.services.activity.touch(ctx.state.sessionId);
   ctx.state.clientIp = clientIp(req, ctx.remoteAddr, ctx.state.services.config.trustProxyHops);
   const theme = readCookie(req.headers.get("cookie"), "mc_theme");
   ctx.state.theme = theme === "light" || theme === "dark" ? theme : undefined;

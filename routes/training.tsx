@@ -21,6 +21,35 @@ export const handler: Handlers<AppState, Data> = {
 
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(4));
 
+/** Perplexity and per-token loss of each `deno task eval` of the run. */
+function EvalTable({ run }: { run: RunSummary }) {
+  return (
+    <table class="evals">
+      <caption>Evaluations (deno task eval)</caption>
+      <thead>
+        <tr>
+          <th scope="col">data</th>
+          <th scope="col">tokens</th>
+          <th scope="col">loss (nats/token)</th>
+          <th scope="col">perplexity</th>
+          <th scope="col">per-token loss p50 / p90 / max</th>
+        </tr>
+      </thead>
+      <tbody>
+        {run.evals.map((e) => (
+          <tr key={e.data}>
+            <td>{e.data.split("/").at(-1)} ({e.kind})</td>
+            <td>{e.tokens}</td>
+            <td>{fmt(e.loss)}</td>
+            <td>{e.perplexity.toFixed(3)}</td>
+            <td>{fmt(e.perToken.p50)} / {fmt(e.perToken.p90)} / {fmt(e.perToken.max)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function RunCard({ run }: { run: RunSummary }) {
   const train = run.metrics.filter((m) => m.type === "train").map((m): [number, number] => [m.step, m.loss]);
   const val = run.metrics.filter((m) => m.type === "val").map((m): [number, number] => [m.step, m.loss]);
@@ -44,6 +73,7 @@ function RunCard({ run }: { run: RunSummary }) {
           />
         )
         : <p>No metrics yet.</p>}
+      {run.evals.length > 0 && <EvalTable run={run} />}
       <details>
         <summary>config</summary>
         <pre>{JSON.stringify(run.config, null, 2)}</pre>

@@ -1,7 +1,7 @@
 /**
  * `deno task validate-data <file> [--format text|json] [--max-tokens N] [--out cleaned.jsonl]`
  *
- * Validates an Alpaca-format file (JSON array or JSON Lines). Exit codes: 0 when every record is valid,
+ * Validates an Alpaca, ShareGPT or OpenAI-messages file (JSON array or JSON Lines; see docs/data.md). Exit codes: 0 when every record is valid,
  * 1 when some records are invalid, 2 on usage errors (missing file, unknown flag, not JSON).
  */
 import { DataError } from "../ml/data/errors.ts";

@@ -33,8 +33,11 @@ export interface ReplyInput {
   prefix?: string;
   /** Aborted when the server shuts down. */
   shutdownSignal: AbortSignal;
-  /** Called once the reply is finally stored (tests, metrics). */
-  onSettled?: (message: Message | null) => void;
+  /**
+   * Called once the reply is finally stored (null: not stored yet), before the final event is
+   * sent; awaited, so e.g. the token charge is visible when the client sees `done`.
+   */
+  onSettled?: (message: Message | null) => void | Promise<void>;
   /** How the final write is retried; default {@link DEFAULT_SAVE_RETRY}. */
   saveRetry?: SaveRetry;
 }
@@ -120,7 +123,7 @@ export async function streamReply(input: ReplyInput): Promise<Response> {
       }
       await saving;
       const final = await saveFinal(store, assistant.id, { content: text, status, usage }, input.saveRetry);
-      input.onSettled?.(final);
+      await input.onSettled?.(final);
       if (failure) send("error", { ...failure, messageId: assistant.id });
       else if (!final) {
         send("error", {

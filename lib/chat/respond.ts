@@ -5,9 +5,11 @@
  * 409 instead of adding a duplicate branch or calling the model twice), the conversation's tree is
  * changed and the assistant message the reply streams into is created; then the reply streams to
  * the path from the root to that message. Nothing is deleted: regenerate and edit add siblings.
- * Without a model the change is still stored and the stream reports why. The conversation's model
- * must be one the server offers (400 `unknown_model` otherwise, before anything is stored); the model
- * list is read before the lock is taken, so the lock never waits on a model server.
+ * The history sent is bounded by `HISTORY_TOKEN_BUDGET` (oldest exchanges dropped first), and the
+ * reply's tokens are charged to the owner's daily budget once it is stored. Without a model the
+ * change is still stored and the stream reports why. The conversation's model must be one the server
+ * offers (400 `unknown_model` otherwise, before anything is stored); the model list is read before
+ * the lock is taken, so the lock never waits on a model server.
  */
 import type postgres from "postgres";
 import { turnsWithAttachments } from "../attachments/history.ts";
@@ -21,6 +23,8 @@ import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
 import { modelSnapshot, pickAllowed } from "./allowlist.ts";
 import { conversationNotFound } from "./api.ts";
 import type { ListedModel } from "./registry.ts";
+import { replyTokens } from "../security/token_budget.ts";
+import { trimHistory } from "./history.ts";
 import { streamReply } from "./reply.ts";
 
 /** Where a reply goes, decided under the conversation's lock. */
@@ -52,7 +56,7 @@ export async function respond(
   conversationId: string,
   plan: PlanReply,
 ): Promise<Response> {
-  const { db, chat, shutdown } = state.services;
+  const { db, chat, shutdown, config, limits } = state.services;
   const ownerId = state.sessionId;
   const models = await modelSnapshot(state);
   const started = await db.transaction(async (store, sql) => {
@@ -86,6 +90,11 @@ export async function respond(
     });
   }
   const { conversation } = started.lock;
+  const prefix = started.target.kind === "continue" ? started.target.message.content : "";
+  const turns = await turnsWithAttachments(state, started.target.history, started.model);
+  const fitted = trimHistory(conversation.systemPrompt, turns, {
+    budgetTokens: config.historyTokenBudget,
+  });
   return await streamReply({
     store: db,
     provider: chat,
@@ -93,10 +102,21 @@ export async function respond(
     conversationId,
     systemPrompt: conversation.systemPrompt,
     model: started.model?.id ?? conversation.model ?? undefined,
-    history: await turnsWithAttachments(state, started.target.history, started.model),
+    history: fitted.turns,
     assistant: started.assistant,
-    prefix: started.target.kind === "continue" ? started.target.message.content : "",
+    prefix,
     shutdownSignal: shutdown,
+    onSettled: async (message) => {
+      // Not stored (database away) means not charged: the charge would fail the same way.
+      if (!message) return;
+      // A continued reply is charged for its new text only.
+      const added = { ...message, content: message.content.slice(prefix.length) };
+      try {
+        await limits.budget.charge(ownerId, replyTokens(added, fitted.tokens));
+      } catch (error) {
+        console.error(JSON.stringify({ level: "error", msg: "token charge failed", error: String(error) }));
+      }
+    },
   });
 }
 

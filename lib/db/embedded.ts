@@ -33,8 +33,8 @@ export async function startEmbedded(
 ): Promise<EmbeddedServer> {
   const base = dataDir.replace(/\/+$/, "") || ".";
   const dir = `${base}/pglite`;
-  await Deno.mkdir(dir, { recursive: true });
-  const lock = await Deno.open(`${base}/pglite.lock`, { create: true, write: true });
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const lock = await Deno.open(`${base}/pglite.lock`, { create: true, write: true, mode: 0o600 });
   const cleanups: (() => Promise<void> | void)[] = [() => lock.close()];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn();
@@ -46,7 +46,12 @@ export async function startEmbedded(
         `${dir} is in use by another process (lock ${base}/pglite.lock)`,
       );
     }
+    await makePrivate(dir);
     const db = await PGlite.create({ dataDir: dir });
+    // PGlite creates its files with the process umask (often 0644): make them owner-only now, and
+    // again after closing (files created while running sit in 0700 directories meanwhile).
+    await makePrivate(dir);
+    cleanups.push(() => makePrivate(dir).catch(() => {}));
     cleanups.push(() => db.close());
     let address: EmbeddedAddress;
     let server: PGLiteSocketServer;
@@ -77,6 +82,22 @@ export async function startEmbedded(
   } catch (error) {
     await cleanup();
     throw error;
+  }
+}
+
+/**
+ * Makes `path` private to the OS user: directories 0700, files 0600, recursively (symbolic links
+ * are left alone). No-op on Windows, which has no POSIX modes.
+ */
+export async function makePrivate(path: string): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  const info = await Deno.lstat(path);
+  if (info.isSymlink) return;
+  if (info.isDirectory) {
+    if ((info.mode! & 0o777) !== 0o700) await Deno.chmod(path, 0o700);
+    for await (const entry of Deno.readDir(path)) await makePrivate(`${path}/${entry.name}`);
+  } else if (info.isFile && (info.mode! & 0o777) !== 0o600) {
+    await Deno.chmod(path, 0o600);
   }
 }
 

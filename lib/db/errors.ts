@@ -41,8 +41,9 @@ export class InvalidInputError extends DatabaseError {
   }
 }
 
-// postgres.js connection-level error codes, Node socket errors, and SQLSTATE classes 08
-// (connection exception) and 57P0x (operator intervention: shutdown, cannot connect now).
+// postgres.js connection-level error codes, Node socket errors, SQLSTATE classes 08
+// (connection exception) and 57P0x (operator intervention: shutdown, cannot connect now), and 53300
+// (too many clients: the server refuses new connections until others close).
 const CONNECTION_CODES = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
@@ -59,6 +60,7 @@ const CONNECTION_CODES = new Set([
   "57P01",
   "57P02",
   "57P03",
+  "53300",
 ]);
 
 /** True when `error` means the database could not be reached or the connection was lost. */

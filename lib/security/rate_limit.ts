@@ -21,14 +21,14 @@ export type { BucketPolicy, RateDecision, RateLimiter };
 export { parseRateSpec, RateSpecError } from "./rate_spec.ts";
 
 /** The limited actions. */
-export type LimitedAction = "msg" | "tts" | "stt" | "voices";
+export type LimitedAction = "msg" | "tts" | "stt" | "voices" | "conv";
 
 /** Policies by key prefix; a prefix set to null is not limited. */
 export type RatePolicies = Readonly<Record<string, BucketPolicy | null>>;
 
 /**
  * Default policies. Per session: 30 replies, 3000 TTS characters, 10 transcriptions, 30 voice
- * listings per minute (each also the burst). Per IP four times that, so a few people behind one
+ * listings, 60 conversation changes (create, rename, delete) per minute (each also the burst). Per IP four times that, so a few people behind one
  * NAT are not limited by each other.
  */
 export const DEFAULT_POLICIES: RatePolicies = Object.freeze({
@@ -40,6 +40,8 @@ export const DEFAULT_POLICIES: RatePolicies = Object.freeze({
   stt_ip: { capacity: 40, refillPerSecond: 40 / 60 },
   voices: DEFAULT_RATE_POLICIES.voices,
   voices_ip: { capacity: 120, refillPerSecond: 120 / 60 },
+  conv: { capacity: 60, refillPerSecond: 60 / 60 },
+  conv_ip: { capacity: 240, refillPerSecond: 240 / 60 },
 });
 
 /** A limiter that can charge several buckets at once: all are charged, or (when one refuses) none. */

@@ -1,7 +1,7 @@
 /**
  * The guard in front of every chat reply (`messages`, `regenerate`, `edit`): at most N streams
- * per session at once, then the per-session and per-IP rate limits. Both refusals are 429 with
- * `Retry-After`; nothing is stored and the model is not called.
+ * per session at once, then the owner's daily token budget, then the per-session and per-IP rate
+ * limits. Every refusal is 429 with `Retry-After`; nothing is stored and the model is not called.
  */
 import type { AppState } from "../services.ts";
 import { HttpError } from "../web/errors.ts";
@@ -9,7 +9,7 @@ import { releaseWhenDone } from "./stream_gate.ts";
 
 /** Runs `start` (which stores the user message and returns the SSE reply) under the limits. */
 export async function limitReply(state: AppState, start: () => Promise<Response>): Promise<Response> {
-  const { limiter, streams } = state.services.limits;
+  const { limiter, streams, budget } = state.services.limits;
   const release = streams.tryAcquire(state.sessionId);
   if (!release) {
     throw new HttpError(
@@ -20,6 +20,7 @@ export async function limitReply(state: AppState, start: () => Promise<Response>
     );
   }
   try {
+    await budget.check(state.sessionId);
     const keys = [`msg:${state.sessionId}`];
     if (state.clientIp) keys.push(`msg_ip:${state.clientIp}`);
     const decision = await limiter.takeAll(keys, 1);

@@ -14,8 +14,11 @@ export type { DataFormat, FileFacts, LoadedItem, OpenOptions, RecordStream } fro
 
 /** One instruction-following example. */
 export interface AlpacaRecord {
+  /** What to do. */
   instruction: string;
+  /** Optional context for the instruction (`""` when there is none). */
   input: string;
+  /** The desired answer. */
   output: string;
 }
 
@@ -38,6 +41,7 @@ export interface RecordIssue {
   line: number;
   /** The field concerned, or `(record)` for the record as a whole. */
   field: string;
+  /** What is wrong. */
   message: string;
 }
 
@@ -93,7 +97,9 @@ function describe(v: unknown): string {
 
 /** A valid record with its position in the file. */
 export interface LocatedRecord extends AlpacaRecord {
+  /** 0-based position of the record in the file. */
   index: number;
+  /** 1-based line the record starts on. */
   line: number;
 }
 

@@ -17,7 +17,9 @@ export type LoadedItem =
 
 /** Facts about the file noticed while reading it. */
 export interface FileFacts {
+  /** JSON array or JSON Lines. */
   format: DataFormat;
+  /** File size. */
   sizeBytes: number;
   /** The file started with a UTF-8 byte order mark (skipped). */
   bom: boolean;

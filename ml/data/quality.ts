@@ -11,7 +11,7 @@ import { countGpt2Tokens } from "./tokens.ts";
 import { PROMPT_NO_INPUT, PROMPT_WITH_INPUT } from "./templates.ts";
 
 /** Names of the per-record quality checks, in report order. */
-export const METRIC_NAMES = [
+export const METRIC_NAMES: readonly MetricName[] = [
   "emptyInstruction",
   "emptyOutput",
   "placeholderOutput",
@@ -25,14 +25,29 @@ export const METRIC_NAMES = [
   "strayEscapes",
   "urlInInput",
   "imageInInput",
-] as const;
+];
 
 /** One quality check's name. */
-export type MetricName = typeof METRIC_NAMES[number];
+export type MetricName =
+  | "emptyInstruction"
+  | "emptyOutput"
+  | "placeholderOutput"
+  | "placeholderInput"
+  | "exactDuplicate"
+  | "nearDuplicateInstruction"
+  | "overTokenBudget"
+  | "shortInstruction"
+  | "longInstruction"
+  | "controlCharacters"
+  | "strayEscapes"
+  | "urlInInput"
+  | "imageInInput";
 
 /** One flagged record, shown as an example. */
 export interface MetricExample {
+  /** 0-based record index. */
   index: number;
+  /** 1-based line the record starts on. */
   line: number;
   /** What was found, e.g. the placeholder text, the duplicated record, the token count. */
   detail: string;
@@ -54,15 +69,21 @@ export interface Metric {
 
 /** Length distributions of one field in characters, whitespace-separated words and GPT-2 tokens. */
 export interface FieldLengths {
+  /** In UTF-16 characters. */
   chars: Distribution;
+  /** In whitespace-separated words. */
   words: Distribution;
+  /** In GPT-2 (r50k_base) tokens. */
   gpt2Tokens: Distribution;
 }
 
 /** Everything the analyzer found. */
 export interface QualityReport {
+  /** Records analyzed. */
   records: number;
+  /** Each check: count, flagged record indices, first examples. */
   metrics: Record<MetricName, Metric>;
+  /** Length distributions of the fields (words and GPT-2 tokens). */
   lengths: {
     instruction: FieldLengths;
     input: FieldLengths;
@@ -70,7 +91,9 @@ export interface QualityReport {
     /** GPT-2 tokens of the Alpaca prompt + output + 1 end-of-sequence token. */
     exampleTokens: Distribution;
   };
+  /** 0-100, and how it was computed. */
   score: { value: number; explanation: string };
+  /** Work done by the near-duplicate pass. */
   nearDuplicatePass: { candidates: number; lcsComputed: number; ms: number };
 }
 

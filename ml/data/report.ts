@@ -16,6 +16,12 @@ function distRow(name: string, d: Distribution): (string | number)[] {
   return [name, d.min, d.mean, d.p50, d.p90, d.p95, d.p99, d.max];
 }
 
+const CHAT_NAMES: Record<string, string> = {
+  alpaca: "",
+  sharegpt: " of ShareGPT conversations",
+  openai: " of OpenAI-messages conversations",
+};
+
 /** The report as text: summary, errors, quality metrics, length distributions, score. */
 export function formatReportText(report: ValidationReport, maxListed = 20): string {
   const out: string[] = [];
@@ -27,7 +33,10 @@ export function formatReportText(report: ValidationReport, maxListed = 20): stri
     `${
       report.ok ? "VALID" : "INVALID"
     }: ${records.total} records (${records.valid} valid, ${records.invalid} invalid), ` +
-      `${file.format === "json" ? "JSON array" : "JSON Lines"}, ${mb} MB, ${report.elapsedMs} ms ` +
+      `${file.format === "json" ? "JSON array" : "JSON Lines"}${
+        CHAT_NAMES[report.recordFormat ?? "alpaca"]
+      }, ` +
+      `${mb} MB, ${report.elapsedMs} ms ` +
       `(${report.recordsPerSecond} records/s)`,
   );
   const notes: string[] = [];
@@ -36,6 +45,12 @@ export function formatReportText(report: ValidationReport, maxListed = 20): stri
   if (file.blankLines > 0) notes.push(`${file.blankLines} blank lines skipped`);
   if (file.truncated) notes.push("file is truncated");
   if (notes.length > 0) out.push(`File: ${notes.join("; ")}.`);
+  if (report.recordFormat === "sharegpt" || report.recordFormat === "openai") {
+    out.push(
+      "Quality checks see each conversation as user turns → instruction, system turn → input, " +
+        "assistant turns → output.",
+    );
+  }
 
   if (report.structureErrors.length > 0 || report.errorCount > 0) {
     out.push("", `## Errors (${report.errorCount + report.structureErrors.length})`, "");

@@ -2,13 +2,21 @@
 
 /** Distribution summary with nearest-rank percentiles. */
 export interface Distribution {
+  /** Number of samples. */
   count: number;
+  /** Smallest sample. */
   min: number;
+  /** Arithmetic mean. */
   mean: number;
+  /** Median. */
   p50: number;
+  /** 90th percentile. */
   p90: number;
+  /** 95th percentile. */
   p95: number;
+  /** 99th percentile. */
   p99: number;
+  /** Largest sample. */
   max: number;
 }
 

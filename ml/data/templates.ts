@@ -18,8 +18,11 @@ export const PROMPT_NO_INPUT: string = "Below is an instruction that describes a
 
 /** The fields a template needs. */
 export interface PromptFields {
+  /** What to do. */
   instruction: string;
+  /** Optional context (empty or absent when there is none). */
   input?: string;
+  /** The desired answer. */
   output: string;
 }
 

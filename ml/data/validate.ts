@@ -1,8 +1,10 @@
 /**
- * Validates an Alpaca data file in one streaming pass: schema check per record, quality metrics,
- * and optionally a cleaned copy written alongside (never over the input).
+ * Validates an instruction or chat data file (Alpaca, ShareGPT or OpenAI messages; see `chat.ts`) in one
+ * streaming pass: schema check per record, quality metrics, and optionally a cleaned copy written
+ * alongside (never over the input).
  */
-import { type AlpacaRecord, checkRecord, type RecordIssue } from "./alpaca.ts";
+import type { RecordIssue } from "./alpaca.ts";
+import { checkAnyRecord, type DataRecord, qualityView, type RecordFormat, serializeRecord } from "./chat.ts";
 import { DataError } from "./errors.ts";
 import { type FileFacts, type OpenOptions, openRecords } from "./loaders.ts";
 import { QualityAnalyzer, type QualityOptions, type QualityReport } from "./quality.ts";
@@ -21,33 +23,56 @@ export interface ValidateOptions extends QualityOptions {
 
 /** What the cleaned copy contains and what was left out. */
 export interface CleanedSummary {
+  /** Where the cleaned copy was written. */
   path: string;
+  /** Records written. */
   written: number;
+  /** Invalid records dropped. */
   droppedInvalid: number;
+  /** Exact duplicates dropped (the first is kept). */
   droppedExactDuplicates: number;
+  /** Records with an empty instruction or output dropped. */
   droppedEmpty: number;
+  /** Records with a placeholder output dropped. */
   droppedPlaceholderOutput: number;
+  /** Records whose placeholder input was rewritten to "". */
   normalizedInputs: number;
 }
 
 /** The full result of validating a file. */
 export interface ValidationReport {
+  /** The file validated. */
   path: string;
+  /** Facts about the file (format, size, BOM, line endings). */
   file: FileFacts;
+  /** Record counts. */
   records: { total: number; valid: number; invalid: number };
   /** True when every record parsed and matched the schema and the file is structurally sound. */
   ok: boolean;
+  /** Number of errors (all of them, even beyond `errors`). */
   errorCount: number;
+  /** The first errors, each with record index, line, field and problem. */
   errors: RecordIssue[];
   /** Problems with the file's structure rather than one record (trailing data, missing "]"). */
   structureErrors: { line: number; message: string }[];
+  /** Number of warnings. */
   warningCount: number;
+  /** The first warnings. */
   warnings: RecordIssue[];
   /** How many records carry each unknown field. */
   unknownFields: Record<string, number>;
+  /**
+   * The file's record format (that of its first record; a record in another format is an error), or null
+   * when no record was an object.
+   */
+  recordFormat: RecordFormat | null;
+  /** The quality checks and score. */
   quality: QualityReport;
+  /** What the cleaned copy kept and dropped, when one was written. */
   cleaned?: CleanedSummary;
+  /** Wall time of the validation. */
   elapsedMs: number;
+  /** Throughput. */
   recordsPerSecond: number;
 }
 
@@ -71,6 +96,7 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   };
   const records = { total: 0, valid: 0, invalid: 0 };
   const writer = options.out === undefined ? null : await CleanedWriter.open(options.out);
+  let recordFormat: RecordFormat | null = null;
 
   try {
     for await (const item of stream) {
@@ -94,7 +120,19 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
         if (writer) writer.summary.droppedInvalid++;
         continue;
       }
-      const check = checkRecord(item.value, item.index, item.line);
+      const check = checkAnyRecord(item.value, item.index, item.line);
+      if (check.format !== null) {
+        recordFormat ??= check.format;
+        if (check.format !== recordFormat) {
+          check.errors.push({
+            index: item.index,
+            line: item.line,
+            field: "(record)",
+            message: `${FORMAT_NAMES[check.format]} record in ${FORMAT_NAMES[recordFormat]} file`,
+          });
+          check.record = null;
+        }
+      }
       for (const w of check.warnings) {
         report.warningCount++;
         if (report.warnings.length < maxIssues) report.warnings.push(w);
@@ -111,7 +149,9 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
         continue;
       }
       records.valid++;
-      const verdict = analyzer.add(item.index, item.line, check.record);
+      const data = check.record;
+      const view = data.format === "alpaca" ? data.record : qualityView(data.messages);
+      const verdict = analyzer.add(item.index, item.line, view);
       if (writer) {
         const s = writer.summary;
         if (verdict.duplicateOf !== null) s.droppedExactDuplicates++;
@@ -119,12 +159,10 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
           s.droppedEmpty++;
         } else if (verdict.flags.includes("placeholderOutput")) s.droppedPlaceholderOutput++;
         else {
-          if (verdict.placeholderInput !== null) s.normalizedInputs++;
-          await writer.write({
-            instruction: check.record.instruction,
-            input: verdict.placeholderInput !== null ? "" : check.record.input,
-            output: check.record.output,
-          });
+          if (verdict.placeholderInput !== null && data.format === "alpaca") {
+            s.normalizedInputs++;
+            await writer.write({ format: "alpaca", record: { ...data.record, input: "" } });
+          } else await writer.write(data);
         }
       }
     }
@@ -142,12 +180,19 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
     records,
     ok: records.invalid === 0 && report.structureErrors.length === 0,
     ...report,
+    recordFormat,
     quality,
     cleaned: writer?.summary,
     elapsedMs,
     recordsPerSecond: Math.round(records.total / Math.max(elapsedMs / 1000, 1e-3)),
   };
 }
+
+const FORMAT_NAMES: Record<RecordFormat, string> = {
+  alpaca: "an Alpaca",
+  sharegpt: "a ShareGPT",
+  openai: "an OpenAI messages",
+};
 
 async function assertDistinct(input: string, out: string): Promise<void> {
   const real = async (p: string) => {
@@ -201,8 +246,8 @@ class CleanedWriter {
     }
   }
 
-  async write(record: AlpacaRecord): Promise<void> {
-    const json = JSON.stringify(record);
+  async write(record: DataRecord): Promise<void> {
+    const json = JSON.stringify(serializeRecord(record));
     const text = this.#array ? `${this.summary.written === 0 ? "[\n" : ",\n"}${json}` : `${json}\n`;
     this.summary.written++;
     this.#buffer.push(text);

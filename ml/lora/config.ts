@@ -8,7 +8,7 @@ import { LoraError } from "./errors.ts";
 const positiveInt = z.number().int().positive();
 
 /** Schema of the accepted configuration (camelCase here, snake_case in `adapter_config.json`). */
-export const LoraConfigSchema = z.object({
+export const LoraConfigSchema: z.ZodType<LoraConfig, LoraConfigInput> = z.object({
   /** Rank r of the update B·A. */
   rank: positiveInt,
   /** Scaling numerator: the update is multiplied by alpha/r (alpha/sqrt(r) with rsLoRA). */
@@ -37,10 +37,61 @@ export const LoraConfigSchema = z.object({
   taskType: z.string().nullable().default("CAUSAL_LM"),
 });
 
-/** A validated configuration with defaults filled in. */
-export type LoraConfig = z.output<typeof LoraConfigSchema>;
-/** What callers may pass (defaults optional). */
-export type LoraConfigInput = z.input<typeof LoraConfigSchema>;
+/** A validated configuration with defaults filled in (see {@link LoraConfigInput} for each field). */
+export interface LoraConfig {
+  /** Rank r of the update B·A. */
+  rank: number;
+  /** Scaling numerator. */
+  alpha: number;
+  /** Dropout on the LoRA path's input during training. */
+  dropout: number;
+  /** Names (exact or dotted suffix) or a RegExp matching whole names. */
+  targetModules: string[] | RegExp;
+  /** Which biases train. */
+  bias: "none" | "all" | "lora_only";
+  /** alpha/sqrt(r) instead of alpha/r. */
+  useRslora: boolean;
+  /** A's initialization. */
+  initLoraWeights: "kaiming" | "gaussian";
+  /** Per-module ranks. */
+  rankPattern: Record<string, number>;
+  /** Per-module alphas. */
+  alphaPattern: Record<string, number>;
+  /** Written to `base_model_name_or_path`. */
+  baseModelNameOrPath: string | null;
+  /** Written to `task_type`. */
+  taskType: string | null;
+}
+
+/** What callers may pass: {@link LoraConfig} with every field but rank, alpha and targets optional. */
+export interface LoraConfigInput {
+  /** Rank r of the update B·A (a positive integer). */
+  rank: number;
+  /** Scaling numerator: the update is multiplied by alpha/r (alpha/sqrt(r) with rsLoRA). */
+  alpha: number;
+  /** Dropout on the LoRA path's input during training, in [0, 1). Default 0. */
+  dropout?: number;
+  /**
+   * Which linears to adapt: a list of names, each matching a full name exactly or as its last dotted
+   * parts (`"q"` matches `blocks.0.attn.q`), or a RegExp that must match the whole name (PEFT's
+   * `re.fullmatch`).
+   */
+  targetModules: string[] | RegExp;
+  /** Which biases train: none (default), all biases of the model, or those of adapted layers. */
+  bias?: "none" | "all" | "lora_only";
+  /** Rank-stabilized scaling alpha/sqrt(r). Default false. */
+  useRslora?: boolean;
+  /** A's initialization: Kaiming-uniform (default, PEFT's `true`) or N(0, 1/r²); B = 0. */
+  initLoraWeights?: "kaiming" | "gaussian";
+  /** Per-module ranks overriding `rank`; keys are patterns matched as PEFT does (`(.*\.)?key$`). */
+  rankPattern?: Record<string, number>;
+  /** Per-module alphas overriding `alpha`, same key matching. */
+  alphaPattern?: Record<string, number>;
+  /** Written to `base_model_name_or_path`. Default null. */
+  baseModelNameOrPath?: string | null;
+  /** Written to `task_type`. Default `CAUSAL_LM`. */
+  taskType?: string | null;
+}
 
 /** Validates a configuration; throws `LoraError("LORA_CONFIG_INVALID")` naming every problem. */
 export function parseLoraConfig(input: LoraConfigInput): LoraConfig {
@@ -84,30 +135,55 @@ export function loraScaling(rank: number, alpha: number, useRslora: boolean): nu
 
 /** The JSON object PEFT writes as `adapter_config.json` (field names of `peft.LoraConfig`). */
 export interface PeftLoraConfigJson {
+  /** Per-module alphas. */
   alpha_pattern: Record<string, number>;
+  /** Always null. */
   auto_mapping: null;
+  /** The base model's name or path. */
   base_model_name_or_path: string | null;
+  /** Which biases were trained. */
   bias: "none" | "all" | "lora_only";
+  /** Always null. */
   exclude_modules: null;
+  /** Always false (weights are [out, in]). */
   fan_in_fan_out: false;
+  /** Whether the adapter is saved for inference. */
   inference_mode: boolean;
+  /** `true` = Kaiming-uniform A, or `"gaussian"`. */
   init_lora_weights: true | "gaussian";
+  /** Always null. */
   layer_replication: null;
+  /** Always null. */
   layers_pattern: null;
+  /** Always null. */
   layers_to_transform: null;
+  /** Always empty. */
   loftq_config: Record<string, never>;
+  /** Alpha. */
   lora_alpha: number;
+  /** Dropout rate on the LoRA path. */
   lora_dropout: number;
+  /** Always null. */
   megatron_config: null;
+  /** PEFT's default. */
   megatron_core: "megatron.core";
+  /** Always null (refused on load when set). */
   modules_to_save: null;
+  /** Always `LORA`. */
   peft_type: "LORA";
+  /** Rank. */
   r: number;
+  /** Per-module ranks. */
   rank_pattern: Record<string, number>;
+  /** Always null. */
   revision: null;
+  /** Names, or a regex source matched in full. */
   target_modules: string[] | string;
+  /** PEFT task type, e.g. `CAUSAL_LM`. */
   task_type: string | null;
+  /** Always false (DoRA is refused on load). */
   use_dora: false;
+  /** alpha/sqrt(r) scaling. */
   use_rslora: boolean;
 }
 

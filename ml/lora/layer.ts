@@ -9,6 +9,7 @@ import type { ForwardOptions, LinearLike } from "../module.ts";
 import { kaimingUniformBound, normalArray, Rng, uniformArray } from "../random.ts";
 import { loraScaling } from "./config.ts";
 import { LoraError } from "./errors.ts";
+import type { Tensor, Tensor2D, Variable, Variable2D } from "../tensor_types.ts";
 
 /** Options of one {@link LoraLinear}. */
 export interface LoraLinearOptions {
@@ -45,13 +46,14 @@ export class LoraLinear implements LinearLike {
   /** LoRA dropout rate. */
   readonly dropout: number;
   /** lora_A.weight, [r, in]. */
-  readonly loraA: tf.Variable<tf.Rank.R2>;
+  readonly loraA: Variable2D;
   /** lora_B.weight, [out, r]. */
-  readonly loraB: tf.Variable<tf.Rank.R2>;
+  readonly loraB: Variable2D;
   #merged = false;
   #enabled = true;
   readonly #dropoutStream: number;
 
+  /** Wraps `base` (whose weight is frozen from now on) with A drawn from `options.seed` and B = 0. */
   constructor(base: Linear, options: LoraLinearOptions) {
     const { rank } = options;
     const limit = Math.min(base.inFeatures, base.outFeatures);
@@ -73,7 +75,7 @@ export class LoraLinear implements LinearLike {
       ? uniformArray(n, -kaimingUniformBound(base.inFeatures), kaimingUniformBound(base.inFeatures), rng)
       : normalArray(n, 0, 1 / rank, rng);
     this.loraA = variableOf(tf.tensor2d(a, [rank, base.inFeatures]), true);
-    this.loraB = variableOf(tf.zeros([base.outFeatures, rank]), true);
+    this.loraB = variableOf(tf.zeros([base.outFeatures, rank]) as Tensor2D, true);
     base.weight.trainable = false;
     if (base.bias) base.bias.trainable = options.trainBias ?? false;
   }
@@ -110,9 +112,9 @@ export class LoraLinear implements LinearLike {
   }
 
   /** ΔW in tfjs layout [in, out]: s·Aᵀ·Bᵀ = s·(B·A)ᵀ. */
-  delta(): tf.Tensor2D {
+  delta(): Tensor2D {
     return tf.tidy(() =>
-      tf.mul(tf.matMul(tf.transpose(this.loraA), tf.transpose(this.loraB)), this.scaling) as tf.Tensor2D
+      tf.mul(tf.matMul(tf.transpose(this.loraA), tf.transpose(this.loraB)), this.scaling) as Tensor2D
     );
   }
 
@@ -131,23 +133,23 @@ export class LoraLinear implements LinearLike {
   }
 
   /** `x·W0 + b + s·dropout(x)·Aᵀ·Bᵀ`; the base output alone when disabled, `x·(W0+ΔW) + b` when merged. */
-  forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
+  forward(x: Tensor, options: ForwardOptions = {}): Tensor {
     if (!this.#enabled || this.#merged) return this.base.forward(x, options);
     return tf.tidy(() => {
       const y = denseForward(x, this.base.weight, this.base.bias);
       const dropped = options.training && this.dropout > 0
         ? tf.dropout(x, this.dropout, undefined, layerSeed(options.seed, this.#dropoutStream))
         : x;
-      const flat = tf.reshape(dropped, [-1, this.inFeatures]) as tf.Tensor2D;
+      const flat = tf.reshape(dropped, [-1, this.inFeatures]) as Tensor2D;
       const low = matMul2d(matMul2d(flat, tf.transpose(this.loraA)), tf.transpose(this.loraB));
       return tf.add(y, tf.reshape(tf.mul(low, this.scaling), y.shape));
     });
   }
 
   /** PEFT's local names: `base_layer.weight`, `base_layer.bias`, `lora_A.weight`, `lora_B.weight`. */
-  namedVariables(): Array<[string, tf.Variable]> {
+  namedVariables(): Array<[string, Variable]> {
     return [
-      ...this.base.namedVariables().map(([n, v]): [string, tf.Variable] => [`base_layer.${n}`, v]),
+      ...this.base.namedVariables().map(([n, v]): [string, Variable] => [`base_layer.${n}`, v]),
       ["lora_A.weight", this.loraA],
       ["lora_B.weight", this.loraB],
     ];

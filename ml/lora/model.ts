@@ -24,11 +24,13 @@ import {
 } from "./config.ts";
 import { LoraError } from "./errors.ts";
 import { LoraLinear } from "./layer.ts";
+import type { Variable } from "../tensor_types.ts";
 
 /** Prefix PEFT puts before module names in saved adapters. */
 export const PEFT_KEY_PREFIX = "base_model.model.";
-/** File names PEFT uses. */
+/** File name of PEFT's adapter configuration. */
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
+/** File name of PEFT's adapter weights. */
 export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";
 
 /** Parameter counts after applying LoRA (PEFT's `print_trainable_parameters`). */
@@ -58,13 +60,13 @@ export class LoraModel<M extends Module = Module> {
   /** The validated configuration. */
   readonly config: LoraConfig;
   readonly #layers: Map<string, LoraLinear>;
-  readonly #trainableBefore: Map<tf.Variable, boolean>;
+  readonly #trainableBefore: Map<Variable, boolean>;
 
   private constructor(
     model: M,
     config: LoraConfig,
     layers: Map<string, LoraLinear>,
-    before: Map<tf.Variable, boolean>,
+    before: Map<Variable, boolean>,
   ) {
     this.model = model;
     this.config = config;
@@ -105,7 +107,7 @@ export class LoraModel<M extends Module = Module> {
         );
       }
     }
-    const before = new Map<tf.Variable, boolean>();
+    const before = new Map<Variable, boolean>();
     for (const [, v] of model.namedParameters()) {
       before.set(v, v.trainable);
       v.trainable = false;
@@ -171,7 +173,7 @@ export class LoraModel<M extends Module = Module> {
   }
 
   /** Variables an optimizer should update. */
-  trainableVariables(): tf.Variable[] {
+  trainableVariables(): Variable[] {
     return this.model.trainableVariables();
   }
 
@@ -278,7 +280,7 @@ export class LoraModel<M extends Module = Module> {
   }
 
   /** Parameters PEFT saves: every `lora_` weight, plus biases when `bias` is `all` or `lora_only`. */
-  #savedParameters(): Array<[string, tf.Variable]> {
+  #savedParameters(): Array<[string, Variable]> {
     const targets = [...this.#layers.keys()];
     return this.model.namedParameters().filter(([name]) => {
       if (name.includes(".lora_A.") || name.includes(".lora_B.")) return true;

@@ -83,11 +83,17 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = await tinyCheckpoint();
-    const server = await startTestServer({ LOCAL_MODEL_DIR: dir, GEMINI_API_KEY: "" });
+    const healthToken = "h".repeat(32);
+    const server = await startTestServer({
+      LOCAL_MODEL_DIR: dir,
+      GEMINI_API_KEY: "",
+      HEALTH_TOKEN: healthToken,
+    });
     try {
       const client = new ApiClient(server.url);
       const health = await client.json<{ checks: { model: { ok: boolean; provider: string } } }>(
         "/api/health",
+        { headers: { authorization: `Bearer ${healthToken}` } },
       );
       assert.equal(health.body.checks.model.provider, "local");
       const { body } = await client.json<{ id: string }>("/api/conversations", { method: "POST", json: {} });

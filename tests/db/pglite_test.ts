@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { type Database, openDatabase } from "../../lib/db/mod.ts";
 import { startEmbedded } from "../../lib/db/embedded.ts";
+import { runBudgetSuite } from "./budget_suite.ts";
 import { runStoreSuite } from "./store_suite.ts";
 
 Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: false }, async (t) => {
@@ -15,8 +16,15 @@ Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: fals
     db = await openDatabase({ dataDir, embeddedTransport: "tcp" });
     assert.equal(db.engine, "pglite");
     await runStoreSuite(t, db);
+    await runBudgetSuite(t, db);
 
     const open = db;
+    await t.step("the data files are private to the OS user: directories 0700, files 0600", async () => {
+      const modes = await collectModes(`${dataDir}/pglite`);
+      assert.ok(modes.files > 100, `walked the cluster (${modes.files} files)`);
+      assert.deepEqual(modes.wrong, []);
+      assert.equal(Deno.statSync(`${dataDir}/pglite.lock`).mode! & 0o777, 0o600);
+    });
     await t.step("a second open of the same data directory is refused while it is in use", async () => {
       await assert.rejects(openDatabase({ dataDir }), { code: "data_dir_locked" });
       await assert.rejects(startEmbedded(dataDir, "tcp"), { code: "data_dir_locked" });
@@ -30,6 +38,7 @@ Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: fals
       db = undefined;
       assert.ok(Deno.statSync(`${dataDir}/pglite/PG_VERSION`).isFile);
 
+      assert.deepEqual((await collectModes(`${dataDir}/pglite`)).wrong, [], "still private after close");
       db = await openDatabase({ dataDir, embeddedTransport: "unix" });
       const got = await db.getConversation("owner-persist", conv.id);
       assert.equal(got?.title, "kept across restarts");
@@ -62,3 +71,22 @@ Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: fals
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+/** Files under `dir` and the paths whose mode is not 0700 (directories) or 0600 (files). */
+async function collectModes(dir: string): Promise<{ files: number; wrong: string[] }> {
+  const wrong: string[] = [];
+  let files = 0;
+  const walk = async (path: string) => {
+    const info = await Deno.lstat(path);
+    const mode = info.mode! & 0o777;
+    if (info.isDirectory) {
+      if (mode !== 0o700) wrong.push(`${path} ${mode.toString(8)}`);
+      for await (const e of Deno.readDir(path)) await walk(`${path}/${e.name}`);
+    } else if (info.isFile) {
+      files++;
+      if (mode !== 0o600) wrong.push(`${path} ${mode.toString(8)}`);
+    }
+  };
+  await walk(dir);
+  return { files, wrong };
+}

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { type Database, DatabaseUnavailableError, openDatabase } from "../../lib/db/mod.ts";
 import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
 import { requireSuite } from "../_helpers/suites.ts";
+import { runBudgetSuite } from "./budget_suite.ts";
 import { runStoreSuite } from "./store_suite.ts";
 import { loadMigrations } from "../../lib/db/migrate.ts";
 
@@ -25,6 +26,7 @@ Deno.test({ name: "store on PostgreSQL", ...opts }, async (t) => {
       const version = await db.sql`show server_version_num`;
       assert.equal(Math.floor(Number(version[0].server_version_num) / 10000), cluster.version);
       await runStoreSuite(t, db);
+      await runBudgetSuite(t, db);
 
       await t.step("the whole suite again through a pooler-style URL (prepare: false)", async (t2) => {
         const pooled = await open(`${cluster.url}?pgbouncer=true`);

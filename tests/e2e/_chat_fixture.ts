@@ -12,12 +12,18 @@ export interface ChatFixture {
   close(): Promise<void>;
 }
 
-/** Starts the stub, the app (with the stub as its model unless `withModel` is false) and Chromium. */
-export async function startChatFixture(opts: { withModel?: boolean } = {}): Promise<ChatFixture> {
+/**
+ * Starts the stub, the app (with the stub as its model unless `withModel` is false; `env` adds
+ * configuration) and Chromium.
+ */
+export async function startChatFixture(
+  opts: { withModel?: boolean; env?: Record<string, string> } = {},
+): Promise<ChatFixture> {
   const stub = await startGeminiStub({ apiKey: "browser-test-key" });
-  const server = await startTestServer(
-    opts.withModel === false ? {} : { GEMINI_API_KEY: stub.apiKey, GEMINI_BASE_URL: stub.url },
-  );
+  const server = await startTestServer({
+    ...(opts.withModel === false ? {} : { GEMINI_API_KEY: stub.apiKey, GEMINI_BASE_URL: stub.url }),
+    ...opts.env,
+  });
   const browser = await launchBrowser();
   return {
     stub,

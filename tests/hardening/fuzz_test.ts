@@ -156,6 +156,8 @@ Deno.test({
       ELEVENLABS_API_KEY: "xi-fuzz-key-00000000000000000001",
       ELEVENLABS_BASE_URL: voice.url,
       RATE_LIMIT_MESSAGES: "off",
+      RATE_LIMIT_CONVERSATIONS: "off",
+      DAILY_TOKEN_BUDGET: "0",
       RATE_LIMIT_MESSAGES_IP: "off",
       RATE_LIMIT_TTS: "off",
       RATE_LIMIT_TTS_IP: "off",

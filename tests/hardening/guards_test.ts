@@ -12,10 +12,15 @@ Deno.test("containsNul finds U+0000 in strings and keys at any depth without rec
   assert.equal(containsNul(deep), true);
 });
 
-Deno.test("PostgreSQL data exceptions (SQLSTATE 22xxx) map to 400, other errors are left alone", () => {
+Deno.test("PostgreSQL data exceptions (SQLSTATE 22xxx) map to 400, other database errors to 503, the rest are left alone", () => {
   const pgError = (code: string) => Object.assign(new Error("x"), { name: "PostgresError", code });
   assert.equal(mapError(pgError("22021"))?.status, 400);
   assert.equal(mapError(pgError("22P02"))?.code, "invalid_input");
-  assert.equal(mapError(pgError("23505")), null);
+  // Every other database failure is a 503 with Retry-After, never a 500.
+  for (const code of ["23505", "53300", "42P01", "XX000"]) {
+    const mapped = mapError(pgError(code));
+    assert.equal(mapped?.status, 503, code);
+    assert.equal(mapped?.headers["retry-after"], "5");
+  }
   assert.equal(mapError(new Error("boom")), null);
 });

@@ -28,6 +28,8 @@ Deno.test({
       GEMINI_API_KEY: "k-xss-1234567",
       GEMINI_BASE_URL: stub.url,
       RATE_LIMIT_MESSAGES: "off",
+      RATE_LIMIT_CONVERSATIONS: "off",
+      DAILY_TOKEN_BUDGET: "0",
       RATE_LIMIT_MESSAGES_IP: "off",
     });
     try {

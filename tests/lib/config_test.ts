@@ -65,3 +65,44 @@ Deno.test("ML_BACKEND and ML_NATIVE are validated at start like every other sett
     'ML_NATIVE: expected on or off (also 1/0, true/false, yes/no) (got "maybe")',
   ]);
 });
+
+Deno.test("cost limits: defaults, overrides, and one clear line per bad value (the health token never echoed)", () => {
+  const c = loadConfig({});
+  assert.equal(c.dailyTokenBudget, 200_000);
+  assert.equal(c.historyTokenBudget, 32_000);
+  assert.equal(c.healthCacheSeconds, 60);
+  assert.equal(c.healthToken, undefined);
+  assert.equal(c.anonymousRetentionDays, 90);
+  assert.equal(c.bodyTimeoutSeconds, 30);
+  assert.deepEqual(c.rateLimits.conv, { capacity: 60, refillPerSecond: 1 });
+  assert.deepEqual(c.rateLimits.conv_ip, { capacity: 240, refillPerSecond: 4 });
+  const set = loadConfig({
+    DAILY_TOKEN_BUDGET: "0",
+    RATE_LIMIT_CONVERSATIONS: "off",
+    ANONYMOUS_RETENTION_DAYS: "0",
+    HEALTH_TOKEN: "x".repeat(32),
+  });
+  assert.equal(set.dailyTokenBudget, 0);
+  assert.equal(set.rateLimits.conv, null);
+  assert.equal(set.anonymousRetentionDays, 0);
+  assert.equal(set.healthToken, "x".repeat(32));
+  let error: unknown;
+  try {
+    loadConfig({
+      DAILY_TOKEN_BUDGET: "lots",
+      HISTORY_TOKEN_BUDGET: "10",
+      HEALTH_TOKEN: "short-token",
+      BODY_TIMEOUT_SECONDS: "-1",
+    });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ConfigError);
+  assert.deepEqual(error.problems.map((p) => p.split(":")[0]), [
+    "DAILY_TOKEN_BUDGET",
+    "HISTORY_TOKEN_BUDGET",
+    "HEALTH_TOKEN",
+    "BODY_TIMEOUT_SECONDS",
+  ]);
+  assert.doesNotMatch(error.message, /short-token/);
+});

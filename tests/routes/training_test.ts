@@ -22,6 +22,24 @@ Deno.test({
         { type: "train", step: 3, loss: 4.5 },
       ].map((m) => JSON.stringify(m)).join("\n") + "\n",
     );
+    await Deno.writeTextFile(
+      `${dir}/base-run/eval.json`,
+      JSON.stringify({
+        evaluations: [{
+          data: "/data/corpus.val.txt",
+          kind: "text",
+          weights: "model",
+          tokens: 1234,
+          sequences: 10,
+          loss: 2.5,
+          perplexity: Math.exp(2.5),
+          perToken: { mean: 2.5, p50: 2.25, p90: 4.5, p99: 6, max: 9.125 },
+          seqLen: 128,
+          at: "2026-12-03T06:00:00.000Z",
+          elapsedMs: 5,
+        }],
+      }),
+    );
     await Deno.mkdir(`${dir}/not-a-run`);
     const server = await startTestServer({ RUNS_DIR: dir });
     try {
@@ -32,6 +50,10 @@ Deno.test({
       assert.match(html, /pretrain · step 3\/3 · train loss 4\.5000 · val loss 5\.2500 · outputs: model/);
       assert.equal((html.match(/<polyline/g) ?? []).length, 2, "train and val lines");
       assert.match(html, /&quot;lr&quot;: 0\.003/);
+      assert.match(
+        html,
+        /<td>corpus\.val\.txt \(text\)<\/td><td>1234<\/td><td>2\.5000<\/td><td>12\.182<\/td><td>2\.2500 \/ 4\.5000 \/ 9\.1250<\/td>/,
+      );
       assert.ok(!html.includes("not-a-run"));
       assert.ok(!html.includes("<script"), "no JavaScript on this page");
     } finally {

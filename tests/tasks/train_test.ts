@@ -100,6 +100,25 @@ Deno.test({
         128,
         4,
       ]);
+      // Chat-format data (ShareGPT) trains through the same task, with the ChatML template.
+      const chat = await train([
+        "--mode=lora",
+        `--base=${dir}/base/model`,
+        `--data.train=${FIXTURES}/chat.sharegpt.jsonl`,
+        "--data.valFraction=0.25",
+        `--out=${dir}/chat`,
+        "--steps=3",
+        "--batchSize=2",
+        "--evalEvery=3",
+      ]);
+      assert.equal(chat.code, 0, chat.stderr);
+      const chatMetrics = (await Deno.readTextFile(`${dir}/chat/metrics.jsonl`)).trim().split("\n").map((l) =>
+        JSON.parse(l)
+      );
+      assert.deepEqual(chatMetrics.filter((m) => m.type === "val").map((m) => m.step), [3]);
+      assert.ok(chatMetrics.every((m) => Number.isFinite(m.loss)));
+      await Deno.stat(`${dir}/chat/adapter/adapter_model.safetensors`);
+
       const merged = await loadCheckpoint(`${dir}/lora/merged`);
       assert.equal(merged.model.config.dModel, 32);
       merged.model.dispose();

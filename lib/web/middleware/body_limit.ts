@@ -1,37 +1,89 @@
 /**
- * Request body size limit: a declared Content-Length over the limit gets 413 at once; a body
- * without one is counted while it streams and fails with a 413 {@link HttpError} once over.
+ * Request body size limit and read deadline. A declared Content-Length over the limit gets 413 at
+ * once; a body without one is counted while it streams and fails with a 413 {@link HttpError}
+ * once over. A body not fully received within the deadline gets 408 `body_timeout` (whatever the
+ * handler was doing with it), so a client trickling bytes cannot hold a request open for ever.
  */
 import { HttpError, jsonError } from "../errors.ts";
 import type { Middleware, RouteContext } from "../types.ts";
 
+/** Options of {@link bodyLimit}. */
+export interface BodyLimitOptions {
+  /** Time to receive a whole body, ms, counted from when the request reaches this middleware (0 = none). */
+  timeoutMs?: number;
+}
+
 /**
- * Middleware limiting request bodies to `maxBytes`; `perPath` sets other limits for exact paths
- * (e.g. audio uploads).
+ * Middleware limiting request bodies to `maxBytes` and to `options.timeoutMs`; `perPath` sets
+ * other size limits for exact paths (e.g. audio uploads).
  */
-export function bodyLimit(defaultMax: number, perPath: Record<string, number> = {}): Middleware {
-  return (req, ctx) => {
-    if (req.body === null) return ctx.next();
+export function bodyLimit(
+  defaultMax: number,
+  perPath: Record<string, number> = {},
+  options: BodyLimitOptions = {},
+): Middleware {
+  return async (req, ctx) => {
+    if (req.body === null) return await ctx.next();
     const maxBytes = perPath[ctx.url.pathname] ?? defaultMax;
     const declared = Number(req.headers.get("content-length") ?? NaN);
-    if (declared > maxBytes) return Promise.resolve(tooLarge(maxBytes));
-    limitBody(ctx, maxBytes);
-    return ctx.next();
+    if (declared > maxBytes) return tooLarge(maxBytes);
+    const body = limitBody(ctx, maxBytes);
+    const timeoutMs = options.timeoutMs ?? 0;
+    if (timeoutMs <= 0) return await ctx.next();
+    const { promise: timedOut, resolve } = Promise.withResolvers<Response>();
+    const timer = setTimeout(() => {
+      if (body.finished) return;
+      const e = bodyTimeout(timeoutMs);
+      body.abort(e);
+      resolve(jsonError(e.status, e.code, e.message));
+    }, timeoutMs);
+    body.done.then(() => clearTimeout(timer));
+    try {
+      return await Promise.race([ctx.next(), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
 
+/** The counted body {@link limitBody} installed. */
+export interface LimitedBody {
+  /** True once the whole body was received (or it failed). */
+  readonly finished: boolean;
+  /** Settles when the body was received completely or failed. */
+  readonly done: Promise<void>;
+  /** Fails the body with `error` (the handler's read rejects) and stops receiving it. */
+  abort(error: HttpError): void;
+}
+
 /** Replaces `ctx.req` with one whose body errors once more than `maxBytes` arrive. */
-export function limitBody(ctx: RouteContext<unknown>, maxBytes: number): void {
+export function limitBody(ctx: RouteContext<unknown>, maxBytes: number): LimitedBody {
   const req = ctx.req;
-  if (req.body === null) return;
+  const { promise: done, resolve } = Promise.withResolvers<void>();
+  let finished = false;
+  const finish = () => {
+    finished = true;
+    resolve();
+  };
+  if (req.body === null) {
+    finish();
+    return { finished: true, done, abort: () => {} };
+  }
   let seen = 0;
+  let control: TransformStreamDefaultController<Uint8Array> | undefined;
   const counted = req.body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
+      start(controller) {
+        control = controller;
+      },
       transform(chunk, controller) {
         seen += chunk.byteLength;
-        if (seen > maxBytes) controller.error(bodyTooLarge(maxBytes));
-        else controller.enqueue(chunk);
+        if (seen > maxBytes) {
+          finish();
+          controller.error(bodyTooLarge(maxBytes));
+        } else controller.enqueue(chunk);
       },
+      flush: finish,
     }),
   );
   (ctx as { req: Request }).req = new Request(req.url, {
@@ -40,10 +92,30 @@ export function limitBody(ctx: RouteContext<unknown>, maxBytes: number): void {
     body: counted,
     duplex: "half",
   } as RequestInit);
+  return {
+    get finished() {
+      return finished;
+    },
+    done,
+    abort(error) {
+      if (finished) return;
+      finish();
+      // Erroring the transform cancels the source too (pipeThrough propagates it upstream).
+      control?.error(error);
+    },
+  };
 }
 
 function bodyTooLarge(maxBytes: number): HttpError {
   return new HttpError(413, "body_too_large", `Request body is larger than ${maxBytes} bytes`);
+}
+
+function bodyTimeout(timeoutMs: number): HttpError {
+  return new HttpError(
+    408,
+    "body_timeout",
+    `The request body did not arrive within ${Math.round(timeoutMs / 100) / 10} s`,
+  );
 }
 
 function tooLarge(maxBytes: number): Response {

@@ -7,6 +7,7 @@ import {
   conversationWithMessagesJson,
   PatchConversationBody,
 } from "../../../lib/chat/api.ts";
+import { limitConversationChange } from "../../../lib/security/conversation_limits.ts";
 import type { AppState } from "../../../lib/services.ts";
 import { readJson } from "../../../lib/web/body.ts";
 import type { Handlers } from "../../../lib/web/types.ts";
@@ -20,11 +21,13 @@ export const handler: Handlers<AppState> = {
   async PATCH(req, ctx) {
     const body = await readJson(req, PatchConversationBody);
     if (body.model) await allowedModel(ctx.state, body.model);
+    await limitConversationChange(ctx.state);
     const c = await ctx.state.services.db.updateConversation(ctx.state.sessionId, ctx.params.id, body);
     if (!c) throw conversationNotFound();
     return Response.json(conversationJson(c));
   },
   async DELETE(_req, ctx) {
+    await limitConversationChange(ctx.state);
     const deleted = await ctx.state.services.db.deleteConversation(ctx.state.sessionId, ctx.params.id);
     if (!deleted) throw conversationNotFound();
     return new Response(null, { status: 204 });

@@ -1,6 +1,7 @@
 /** `GET /api/conversations` (newest first, `?q=` filters by title) and `POST` to create one. */
 import { allowedModel } from "../../../lib/chat/allowlist.ts";
 import { conversationJson, CreateConversationBody, summaryJson } from "../../../lib/chat/api.ts";
+import { limitConversationChange } from "../../../lib/security/conversation_limits.ts";
 import type { AppState } from "../../../lib/services.ts";
 import { readJson } from "../../../lib/web/body.ts";
 import type { Handlers } from "../../../lib/web/types.ts";
@@ -15,6 +16,7 @@ export const handler: Handlers<AppState> = {
   async POST(req, ctx) {
     const body = await readJson(req, CreateConversationBody);
     if (body.model) await allowedModel(ctx.state, body.model);
+    await limitConversationChange(ctx.state);
     const { db } = ctx.state.services;
     await db.ensureOwner(ctx.state.sessionId);
     const created = await db.createConversation(ctx.state.sessionId, body);

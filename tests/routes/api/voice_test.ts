@@ -11,7 +11,12 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const stub = await startElevenLabsStub({ apiKey: KEY, transcript: "what is the weather" });
-    const server = await startTestServer({ ELEVENLABS_API_KEY: KEY, ELEVENLABS_BASE_URL: stub.url });
+    const healthToken = "h".repeat(32);
+    const server = await startTestServer({
+      ELEVENLABS_API_KEY: KEY,
+      ELEVENLABS_BASE_URL: stub.url,
+      HEALTH_TOKEN: healthToken,
+    });
     try {
       const client = new ApiClient(server.url);
       const tts = await client.fetch("/api/tts", {
@@ -35,7 +40,9 @@ Deno.test({
         json: { text: "x".repeat(20_000) },
       });
       assert.ok(tooLong.status === 413 || tooLong.status === 400, String(tooLong.status));
-      const health = await (await fetch(`${server.url}/api/health`)).text();
+      const health = await (await fetch(`${server.url}/api/health`, {
+        headers: { authorization: `Bearer ${healthToken}` },
+      })).text();
       for (const text of [JSON.stringify(voices.body), JSON.stringify(stt.body), health]) {
         assert.doesNotMatch(text, new RegExp(KEY));
       }
