@@ -174,7 +174,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }));
   }
   const e = parsed.data;
-  if (e.OPENAI_BASE_URL && e.OPENAI_PROVIDERS.some((p) => p.id === "openai")) {
+  if ((e.OPENAI_BASE_URL || e.OPENAI_API_KEY) && e.OPENAI_PROVIDERS.some((p) => p.id === "openai")) {
     throw new ConfigError([
       'OPENAI_PROVIDERS: the id "openai" is taken by OPENAI_BASE_URL (pick another id, or configure it in one place)',
     ]);

@@ -51,6 +51,13 @@ export const DEFAULT_VISION_MODELS: readonly string[] = [
   "*llama4*",
 ];
 
+/**
+ * Model families a `/models` listing returns that cannot chat (embeddings, speech, images,
+ * moderation, legacy completions); left out of the picker. A provider's fixed `models` are not filtered.
+ */
+export const NON_CHAT_MODELS =
+  /embed|(^|[-_:/])tts|whisper|transcribe|dall-e|gpt-image|moderation|(^|[-_:/])(davinci|babbage)|realtime|(^|[-_:/])audio|search-preview|computer-use/i;
+
 /** Options of {@link OpenAICompatibleProvider}. */
 export interface OpenAIProviderOptions {
   /** Provider id, the prefix of its model ids (`[a-z][a-z0-9-]*`), e.g. "ollama". */
@@ -263,7 +270,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
     return { id: this.publicId(remote), label: `${remote} · ${this.label}`, accepts: this.accepts(remote) };
   }
 
-  /** Models from `GET /models` (or the fixed list); throws `ChatError`. */
+  /** Chat models from `GET /models` (without {@link NON_CHAT_MODELS}), or the fixed list; throws `ChatError`. */
   async listModels(signal?: AbortSignal): Promise<ChatModelInfo[]> {
     if (this.#fixed) return this.#fixed.map((m) => this.modelInfo(m));
     const timeout = AbortSignal.timeout(Math.min(this.#timeoutMs, 10_000));
@@ -271,7 +278,9 @@ export class OpenAICompatibleProvider implements ChatProvider {
     try {
       const out: ChatModelInfo[] = [];
       for await (const m of this.#client.models.list({ signal: combined })) {
-        if (typeof m.id === "string" && m.id !== "") out.push(this.modelInfo(m.id));
+        if (typeof m.id === "string" && m.id !== "" && !NON_CHAT_MODELS.test(m.id)) {
+          out.push(this.modelInfo(m.id));
+        }
         if (out.length >= 500) break;
       }
       return out;

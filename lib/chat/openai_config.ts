@@ -94,20 +94,25 @@ export function parseOpenAIProviders(text: string): { ok: true; value: OpenAIPro
   };
 }
 
+/** OpenAI's own API root, used when `OPENAI_API_KEY` is set without `OPENAI_BASE_URL`. */
+export const OPENAI_API_ROOT = "https://api.openai.com/v1";
+
 /**
- * The `OPENAI_BASE_URL` provider (id "openai") followed by the `OPENAI_PROVIDERS` entries (the
- * configuration refuses an entry with id "openai" when `OPENAI_BASE_URL` is set).
+ * The `OPENAI_BASE_URL` provider (id "openai"; OpenAI itself when only `OPENAI_API_KEY` is set)
+ * followed by the `OPENAI_PROVIDERS` entries (the configuration refuses an entry with id "openai"
+ * when that one exists).
  */
 export function openAIProviders(
   single: { baseUrl?: string; apiKey?: string; model?: string },
   list: OpenAIProviderConfig[],
 ): OpenAIProviderConfig[] {
   const out: OpenAIProviderConfig[] = [];
-  if (single.baseUrl) {
+  const baseUrl = single.baseUrl ?? (single.apiKey ? OPENAI_API_ROOT : undefined);
+  if (baseUrl) {
     out.push({
       id: "openai",
-      label: hostLabel(single.baseUrl),
-      baseUrl: single.baseUrl,
+      label: hostLabel(baseUrl),
+      baseUrl,
       apiKey: single.apiKey,
       defaultModel: single.model,
     });

@@ -25,6 +25,13 @@ Deno.test("config: no OpenAI provider by default; OPENAI_BASE_URL makes one name
   }]);
 });
 
+Deno.test("config: OPENAI_API_KEY alone means OpenAI itself", () => {
+  const c = loadConfig({ OPENAI_API_KEY: "sk-secret-value" });
+  assert.deepEqual(c.openai.map((p) => [p.id, p.label, p.baseUrl]), [
+    ["openai", "api.openai.com", "https://api.openai.com/v1"],
+  ]);
+});
+
 Deno.test("config: OPENAI_PROVIDERS adds several servers after OPENAI_BASE_URL", () => {
   const c = loadConfig({
     OPENAI_BASE_URL: "https://api.openai.com/v1",

@@ -89,6 +89,30 @@ Deno.test("openai provider: the public id's prefix is stripped; models come from
   }
 });
 
+Deno.test("openai provider: models that cannot chat (embeddings, speech, images) are left out of the list", async () => {
+  const stub = startOpenAIStub({
+    models: [
+      "gpt-4o-mini",
+      "text-embedding-3-small",
+      "nomic-embed-text:latest",
+      "tts-1",
+      "whisper-1",
+      "dall-e-3",
+      "omni-moderation-latest",
+      "davinci-002",
+      "gpt-4o-realtime-preview",
+      "qwen2.5:7b",
+    ],
+  });
+  try {
+    const models = await provider(stub.url).listModels();
+    assert.deepEqual(models.map((m) => m.id), ["stub:gpt-4o-mini", "stub:qwen2.5:7b"]);
+    assert.deepEqual(models[0].accepts, ["image"]);
+  } finally {
+    await stub.close();
+  }
+});
+
 Deno.test("openai provider: a wrong key is bad_key, in replies, model lists and health", async () => {
   const stub = startOpenAIStub({ apiKey: "sk-right-key" });
   try {
