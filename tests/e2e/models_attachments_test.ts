@@ -74,11 +74,11 @@ Deno.test({
         );
         assert.deepEqual(options, [
           ["", "Default (Gemini 2.5 Flash)"],
-          ["gemini-2.5-flash", "Gemini 2.5 Flash"],
-          ["gemini-2.5-pro", "Gemini 2.5 Pro"],
-          ["gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite"],
+          ["gemini-2.5-flash", "Gemini 2.5 Flash (reads images, PDFs)"],
+          ["gemini-2.5-pro", "Gemini 2.5 Pro (reads images, PDFs)"],
+          ["gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite (reads images, PDFs)"],
           ["ollama:text-only", "text-only · Ollama"],
-          ["ollama:llava:7b", "llava:7b · Ollama"],
+          ["ollama:llava:7b", "llava:7b · Ollama (reads images)"],
         ]);
         await page.locator(".settings-toggle").click();
         await pickModel(page, "ollama:llava:7b");
