@@ -28,8 +28,7 @@ export interface NewAttachment {
   data: Uint8Array;
 }
 
-// deno-lint-ignore no-explicit-any
-function metaFromRow(row: any): AttachmentMeta {
+function metaFromRow(row: Record<string, unknown>): AttachmentMeta {
   return {
     id: row.id as string,
     messageId: (row.message_id as string | null) ?? null,
@@ -40,8 +39,7 @@ function metaFromRow(row: any): AttachmentMeta {
   };
 }
 
-// deno-lint-ignore no-explicit-any
-function fileFromRow(row: any): AttachmentFile {
+function fileFromRow(row: Record<string, unknown>): AttachmentFile {
   const data = row.data as Uint8Array;
   return { ...metaFromRow(row), data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
