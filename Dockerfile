@@ -14,6 +14,8 @@ ENV DENO_DIR=/deno-dir \
 
 # Dependencies first, so code changes do not invalidate this layer.
 COPY deno.json deno.lock ./
+# ml/ is a workspace member (the @mini-claude/ml package); its config is part of the dependency set.
+COPY ml/deno.json ./ml/
 RUN deno install --frozen
 
 COPY . .

@@ -2,7 +2,9 @@
  * Conversation store latency on both engines with 1,000 conversations and 100,000 messages in the
  * database: list an owner's 50 newest conversations, and load one 200-message conversation, each
  * through the same repository calls the API uses. Prints p50/p99 per engine and the PGlite/PostgreSQL
- * ratio measured in this run. `deno task bench db` (`DB_BENCH_ITERATIONS=N` to change the 200 runs).
+ * ratio measured in this run. The load walks the message tree (root → current leaf with each message's
+ * sibling ids); "scan 200" is the plain `order by seq` read the linear schema used, so the tree/scan
+ * ratio is the cost of the tree. `deno task bench db` (`DB_BENCH_ITERATIONS=N` to change the 200 runs).
  */
 import { type Database, openDatabase } from "../lib/db/mod.ts";
 import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
@@ -23,6 +25,7 @@ interface Result {
   seedMs: number;
   list: number[];
   load: number[];
+  scan: number[];
 }
 
 /** Seeds with set-based INSERT ... SELECT so seeding takes seconds, not minutes. */
@@ -54,6 +57,14 @@ async function seed(db: Database): Promise<Seeded> {
         repeat('lorem ipsum dolor sit amet ', 10) || s, 'complete'
       from generate_series(${perConversation + 1}::int, ${2 * perConversation}::int) s`;
     await tx`update conversations set last_seq = ${2 * perConversation}::int where id = ${target.id}`;
+    // Linear conversations as trees, as migration 0004 does: parent = previous seq, leaf = last.
+    await tx`
+      update messages m set parent_id = p.prev
+      from (select id, lag(id) over (partition by conversation_id order by seq) as prev from messages) p
+      where m.id = p.id and p.prev is not null`;
+    await tx`
+      update conversations c set current_leaf_id = (
+        select id from messages where conversation_id = c.id order by seq desc limit 1)`;
   });
   await sql`analyze`;
   const [counts] = await sql`
@@ -88,15 +99,22 @@ async function measureAll(targets: Target[]): Promise<Result[]> {
     const conv = await db.getConversation(seeded.owner, seeded.conversationId);
     if (conv?.messages.length !== 200) throw new Error(`loaded ${conv?.messages.length} messages`);
   };
+  const scan = async ({ db, seeded }: Target) => {
+    const rows = await db.sql`
+      select * from messages where conversation_id = ${seeded.conversationId} order by seq`;
+    if (rows.length !== 200) throw new Error(`scanned ${rows.length} messages`);
+  };
   const results = targets.map(({ engine, seedMs }) => ({
     engine,
     seedMs,
     list: [] as number[],
     load: [] as number[],
+    scan: [] as number[],
   }));
   for (let i = 0; i < WARMUP + ITERATIONS; i++) {
     for (const [k, target] of targets.entries()) {
-      for (const [op, samples] of [[list, results[k].list], [load, results[k].load]] as const) {
+      const ops = [[list, results[k].list], [load, results[k].load], [scan, results[k].scan]] as const;
+      for (const [op, samples] of ops) {
         const t0 = performance.now();
         await op(target);
         if (i >= WARMUP) samples.push(performance.now() - t0);
@@ -162,15 +180,17 @@ console.log(
     `engines interleaved round-robin.\n`,
 );
 console.log(
-  "| engine | seed (s) | list 50 p50 (ms) | list 50 p99 (ms) | load 200 p50 (ms) | load 200 p99 (ms) |",
+  "| engine | seed (s) | list 50 p50 (ms) | list 50 p99 (ms) | load 200 p50 (ms) | load 200 p99 (ms) " +
+    "| scan 200 p50 (ms) | tree/scan p50 |",
 );
-console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of results) {
   console.log(
     `| ${r.engine} | ${Number.isNaN(r.seedMs) ? "(same data)" : (r.seedMs / 1000).toFixed(1)} | ${
       f(pct(r.list, 50))
     } | ${f(pct(r.list, 99))} | ` +
-      `${f(pct(r.load, 50))} | ${f(pct(r.load, 99))} |`,
+      `${f(pct(r.load, 50))} | ${f(pct(r.load, 99))} | ${f(pct(r.scan, 50))} | ` +
+      `${(pct(r.load, 50) / pct(r.scan, 50)).toFixed(2)}x |`,
   );
 }
 if (results.length >= 2) {

@@ -28,6 +28,7 @@ import type {
 import { type SpokenReply, useVoice } from "../components/voice/use_voice.ts";
 import { HandsFreeBar, HandsFreeButton, MicButton, VoiceMenu } from "../components/voice/VoiceControls.tsx";
 import ThemeToggle from "./ThemeToggle.tsx";
+import { AccountMenu } from "../components/chat/AccountMenu.tsx";
 
 type Meta = Omit<OpenConversation, "messages">;
 
@@ -137,17 +138,23 @@ export default function ChatApp(props: ChatAppProps): VNode {
     request: api.ReplyRequest,
     prepare: (messages: ChatMessage[]) => ChatMessage[],
     restoreText?: string,
+    into?: string,
     restoreFiles?: AttachmentItem[],
   ): Promise<SpokenReply | null> => {
     const controller = new AbortController();
     abort.current = controller;
     const before = latest.current.messages;
-    const replyId = localId();
+    // A continued reply grows in place; any other reply is a new message at the end.
+    const replyId = into ?? localId();
     setBusy(true);
     setNotice(null);
     setEditingId(null);
     stick.current = true;
-    setMessages([...prepare(before), { id: replyId, role: "assistant", content: "", status: "streaming" }]);
+    setMessages(
+      into
+        ? prepare(before).map((m) => m.id === into ? { ...m, status: "streaming" } : m)
+        : [...prepare(before), { id: replyId, role: "assistant", content: "", status: "streaming" }],
+    );
     let replyText = "";
     const end = await api.streamReply(id, request, (piece) => {
       replyText += piece;
@@ -222,11 +229,15 @@ export default function ChatApp(props: ChatAppProps): VNode {
       status: "complete",
       ...(sent.length ? { attachments: sent } : {}),
     };
+    // Answer under the last message shown, even if another tab switched the stored branch meanwhile.
+    const shown = latest.current.messages.at(-1)?.id;
+    const parentId = shown && !shown.startsWith("local-") ? shown : undefined;
     return await runReply(
       id,
-      { kind: "send", content, attachmentIds: sent.map((a) => a.id) },
+      { kind: "send", content, parentId, attachmentIds: sent.map((a) => a.id) },
       (ms) => [...ms, user],
       content,
+      undefined,
       sent,
     );
   };
@@ -243,19 +254,63 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
     if (busy) return;
     if (action.kind === "regenerate") {
+      const reply = action.message;
       void runReply(
         meta.id,
-        { kind: "regenerate" },
-        (ms) => ms.slice(0, ms.findLastIndex((m) => m.role === "user") + 1),
+        { kind: "regenerate", messageId: reply?.id },
+        (ms) =>
+          reply
+            ? ms.slice(0, ms.findIndex((m) => m.id === reply.id))
+            : ms.slice(0, ms.findLastIndex((m) => m.role === "user") + 1),
       );
+    } else if (action.kind === "continue") {
+      void runReply(
+        meta.id,
+        { kind: "continue", messageId: action.message.id },
+        (ms) => ms,
+        undefined,
+        action.message.id,
+      );
+    } else if (action.kind === "switch") {
+      void showVersion(meta.id, action.targetId, action.direction);
+    } else if (action.message.role === "assistant") {
+      void reviseReply(meta.id, action.message.id, action.content);
     } else {
       const { message, content } = action;
       void runReply(meta.id, { kind: "edit", messageId: message.id, content }, (ms) => [
         ...ms.slice(0, ms.findIndex((m) => m.id === message.id)),
-        { ...message, id: localId(), content },
+        { id: localId(), role: "user", content, status: "complete" },
       ]);
     }
   }, []);
+
+  /** Shows another version of a message; focus stays on the switcher button that was pressed. */
+  const showVersion = async (id: string, targetId: string, direction: "previous" | "next") => {
+    try {
+      const server = await api.switchBranch(id, targetId);
+      if (latest.current.meta?.id !== id) return;
+      setMessages(server.messages);
+      setTimeout(() => {
+        const group = document.querySelector(`[data-message-id="${targetId}"] .branch-switcher`);
+        const same = group?.querySelector<HTMLButtonElement>(`.branch-${direction}:not(:disabled)`);
+        (same ?? group?.querySelector<HTMLButtonElement>("button:not(:disabled)"))?.focus();
+      });
+    } catch (error) {
+      setNotice(`Could not switch versions: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  /** Saves a reply's edited text as its new version. */
+  const reviseReply = async (id: string, messageId: string, content: string) => {
+    try {
+      const server = await api.reviseReply(id, messageId, content);
+      if (latest.current.meta?.id !== id) return;
+      setEditingId(null);
+      setMessages(server.messages);
+    } catch (error) {
+      setNotice(`The edit was not saved: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
 
   const rename = async (id: string, title: string) => {
     try {
@@ -408,6 +463,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ⚙
           </button>
           <ThemeToggle initial={props.theme} />
+          <AccountMenu account={props.account} />
         </header>
         {props.model.unavailableMessage && (
           <div class="banner banner-warning" role="status">{props.model.unavailableMessage}</div>

@@ -4,6 +4,7 @@
  * browser's speech synthesis). Invalid values stop the app with one line per problem.
  */
 import { z } from "zod";
+import { isLoopbackUrl, type OidcSettings } from "./accounts/oidc_settings.ts";
 import type { BucketPolicy } from "./voice/limits.ts";
 import { parseRateSpec, RateSpecError } from "./security/rate_spec.ts";
 import { type OpenAIProviderConfig, openAIProviders, parseOpenAIProviders } from "./chat/openai_config.ts";
@@ -87,6 +88,22 @@ const schema = z.object({
     .max(10_000).default(3),
   TRUST_PROXY_HOPS: z.coerce.number({ message: "expected the number of reverse proxies in front (0-10)" })
     .int().min(0).max(10).default(0),
+  AUTH_MODE: z.enum(["open", "accounts"], { message: "expected open or accounts" }).default("open"),
+  REGISTRATION: z.enum(["open", "invite", "closed"], { message: "expected open, invite or closed" })
+    .default("invite"),
+  AUTH_SESSION_DAYS: z.coerce.number({ message: "expected a number of days" }).min(0.01).max(3650)
+    .default(30),
+  RATE_LIMIT_LOGIN: rateSpec("10/h"),
+  RATE_LIMIT_LOGIN_IP: rateSpec("60/h"),
+  OIDC_ISSUER: z.string().trim().url({ message: "expected the provider's issuer URL" })
+    .refine((u) => u.startsWith("https://") || isLoopbackUrl(u), {
+      message: "expected an https:// issuer (http:// only on localhost)",
+    })
+    .optional(),
+  OIDC_CLIENT_ID: optionalText,
+  OIDC_CLIENT_SECRET: optionalText,
+  OIDC_REDIRECT_URL: optionalUrl("this server's /api/auth/oidc/callback, as registered at the provider"),
+  OIDC_LABEL: z.string().trim().min(1).max(60).default("single sign-on"),
   ML_BACKEND: z.string().trim().toLowerCase().pipe(
     z.enum(["wasm", "cpu", "webgpu"], { message: "expected one of wasm, cpu, webgpu" }),
   ).default("wasm"),
@@ -121,6 +138,8 @@ export interface Config {
   /** Largest attached file (images, PDFs), bytes. */
   maxAttachmentBytes: number;
   /**
+   * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`, `login`,
+   * `login_ip`);
    * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`, `conv`, `conv_ip`);
    * null = not limited.
    */
@@ -142,6 +161,16 @@ export interface Config {
   /** Reverse proxies in front whose `X-Forwarded-For` entry is trusted for the client IP. */
   trustProxyHops: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Accounts (docs/accounts.md): `open` = one anonymous owner per browser; `accounts` = sign-in required. */
+  auth: {
+    mode: "open" | "accounts";
+    /** Default registration mode (an admin's choice on `/admin` overrides it). */
+    registration: "open" | "invite" | "closed";
+    /** A sign-in session expires this long after its last use. */
+    sessionTtlSeconds: number;
+    /** OpenID Connect sign-in; unset without `OIDC_ISSUER`. */
+    oidc?: OidcSettings;
+  };
   /**
    * The local model's tensor backend (`ML_BACKEND`) and whether the native OpenBLAS kernels may be used
    * (`ML_NATIVE`); `ml/` reads both from the environment, this only validates them at start.
@@ -163,7 +192,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""),
   );
-  const parsed = schema.safeParse(cleaned);
+  const parsed = schema.superRefine((e, ctx) => {
+    if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_CLIENT_ID"], message: "required when OIDC_ISSUER is set" });
+    }
+  }).safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
@@ -207,6 +240,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tts_ip: e.RATE_LIMIT_TTS_IP,
       stt: e.RATE_LIMIT_STT,
       stt_ip: e.RATE_LIMIT_STT_IP,
+      login: e.RATE_LIMIT_LOGIN,
+      login_ip: e.RATE_LIMIT_LOGIN_IP,
       conv: e.RATE_LIMIT_CONVERSATIONS,
       conv_ip: e.RATE_LIMIT_CONVERSATIONS_IP,
     },
@@ -219,6 +254,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bodyTimeoutSeconds: e.BODY_TIMEOUT_SECONDS,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     logLevel: e.LOG_LEVEL,
+    auth: {
+      mode: e.AUTH_MODE,
+      registration: e.REGISTRATION,
+      sessionTtlSeconds: Math.round(e.AUTH_SESSION_DAYS * 86_400),
+      oidc: e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+        ? {
+          issuer: e.OIDC_ISSUER,
+          clientId: e.OIDC_CLIENT_ID,
+          clientSecret: e.OIDC_CLIENT_SECRET,
+          redirectUrl: e.OIDC_REDIRECT_URL,
+          label: e.OIDC_LABEL,
+        }
+        : undefined,
+    },
     ml: { backend: e.ML_BACKEND, native: !["off", "0", "false", "no"].includes(e.ML_NATIVE) },
   };
 }

@@ -7,6 +7,8 @@ import { createLocalProvider } from "./chat/local.ts";
 import type { ChatProvider } from "./chat/provider.ts";
 import { ProviderRegistry } from "./chat/registry.ts";
 import type { Config } from "./config.ts";
+import { AccountService } from "./accounts/service.ts";
+import type { User } from "./accounts/users.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
 import { markStaleReplies } from "./db/stale_replies.ts";
 import { cachedCheck, type HealthCheck } from "./health.ts";
@@ -40,6 +42,8 @@ export interface Services {
   limits: { limiter: MultiKeyRateLimiter; streams: StreamGate; budget: TokenBudget };
   /** Records owner activity (throttled), so active anonymous owners do not expire. */
   activity: OwnerActivity;
+  /** Accounts (`AUTH_MODE=accounts`): sign-in, sessions, users. */
+  accounts: AccountService;
   /** Aborted when the server begins shutting down; long-running streams listen to it. */
   shutdown: AbortSignal;
   /** Releases what the services hold (connections, workers). */
@@ -49,8 +53,17 @@ export interface Services {
 /** Request state seen by route handlers and pages. */
 export interface AppState {
   services: Services;
-  /** Signed-cookie session id (set by `routes/_middleware.ts`). */
+  /**
+   * The owner id every query is scoped by (set by `routes/_middleware.ts`): the signed-cookie
+   * browser session id, or in `AUTH_MODE=accounts` the signed-in user's owner id.
+   */
   sessionId: string;
+  /** The browser's own signed-cookie session id (its anonymous owner; claimable on sign-in). */
+  anonymousOwnerId?: string;
+  /** The signed-in account (accounts mode only). */
+  user?: User;
+  /** The id of the sign-in session the request came with (accounts mode only). */
+  authSessionId?: string;
   /** Client address for per-IP limits (IPv6 as its /64), null when unknown (set by `routes/_middleware.ts`). */
   clientIp: string | null;
   /** The theme chosen with the toggle (cookie `mc_theme`); undefined follows the system. */
@@ -155,6 +168,14 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     streams: new StreamGate(config.maxStreamsPerSession),
     budget: new TokenBudget(db.sql, { dailyTokens: config.dailyTokenBudget, ready: () => db.migrate() }),
   };
+  const accounts = new AccountService({
+    sql: db.sql,
+    ready: () => db.migrate(),
+    limiter: limits.limiter,
+    registration: config.auth.registration,
+    sessionTtlSeconds: config.auth.sessionTtlSeconds,
+    oidc: config.auth.oidc,
+  });
   const activity = new OwnerActivity(db.sql);
   // Abandoned anonymous owners (and usage rows older than a week) go at start and every hour.
   const sweepOwners = async () => {
@@ -186,6 +207,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     voice,
     health,
     limits,
+    accounts,
     activity,
     shutdown,
     close: async () => {

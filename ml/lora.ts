@@ -24,3 +24,4 @@ export {
   type LoraReport,
   PEFT_KEY_PREFIX,
 } from "./lora/model.ts";
+export { LoraAdapters, MultiLoraLinear } from "./lora/adapters.ts";

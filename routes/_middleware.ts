@@ -1,23 +1,81 @@
-/** App-wide middleware: attaches the browser session (signed cookie) and the theme choice to every request. */
+/**
+ * App-wide middleware: attaches the browser session (signed cookie), the client address and the
+ * theme choice to every request. In `AUTH_MODE=accounts` it also resolves the sign-in session
+ * (lib/accounts) and refuses requests that need a user (pages redirect to /login, APIs 401) or an
+ * admin (403); the signed-in user's owner id then replaces the browser's for every query.
+ */
+import { authCookie, clearAuthCookie, isHttps, readAuthCookie } from "../lib/accounts/cookie.ts";
+import { accessFor, isAccountsOnlyPath, isApiPath } from "../lib/accounts/gate.ts";
+import { lookupSession } from "../lib/accounts/sessions.ts";
 import type { AppState } from "../lib/services.ts";
 import { clientIp } from "../lib/security/client_ip.ts";
 import { readCookie, SESSION_COOKIE, sessionCookie, SessionSigner } from "../lib/security/session.ts";
-import type { Middleware } from "../lib/web/types.ts";
+import { jsonError } from "../lib/web/errors.ts";
+import type { Middleware, RouteContext } from "../lib/web/types.ts";
 
 export const handler: Middleware<AppState> = async (req, ctx) => {
-  const { signer } = ctx.state.services;
+  const { signer, config } = ctx.state.services;
   const raw = readCookie(req.headers.get("cookie"), SESSION_COOKIE);
   const verified = raw ? await signer.verify(raw) : null;
   ctx.state.sessionId = verified?.id ?? SessionSigner.newId();
+  ctx.state.anonymousOwnerId = ctx.state.sessionId;
   // Keeps a returning anonymous owner from expiring (throttled; never throws).
   if (verified) ctx.state.services.activity.touch(ctx.state.sessionId);
-  ctx.state.clientIp = clientIp(req, ctx.remoteAddr, ctx.state.services.config.trustProxyHops);
+  ctx.state.clientIp = clientIp(req, ctx.remoteAddr, config.trustProxyHops);
   const theme = readCookie(req.headers.get("cookie"), "mc_theme");
   ctx.state.theme = theme === "light" || theme === "dark" ? theme : undefined;
-  const res = await ctx.next();
-  if (!verified || verified.stale) {
-    const secure = ctx.url.protocol === "https:" || req.headers.get("x-forwarded-proto") === "https";
-    res.headers.append("set-cookie", sessionCookie(await signer.sign(ctx.state.sessionId), secure));
+  const secure = isHttps(req, ctx.url);
+  const extraCookies: string[] = [];
+
+  let res: Response;
+  if (config.auth.mode === "accounts") {
+    res = await signedInOnly(req, ctx, secure, extraCookies);
+  } else {
+    res = isAccountsOnlyPath(ctx.url.pathname) ? await ctx.renderNotFound() : await ctx.next();
   }
+  if (!verified || verified.stale) {
+    res.headers.append("set-cookie", sessionCookie(await signer.sign(ctx.state.anonymousOwnerId), secure));
+  }
+  for (const c of extraCookies) res.headers.append("set-cookie", c);
   return res;
 };
+
+async function signedInOnly(
+  req: Request,
+  ctx: RouteContext<AppState>,
+  secure: boolean,
+  cookies: string[],
+): Promise<Response> {
+  const { accounts } = ctx.state.services;
+  const token = readAuthCookie(req, secure);
+  const signedIn = token
+    ? await lookupSession(await accounts.sql(), token, accounts.sessionTtlSeconds)
+    : null;
+  if (signedIn) {
+    ctx.state.user = signedIn.user;
+    ctx.state.authSessionId = signedIn.session.id;
+    ctx.state.sessionId = signedIn.user.ownerId;
+    if (signedIn.renewed) cookies.push(authCookie(token!, secure, accounts.sessionTtlSeconds));
+  } else if (token) {
+    cookies.push(clearAuthCookie(secure));
+  }
+  const path = ctx.url.pathname;
+  const access = accessFor(req.method, path);
+  if (access === "public") return await ctx.next();
+  if (!signedIn) {
+    if (!isApiPath(path) && (req.method === "GET" || req.method === "HEAD")) {
+      const next = encodeURIComponent(path + ctx.url.search);
+      return new Response(null, { status: 303, headers: { location: `/login?next=${next}` } });
+    }
+    return jsonError(401, "unauthenticated", "Sign in first.");
+  }
+  if (access === "admin" && !signedIn.user.isAdmin) {
+    return isApiPath(path)
+      ? jsonError(403, "forbidden", "Only an admin can do this.")
+      : new Response("Only an admin can open this page.", {
+        status: 403,
+        headers: { "content-type": "text/plain" },
+      });
+  }
+  return await ctx.next();
+}

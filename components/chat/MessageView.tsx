@@ -1,26 +1,31 @@
 /**
  * One message of the conversation: Markdown body, status badge (stopped / error), inline error
- * with Retry, and the action buttons (copy; speak on replies; edit on the last user message;
- * regenerate on the last reply). Re-renders only when its own props change, so a streaming reply re-renders alone.
+ * with Retry, the version switcher ("‹ 2 / 3 ›") and the action buttons (copy; speak on replies;
+ * edit on user messages; edit the text of a reply; regenerate on replies; continue on a
+ * stopped last reply). Re-renders only when its own props change, so a streaming reply re-renders alone.
  */
 import { Component, type VNode } from "preact";
 import { Markdown } from "../../lib/markdown/mod.ts";
 import { MessageAttachments } from "./Attachments.tsx";
+import { BranchSwitcher } from "./BranchSwitcher.tsx";
 import { copyText, flashCopied } from "./clipboard.ts";
 import type { ChatMessage } from "./types.ts";
 
 /** What a message's buttons ask the app to do. */
 export type MessageAction =
-  | { kind: "regenerate" }
+  /** A new version of `message` (a reply), or of the last reply when absent (Retry). */
+  | { kind: "regenerate"; message?: ChatMessage }
   | { kind: "speak"; message: ChatMessage }
   | { kind: "edit-start"; message: ChatMessage }
   | { kind: "edit-cancel" }
-  | { kind: "edit-save"; message: ChatMessage; content: string };
+  | { kind: "edit-save"; message: ChatMessage; content: string }
+  | { kind: "continue"; message: ChatMessage }
+  | { kind: "switch"; message: ChatMessage; targetId: string; direction: "previous" | "next" };
 
 /** Props of {@link MessageView}. */
 export interface MessageViewProps {
   message: ChatMessage;
-  /** The last user message (editable). */
+  /** The last user message (its actions always show). */
   lastUser: boolean;
   /** The last reply (regenerable, retryable). */
   lastReply: boolean;
@@ -100,6 +105,15 @@ export class MessageView extends Component<MessageViewProps> {
         )}
         {!editing && !streaming && (content !== "" || lastUser || (lastReply && status !== "error")) && (
           <div class="message-actions">
+            {(message.siblingIds?.length ?? 0) > 1 && (
+              <BranchSwitcher
+                messageId={message.id}
+                siblingIds={message.siblingIds!}
+                noun={role === "user" ? "message" : "reply"}
+                disabled={!ready || busy}
+                onSwitch={(targetId, direction) => onAction({ kind: "switch", message, targetId, direction })}
+              />
+            )}
             {content !== "" && (
               <button
                 type="button"
@@ -115,7 +129,7 @@ export class MessageView extends Component<MessageViewProps> {
               <button
                 type="button"
                 class={speaking ? "action speak speaking" : "action speak"}
-                aria-label={speaking ? "Stop reading the reply aloud" : "Read the reply aloud"}
+                aria-label={speaking ? "Stop reading the reply aloud" : "Speak the reply aloud"}
                 aria-pressed={speaking ? "true" : "false"}
                 title={canSpeak ? undefined : speakUnavailable}
                 disabled={!ready || !canSpeak}
@@ -124,26 +138,37 @@ export class MessageView extends Component<MessageViewProps> {
                 {speaking ? "Stop" : "Speak"}
               </button>
             )}
-            {lastUser && (
+            {(role === "user" || (content !== "" && !message.id.startsWith("local-"))) && (
               <button
                 type="button"
-                class="action edit-message"
-                aria-label="Edit your last message"
-                disabled={!ready || busy}
+                class={role === "user" ? "action edit-message" : "action edit-reply"}
+                aria-label={role === "user" ? "Edit your message" : "Edit the reply's text"}
+                disabled={!ready || busy || message.id.startsWith("local-")}
                 onClick={() => onAction({ kind: "edit-start", message })}
               >
                 Edit
               </button>
             )}
-            {lastReply && status !== "error" && (
+            {role === "assistant" && !(lastReply && status === "error") && (
               <button
                 type="button"
                 class="action regenerate"
                 aria-label="Regenerate the reply"
-                disabled={!ready || busy}
-                onClick={() => onAction({ kind: "regenerate" })}
+                disabled={!ready || busy || message.id.startsWith("local-")}
+                onClick={() => onAction({ kind: "regenerate", message })}
               >
                 Regenerate
+              </button>
+            )}
+            {lastReply && status === "stopped" && (
+              <button
+                type="button"
+                class="action continue-reply"
+                aria-label="Continue the reply"
+                disabled={!ready || busy}
+                onClick={() => onAction({ kind: "continue", message })}
+              >
+                Continue
               </button>
             )}
           </div>
@@ -153,7 +178,11 @@ export class MessageView extends Component<MessageViewProps> {
   }
 }
 
-/** Inline editor for the last user message: Enter saves, Shift+Enter newline, Esc cancels. */
+/**
+ * Inline editor: for a user message Enter saves and sends (a new version, answered again); for a
+ * reply (Markdown, often several lines) Ctrl/Cmd+Enter saves the text as a new version and Enter is a
+ * newline. Shift+Enter newline, Esc cancels.
+ */
 function MessageEditor({ message, onAction }: Pick<MessageViewProps, "message" | "onAction">): VNode {
   const save = (form: HTMLFormElement) => {
     const text = (form.elements.namedItem("content") as HTMLTextAreaElement).value;
@@ -170,8 +199,8 @@ function MessageEditor({ message, onAction }: Pick<MessageViewProps, "message" |
       <textarea
         name="content"
         class="editor-input"
-        aria-label="Edit your message"
-        rows={3}
+        aria-label={message.role === "user" ? "Edit your message" : "Edit the reply's text"}
+        rows={message.role === "user" ? 3 : 8}
         defaultValue={message.content}
         ref={(el) => el?.focus()}
         onKeyDown={(e) => {
@@ -179,7 +208,10 @@ function MessageEditor({ message, onAction }: Pick<MessageViewProps, "message" |
             e.preventDefault();
             e.stopPropagation();
             onAction({ kind: "edit-cancel" });
-          } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+          } else if (
+            e.key === "Enter" && !e.shiftKey && !e.isComposing &&
+            (message.role === "user" || e.ctrlKey || e.metaKey)
+          ) {
             e.preventDefault();
             save(e.currentTarget.form!);
           }
@@ -187,7 +219,9 @@ function MessageEditor({ message, onAction }: Pick<MessageViewProps, "message" |
       />
       <div class="editor-actions">
         <button type="button" class="button" onClick={() => onAction({ kind: "edit-cancel" })}>Cancel</button>
-        <button type="submit" class="button button-primary">Save and send</button>
+        <button type="submit" class="button button-primary">
+          {message.role === "user" ? "Save and send" : "Save as new version"}
+        </button>
       </div>
     </form>
   );

@@ -55,23 +55,40 @@ export function createConversation(
   return call("POST", "/api/conversations", init);
 }
 
-/** Reads a conversation with its messages. */
-export async function getConversation(id: string): Promise<OpenConversation> {
-  const c = await call<OpenConversation & { messages: ChatMessage[] }>("GET", `/api/conversations/${id}`);
+/** A conversation as the server sends it, reduced to what the UI keeps. */
+function openConversation(c: OpenConversation): OpenConversation {
   return {
     id: c.id,
     title: c.title,
     systemPrompt: c.systemPrompt,
     model: c.model,
-    messages: c.messages.map((m) => ({
-      id: m.id,
-      role: m.role,
-      content: m.content,
-      status: m.status,
-      ...(m.attachments?.length ? { attachments: m.attachments } : {}),
-      ...(m.usage ? { usage: m.usage } : {}),
-    })),
+    messages: c.messages.map((m) => {
+      const message: ChatMessage = { id: m.id, role: m.role, content: m.content, status: m.status };
+      if (m.siblingIds && m.siblingIds.length > 1) message.siblingIds = m.siblingIds;
+      if (m.attachments?.length) message.attachments = m.attachments;
+      if (m.usage) message.usage = m.usage;
+      return message;
+    }),
   };
+}
+
+/** Reads a conversation with the messages of its current branch. */
+export async function getConversation(id: string): Promise<OpenConversation> {
+  return openConversation(await call<OpenConversation>("GET", `/api/conversations/${id}`));
+}
+
+/** Shows (and stores) the branch through `messageId`; resolves with the conversation as now shown. */
+export async function switchBranch(id: string, messageId: string): Promise<OpenConversation> {
+  return openConversation(
+    await call<OpenConversation>("POST", `/api/conversations/${id}/branch`, { messageId }),
+  );
+}
+
+/** Stores a reply's edited text as its new version; resolves with the conversation as now shown. */
+export async function reviseReply(id: string, messageId: string, content: string): Promise<OpenConversation> {
+  return openConversation(
+    await call<OpenConversation>("POST", `/api/conversations/${id}/versions`, { messageId, content }),
+  );
 }
 
 /** Uploads one file (`POST /api/attachments`). */
@@ -119,11 +136,12 @@ export type ReplyEnd =
   }
   | { kind: "stopped"; messageId: string | null };
 
-/** What to stream: a new message, a regenerated reply, or an edit of a user message. */
+/** What to stream: a new message, a regenerated reply, an edit of a user message, or more of a stopped reply. */
 export type ReplyRequest =
-  | { kind: "send"; content: string; attachmentIds?: string[] }
-  | { kind: "regenerate" }
-  | { kind: "edit"; messageId: string; content: string };
+  | { kind: "send"; content: string; parentId?: string; attachmentIds?: string[] }
+  | { kind: "regenerate"; messageId?: string }
+  | { kind: "edit"; messageId: string; content: string }
+  | { kind: "continue"; messageId: string };
 
 /**
  * Starts a reply and calls `onToken` for each piece of text. Resolves with how it ended; an abort of
@@ -141,12 +159,14 @@ export async function streamReply(
     ? [
       `${base}/messages`,
       request.attachmentIds?.length
-        ? { content: request.content, attachmentIds: request.attachmentIds }
-        : { content: request.content },
+        ? { content: request.content, parentId: request.parentId, attachmentIds: request.attachmentIds }
+        : { content: request.content, parentId: request.parentId },
     ]
     : request.kind === "edit"
     ? [`${base}/edit`, { messageId: request.messageId, content: request.content }]
-    : [`${base}/regenerate`, undefined];
+    : request.kind === "continue"
+    ? [`${base}/continue`, { messageId: request.messageId }]
+    : [`${base}/regenerate`, request.messageId ? { messageId: request.messageId } : undefined];
   let messageId: string | null = null;
   let end: ReplyEnd | null = null;
   try {

@@ -36,19 +36,19 @@ export function voiceConfig(state: AppState): VoiceConfig {
     : { provider: "browser", defaultVoiceId: null };
 }
 
-/** A stored message as the UI shows it (with its files and usage when it has them). */
+/** A stored message as the UI shows it (with its versions, files and usage when it has them). */
 export function toChatMessage(
-  m: Pick<Message, "id" | "role" | "content" | "status"> & { usage?: Message["usage"] },
+  m: Pick<Message, "id" | "role" | "content" | "status"> & {
+    siblingIds?: string[];
+    usage?: Message["usage"];
+  },
   attachments?: AttachmentItem[],
 ): ChatMessage {
-  return {
-    id: m.id,
-    role: m.role,
-    content: m.content,
-    status: m.status,
-    ...(attachments?.length ? { attachments } : {}),
-    ...(m.usage ? { usage: m.usage } : {}),
-  };
+  const message: ChatMessage = { id: m.id, role: m.role, content: m.content, status: m.status };
+  if (m.siblingIds && m.siblingIds.length > 1) message.siblingIds = m.siblingIds;
+  if (attachments?.length) message.attachments = attachments;
+  if (m.usage) message.usage = m.usage;
+  return message;
 }
 
 /**
@@ -84,5 +84,6 @@ export async function loadChatPage(
     query,
     theme: state.theme,
     voice: voiceConfig(state),
+    ...(state.user ? { account: { username: state.user.username, isAdmin: state.user.isAdmin } } : {}),
   };
 }

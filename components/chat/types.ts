@@ -15,6 +15,8 @@ export interface ChatMessage {
   status: MessageStatus;
   /** Error text shown under a failed reply (from the stream's `error` event). */
   error?: string;
+  /** Ids of this message's versions (itself included, oldest first); absent until read from the server. */
+  siblingIds?: string[];
   /** Files of a user message. */
   attachments?: AttachmentItem[];
   /** Tokens the model reported for a reply. */
@@ -77,6 +79,12 @@ export interface VoiceConfig {
   defaultVoiceId: string | null;
 }
 
+/** The signed-in account, in `AUTH_MODE=accounts`. */
+export interface AccountInfo {
+  username: string;
+  isAdmin: boolean;
+}
+
 /** Props of the `ChatApp` island. */
 export interface ChatAppProps {
   conversations: ConversationItem[];
@@ -88,4 +96,6 @@ export interface ChatAppProps {
   theme?: "light" | "dark";
   /** Voice provider; absent = browser speech only. */
   voice?: VoiceConfig;
+  /** The signed-in account; absent in `AUTH_MODE=open`. */
+  account?: AccountInfo;
 }

@@ -55,6 +55,8 @@ export const PatchConversationBody = z.strictObject({
 export const SendMessageBody = z.strictObject({
   content: z.string(),
   attachmentIds: z.array(z.string().uuid("attachmentIds must be attachment ids")).max(16).optional(),
+  /** The message to answer under (the last one the client shows); default the current leaf. */
+  parentId: z.string().uuid("parentId must be a message id").optional(),
 }).refine((b) => b.content.trim().length > 0 || (b.attachmentIds?.length ?? 0) > 0, {
   message: "content must not be empty",
   path: ["content"],

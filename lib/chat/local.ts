@@ -14,6 +14,8 @@ export type WorkerRequest =
     type: "generate";
     id: number;
     instruction: string;
+    /** Text the reply already has (continuing a stopped reply): generation picks up after it. */
+    prefix?: string;
     maxNewTokens: number;
     temperature: number;
     topK: number;
@@ -106,6 +108,8 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       });
     }
     const instruction = [...request.history].reverse().find((t) => t.role === "user")?.content ?? "";
+    const last = request.history.at(-1);
+    const prefix = last?.role === "assistant" ? last.content : undefined;
     const id = nextId++;
     const pending: WorkerReply[] = [];
     let wake: (() => void) | null = null;
@@ -120,6 +124,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         type: "generate",
         id,
         instruction,
+        prefix,
         maxNewTokens: options.maxNewTokens ?? 64,
         temperature: options.temperature ?? 0.7,
         topK: options.topK ?? 40,

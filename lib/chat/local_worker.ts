@@ -77,9 +77,11 @@ async function generate(
 ): Promise<void> {
   const { model, tokenizer } = ckpt;
   try {
-    // The prompt keeps its tail (instruction and "### Response:") when longer than the context; the
-    // reply may run past blockSize, the context then slides (see ml/generate.ts).
-    const prompt = tokenizer.encode(formatPrompt({ instruction: req.instruction, input: "" }));
+    // The prompt keeps its tail (instruction, "### Response:" and a continued reply's text) when longer
+    // than the context; the reply may run past blockSize, the context then slides (see ml/generate.ts).
+    const prompt = tokenizer.encode(
+      formatPrompt({ instruction: req.instruction, input: "" }) + (req.prefix ?? ""),
+    );
     const ids = prompt.slice(-Math.max(1, model.config.blockSize - 8));
     const decoder = tokenizer.streamDecoder();
     let completion = 0;

@@ -121,67 +121,75 @@ export async function respond(
 }
 
 /**
- * Appends a user message (with its checked attachments) under the current leaf; the reply answers
- * the path to it.
+ * Appends a user message (with its checked attachments) under `parentId` (the last message the
+ * client shows; default the current leaf), so a tab showing an older branch continues that branch.
+ * The reply answers the path to it.
  */
-export function appendUserMessage(content: string, attachmentIds: readonly string[] = []): PlanReply {
+export function appendUserMessage(
+  content: string,
+  parentId?: string,
+  attachmentIds: readonly string[] = [],
+): PlanReply {
   return async ({ store, ownerId, conversationId, path, sql, model }) => {
     const files = await checkAttachments(sql, ownerId, model, attachmentIds);
+    const history = parentId === undefined
+      ? path
+      : await pathThrough(store, ownerId, conversationId, parentId);
     const message = await store.appendMessage(ownerId, conversationId, {
       role: "user",
       content,
-      parentId: path.at(-1)?.id ?? null,
+      parentId: history.at(-1)?.id ?? null,
     });
     if (!message) throw conversationNotFound();
     await attachToMessage(sql, ownerId, message.id, files);
-    return { kind: "new", parentId: message.id, history: [...path, message] };
+    return { kind: "new", parentId: message.id, history: [...history, message] };
   };
 }
 
 /**
- * A new version of a reply: a sibling of `messageId` (an assistant message on the current path),
- * or without it a new answer to the last user message on the path. The old versions stay.
+ * A new version of a reply: a sibling of `messageId` (any reply of the conversation), or without it
+ * a new answer to the last user message on the current path. The old versions stay.
  */
 export function regenerateReply(messageId?: string): PlanReply {
-  return ({ path }) => {
-    let at: number;
+  return async ({ store, ownerId, conversationId, path }) => {
+    let history: Message[];
     if (messageId === undefined) {
-      at = path.findLastIndex((m) => m.role === "user");
+      history = path.slice(0, path.findLastIndex((m) => m.role === "user") + 1);
     } else {
-      const reply = path.findIndex((m) => m.id === messageId);
-      if (reply === -1) throw messageNotFound();
-      if (path[reply].role !== "assistant") {
+      const through = await pathThrough(store, ownerId, conversationId, messageId);
+      if (through.at(-1)!.role !== "assistant") {
         throw new HttpError(400, "not_a_reply", "Only a reply can be regenerated");
       }
-      at = reply - 1;
+      history = through.slice(0, -1);
     }
-    if (at < 0 || path[at].role !== "user") {
+    const question = history.at(-1);
+    if (!question || question.role !== "user") {
       throw new HttpError(409, "nothing_to_regenerate", "There is no user message to answer yet");
     }
-    return Promise.resolve({ kind: "new", parentId: path[at].id, history: path.slice(0, at + 1) });
+    return { kind: "new", parentId: question.id, history };
   };
 }
 
 /**
- * Edits a user message on the current path: the new text becomes a sibling of the original (same
- * parent) and the reply answers it; the original and everything under it stay.
+ * Edits one of the user's messages (any branch): the new text becomes a sibling of the original
+ * (same parent) and the reply answers it; the original and everything under it stay.
  */
 export function editUserMessage(messageId: string, content: string): PlanReply {
-  return async ({ store, ownerId, conversationId, path, sql }) => {
-    const at = path.findIndex((m) => m.id === messageId);
-    if (at === -1) throw messageNotFound();
-    if (path[at].role !== "user") {
+  return async ({ store, ownerId, conversationId, sql }) => {
+    const through = await pathThrough(store, ownerId, conversationId, messageId);
+    const original = through.at(-1)!;
+    if (original.role !== "user") {
       throw new HttpError(400, "not_a_user_message", "Only your own messages can be edited this way");
     }
     const message = await store.appendMessage(ownerId, conversationId, {
       role: "user",
       content,
-      parentId: path[at].parentId,
+      parentId: original.parentId,
     });
     if (!message) throw conversationNotFound();
     // The new version keeps the original's files.
     await copyAttachments(sql, ownerId, messageId, message.id);
-    return { kind: "new", parentId: message.id, history: [...path.slice(0, at), message] };
+    return { kind: "new", parentId: message.id, history: [...through.slice(0, -1), message] };
   };
 }
 
@@ -204,7 +212,19 @@ export function continueReply(messageId?: string): PlanReply {
   };
 }
 
-/** The 404 for a message id that is not on the conversation's current path. */
+/** The path root → `messageId`; 404 when it is not a message of the conversation. */
+async function pathThrough(
+  store: Store,
+  ownerId: string,
+  conversationId: string,
+  messageId: string,
+): Promise<PathMessage[]> {
+  const path = await store.messagePath(ownerId, conversationId, messageId);
+  if (!path || path.length === 0) throw messageNotFound();
+  return path;
+}
+
+/** The 404 for a message id that is not one of the conversation's messages. */
 export function messageNotFound(): HttpError {
   return new HttpError(404, "not_found", "Message not found");
 }

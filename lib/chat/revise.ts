@@ -9,7 +9,7 @@ import { HttpError } from "../web/errors.ts";
 import { conversationNotFound } from "./api.ts";
 import { messageNotFound } from "./respond.ts";
 
-/** Stores `content` as a new version of the reply `messageId` (on the current path). */
+/** Stores `content` as a new version of the reply `messageId` (any reply of the conversation). */
 export async function reviseReply(
   state: AppState,
   conversationId: string,
@@ -20,8 +20,7 @@ export async function reviseReply(
   return await state.services.db.transaction(async (store) => {
     const lock = await store.lockForReply(ownerId, conversationId);
     if (!lock) throw conversationNotFound();
-    const path = (await store.currentPath(ownerId, conversationId)) ?? [];
-    const original = path.find((m) => m.id === messageId);
+    const original = (await store.messagePath(ownerId, conversationId, messageId))?.at(-1);
     if (!original) throw messageNotFound();
     if (original.role !== "assistant") {
       throw new HttpError(
@@ -30,8 +29,12 @@ export async function reviseReply(
         "Only a reply can be edited as text; edit your message instead",
       );
     }
-    if (original.status === "streaming") {
-      throw new HttpError(409, "reply_in_progress", "This reply is still being written");
+    if (lock.replyInProgress || original.status === "streaming") {
+      throw new HttpError(
+        409,
+        "reply_in_progress",
+        "A reply in this conversation is still being written; wait for it or stop it first.",
+      );
     }
     const version = await store.appendMessage(ownerId, conversationId, {
       role: "assistant",

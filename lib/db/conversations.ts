@@ -7,7 +7,7 @@ import { isOwnerId, isUuid } from "./ids.ts";
 import { iso, type Queryable } from "./sql.ts";
 import { checkText } from "./text.ts";
 import { DEFAULT_TITLE, MAX_TITLE_LENGTH } from "./title.ts";
-import { currentPath, type PathMessage } from "./tree.ts";
+import { type PathMessage, pathTo } from "./tree.ts";
 
 /** Where a title came from; `custom` stops automatic titling. */
 export type TitleSource = "default" | "auto" | "custom";
@@ -117,8 +117,8 @@ export async function getConversation(
   if (!isOwnerId(ownerId) || !isUuid(id)) return null;
   const rows = await sql`select * from conversations where id = ${id} and owner_id = ${ownerId}`;
   if (rows.length === 0) return null;
-  const messages = await currentPath(sql, ownerId, id);
-  return { ...conversationFromRow(rows[0]), messages: messages ?? [] };
+  const messages = await pathTo(sql, id, (rows[0].current_leaf_id as string | null) ?? null);
+  return { ...conversationFromRow(rows[0]), messages };
 }
 
 /**

@@ -36,6 +36,7 @@ export interface Store {
   ): Promise<messages.Message | null>;
   updateMessage(messageId: string, patch: messages.MessagePatch): Promise<messages.Message | null>;
   currentPath(ownerId: string, conversationId: string): Promise<tree.PathMessage[] | null>;
+  messagePath(ownerId: string, conversationId: string, messageId: string): Promise<tree.PathMessage[] | null>;
   listSiblings(
     ownerId: string,
     conversationId: string,
@@ -77,6 +78,9 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     ),
     updateMessage: guard((messageId, patch) => messages.updateMessage(sql, messageId, patch)),
     currentPath: guard((ownerId, conversationId) => tree.currentPath(sql, ownerId, conversationId)),
+    messagePath: guard((ownerId, conversationId, messageId) =>
+      tree.messagePath(sql, ownerId, conversationId, messageId)
+    ),
     listSiblings: guard((ownerId, conversationId, messageId) =>
       tree.listSiblings(sql, ownerId, conversationId, messageId)
     ),

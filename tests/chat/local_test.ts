@@ -56,6 +56,21 @@ Deno.test({
       );
       clearInterval(timer);
       assert.ok(ticks > 0, "event loop was not blocked");
+      // Continuing a stopped reply: its text follows "### Response:" in the prompt (byte tokenizer:
+      // one token per UTF-8 byte), so the model picks up after it.
+      const promptTokens = async (history: { role: "user" | "assistant"; content: string }[]) => {
+        let n = -1;
+        for await (const c of provider.stream({ history, signal: new AbortController().signal })) {
+          if (c.type === "usage") n = c.promptTokens ?? -1;
+        }
+        return n;
+      };
+      const plain = await promptTokens([{ role: "user", content: "hi" }]);
+      const continued = await promptTokens([
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "Hello thé" },
+      ]);
+      assert.equal(continued - plain, new TextEncoder().encode("Hello thé").length);
       const controller = new AbortController();
       await assert.rejects(
         (async () => {

@@ -66,6 +66,10 @@ export async function runTreeSteps(t: Deno.TestContext, db: Database): Promise<v
       u2.id,
       a2.id,
     ]);
+    // The path through any message, wherever the leaf is; nothing for another owner.
+    assert.deepEqual((await db.messagePath(me, conv.id, u2.id))?.map((m) => m.content), ["u1", "a1b", "u2"]);
+    assert.deepEqual((await db.getConversation(me, conv.id))!.messages.at(-1)?.id, a2.id, "leaf unchanged");
+    assert.equal(await db.messagePath(owner("other"), conv.id, u2.id), null);
     // Nothing was ever deleted, and seq is still the creation order.
     const all = await db.sql`select seq from messages where conversation_id = ${conv.id} order by seq`;
     assert.deepEqual(all.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8]);

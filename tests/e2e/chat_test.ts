@@ -106,7 +106,7 @@ Deno.test({
         assert.equal(await page.locator(".message-assistant").last().getAttribute("data-status"), "stopped");
       });
 
-      await t.step("Regenerate replaces the last reply with a new, complete one", async () => {
+      await t.step("Regenerate shows a new, complete version of the last reply", async () => {
         const before = fx.stub.requests.length;
         await page.locator(".message-assistant").last().locator("button.regenerate").click();
         await waitIdle(page);

@@ -192,6 +192,14 @@ Deno.test({
           path: () => `/api/conversations/${conv.id}/edit`,
           fields: ["messageId", "content"],
         },
+        { method: "POST", path: () => `/api/conversations/${conv.id}/branch`, fields: ["messageId"] },
+        {
+          method: "POST",
+          path: () => `/api/conversations/${conv.id}/versions`,
+          fields: ["messageId", "content"],
+        },
+        { method: "POST", path: () => `/api/conversations/${conv.id}/regenerate`, fields: ["messageId"] },
+        { method: "POST", path: () => `/api/conversations/${conv.id}/continue`, fields: ["messageId"] },
         { method: "POST", path: () => "/api/tts", fields: ["text", "voiceId"] },
         {
           method: "POST",

@@ -49,6 +49,12 @@ Deno.test("the package README's sample runs as written and prints the output sho
   assert.equal(run.stdout, expected);
 });
 
+Deno.test("the example in mod.ts's module doc runs (deno test --doc)", async () => {
+  const run = await deno(["test", "-A", "--doc", "ml/mod.ts"]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /ok \| 1 passed \| 0 failed/);
+});
+
 Deno.test("package config: name, semver version (the CHANGELOG's latest), exports, MIT license", async () => {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}ml/deno.json`));
   assert.equal(config.name, "@mini-claude/ml");

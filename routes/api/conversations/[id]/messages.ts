@@ -1,4 +1,7 @@
-/** `POST /api/conversations/:id/messages`: store the user's message under the leaf, then stream the reply (SSE). */
+/**
+ * `POST /api/conversations/:id/messages`: store the user's message under `parentId` (default the
+ * current leaf), then stream the reply (SSE).
+ */
 import { checkMessageLength, SendMessageBody } from "../../../../lib/chat/api.ts";
 import { appendUserMessage, respond } from "../../../../lib/chat/respond.ts";
 import { limitReply } from "../../../../lib/security/reply_limits.ts";
@@ -8,11 +11,11 @@ import type { Handlers } from "../../../../lib/web/types.ts";
 
 export const handler: Handlers<AppState> = {
   async POST(req, ctx) {
-    const { content, attachmentIds } = await readJson(req, SendMessageBody);
+    const { content, parentId, attachmentIds } = await readJson(req, SendMessageBody);
     checkMessageLength(content);
     return await limitReply(
       ctx.state,
-      () => respond(ctx.state, ctx.params.id, appendUserMessage(content, attachmentIds)),
+      () => respond(ctx.state, ctx.params.id, appendUserMessage(content, parentId, attachmentIds)),
     );
   },
 };

@@ -24,6 +24,8 @@ type Conv = { id: string; messages: Msg[] };
 type GeminiBody = { contents: { role: string; parts: { text: string }[] }[] };
 
 const KEY = "stub-key-tree-123456";
+/** Many replies in one session: the message rate limits are not what these tests are about. */
+const NO_LIMITS = { RATE_LIMIT_MESSAGES: "off", RATE_LIMIT_MESSAGES_IP: "off" };
 
 async function runTreeApi(t: Deno.TestContext, server: TestServer, stub: GeminiStub): Promise<void> {
   const client = new ApiClient(server.url);
@@ -87,6 +89,36 @@ async function runTreeApi(t: Deno.TestContext, server: TestServer, stub: GeminiS
     const regenerated = await get(id);
     assert.deepEqual(texts(regenerated), ["one", "Echo: one"]);
     assert.deepEqual(regenerated[1].siblingIds, [original[1].id, regenerated[1].id]);
+  });
+
+  await t.step("a tab still showing another branch sends, edits and regenerates on that branch", async () => {
+    const id = await create();
+    await post(id, "messages", { content: "root" });
+    const [root, first] = await get(id);
+    await post(id, "regenerate");
+    const second = (await get(id))[1];
+    assert.notEqual(second.id, first.id);
+    // The stored branch is now "second"; a stale tab still shows "first" and answers under it.
+    await post(id, "messages", { content: "follow-up", parentId: first.id });
+    assert.deepEqual(sentToModel(), ["user:root", `model:${first.content}`, "user:follow-up"]);
+    const onFirst = await get(id);
+    assert.deepEqual(onFirst.map((m) => m.id).slice(0, 2), [root.id, first.id]);
+    const followUp = onFirst[2];
+    // Back on "second": the follow-up (off the current path) can still be edited and its reply regenerated.
+    await client.json(`/api/conversations/${id}/branch`, { method: "POST", json: { messageId: second.id } });
+    await post(id, "edit", { messageId: followUp.id, content: "follow-up, edited" });
+    const edited = await get(id);
+    assert.deepEqual(edited.map((m) => m.id).slice(0, 2), [root.id, first.id]);
+    assert.deepEqual(edited[2].siblingIds, [followUp.id, edited[2].id]);
+    await client.json(`/api/conversations/${id}/branch`, { method: "POST", json: { messageId: second.id } });
+    await post(id, "regenerate", { messageId: onFirst[3].id });
+    assert.deepEqual(sentToModel(), ["user:root", `model:${first.content}`, "user:follow-up"]);
+    assert.deepEqual((await get(id))[3].siblingIds.length, 2);
+    const unknown = await client.json(`/api/conversations/${id}/messages`, {
+      method: "POST",
+      json: { content: "x", parentId: crypto.randomUUID() },
+    });
+    assert.equal(unknown.status, 404);
   });
 
   await t.step("continue a stopped reply: the model sees it as a prefix, the text is appended", async () => {
@@ -231,6 +263,36 @@ async function runTreeApi(t: Deno.TestContext, server: TestServer, stub: GeminiS
       stub.setOptions({ tokenDelayMs: 0 });
     }
   });
+
+  await t.step("simultaneous edits of one message create one version and one reply", async () => {
+    const id = await create();
+    await post(id, "messages", { content: "y ".repeat(60) });
+    const [question] = await get(id);
+    const count = async () =>
+      (await server.services.db.sql`
+        select count(*)::int as n from messages where conversation_id = ${id}`)[0].n as number;
+    assert.equal(await count(), 2);
+    stub.setOptions({ tokenDelayMs: 200 });
+    const calls = stub.requests.length;
+    try {
+      const responses = await Promise.all(
+        ["first edit", "second edit"].map((content) =>
+          client.fetch(`/api/conversations/${id}/edit`, {
+            method: "POST",
+            json: { messageId: question.id, content },
+          })
+        ),
+      );
+      assert.deepEqual(responses.map((r) => r.status).sort(), [200, 409]);
+      await responses.find((r) => r.status === 409)!.body!.cancel();
+      await responses.find((r) => r.status === 200)!.body!.cancel();
+      assert.equal(await count(), 4, "one user version and one reply were added");
+      assert.equal(stub.requests.length, calls + 1, "the model was called once");
+      assert.equal((await get(id))[0].siblingIds.length, 2);
+    } finally {
+      stub.setOptions({ tokenDelayMs: 0 });
+    }
+  });
 }
 
 Deno.test({
@@ -239,7 +301,7 @@ Deno.test({
   sanitizeResources: false,
 }, async (t) => {
   const stub = await startGeminiStub({ apiKey: KEY });
-  const server = await startTestServer({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: stub.url });
+  const server = await startTestServer({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: stub.url, ...NO_LIMITS });
   try {
     await runTreeApi(t, server, stub);
   } finally {
@@ -262,6 +324,7 @@ Deno.test({
     GEMINI_API_KEY: KEY,
     GEMINI_BASE_URL: stub.url,
     DATABASE_URL: cluster.url,
+    ...NO_LIMITS,
   });
   try {
     await runTreeApi(t, server, stub);
