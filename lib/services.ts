@@ -3,7 +3,8 @@
  * conversation store, the chat model and the voice service. Built once at start.
  */
 import { createGeminiProvider } from "./chat/gemini.ts";
-import { createLocalProvider } from "./chat/local.ts";
+import { lazyProvider } from "./chat/lazy.ts";
+import { createLocalProvider, LOCAL_MODEL_ID, LOCAL_MODEL_LABEL } from "./chat/local.ts";
 import type { ChatProvider } from "./chat/provider.ts";
 import { ProviderRegistry } from "./chat/registry.ts";
 import type { Config } from "./config.ts";
@@ -77,7 +78,8 @@ export const NO_MODEL_MESSAGE =
 /**
  * The chat providers for `config`, in default order: Gemini when a key is set, each OpenAI-compatible
  * server (`OPENAI_BASE_URL`, then `OPENAI_PROVIDERS`), and the tiny local model when its checkpoint
- * exists in `localModelDir` (it loads in a Worker). The first provider with a model gives the default.
+ * exists in `localModelDir` (it loads in a Worker: at once when it is the only provider, else on first
+ * use). The first provider with a model gives the default.
  * The `openai` SDK (~150 ms to import) is loaded only when an OpenAI-compatible server is configured.
  */
 export async function createChatProviders(config: Config): Promise<ChatProvider[]> {
@@ -96,12 +98,23 @@ export async function createChatProviders(config: Config): Promise<ChatProvider[
       providers.push(new OpenAICompatibleProvider({ ...p, contextTokenBudget: config.historyTokenBudget }));
     }
   }
+  let hasCheckpoint = false;
   try {
-    if (Deno.statSync(`${config.localModelDir}/config.json`).isFile) {
-      providers.push(createLocalProvider({ modelDir: config.localModelDir }));
-    }
+    hasCheckpoint = Deno.statSync(`${config.localModelDir}/config.json`).isFile;
   } catch {
     // no local checkpoint
+  }
+  if (hasCheckpoint) {
+    const start = () => createLocalProvider({ modelDir: config.localModelDir });
+    // Alone it is the default and loads at once; next to another provider it loads when first picked.
+    providers.push(
+      providers.length === 0 ? start() : lazyProvider({
+        id: "local",
+        label: LOCAL_MODEL_LABEL,
+        defaultModel: LOCAL_MODEL_ID,
+        models: [{ id: LOCAL_MODEL_ID, label: LOCAL_MODEL_LABEL }],
+      }, start),
+    );
   }
   return providers;
 }

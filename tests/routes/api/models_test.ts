@@ -193,3 +193,68 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "models API: the committed local model is listed next to Gemini, loads on first use, and refuses images",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const gemini = await startGeminiStub({ apiKey: "stub-key-123456" });
+    const server = await startTestServer({
+      GEMINI_API_KEY: "stub-key-123456",
+      GEMINI_BASE_URL: gemini.url,
+      LOCAL_MODEL_DIR: new URL("../../../models/local", import.meta.url).pathname,
+    });
+    try {
+      const client = new ApiClient(server.url);
+      const listed = await client.json<Listed>("/api/models");
+      assert.equal(listed.body.default, "gemini-2.5-flash");
+      assert.deepEqual(listed.body.models.at(-1), {
+        id: "local-tiny",
+        label: "Tiny local model",
+        provider: "local",
+        accepts: [],
+      });
+      const local = server.services.chat!.providers.find((p) => p.id === "local") as { started?: boolean };
+      assert.equal(local.started, false, "not loaded while Gemini answers by default");
+
+      const { body } = await client.json<{ id: string }>("/api/conversations", {
+        method: "POST",
+        json: { model: "local-tiny" },
+      });
+      const png = Uint8Array.from(
+        atob(
+          "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+        ),
+        (c) => c.charCodeAt(0),
+      );
+      const up = await client.json<{ id: string }>("/api/attachments", {
+        method: "POST",
+        body: png,
+        headers: { "content-type": "image/png" },
+      });
+      const refused = await client.json<{ error: { code: string; message: string } }>(
+        `/api/conversations/${body.id}/messages`,
+        { method: "POST", json: { content: "what is this?", attachmentIds: [up.body.id] } },
+      );
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.code, "attachments_unsupported");
+      assert.match(refused.body.error.message, /^Tiny local model cannot read images\./);
+
+      const events = await readSse(
+        await client.fetch(`/api/conversations/${body.id}/messages`, {
+          method: "POST",
+          json: { content: 'Define the word "harbor".' },
+        }),
+      );
+      assert.equal(events.at(-1)!.event, "done");
+      assert.ok(tokenText(events).length > 0);
+      assert.equal(local.started, true);
+      assert.equal(gemini.requests.filter((r) => r.action === "streamGenerateContent").length, 0);
+    } finally {
+      await server.close();
+      await gemini.close();
+    }
+  },
+});
