@@ -4,7 +4,9 @@
  * through the same repository calls the API uses. Prints p50/p99 per engine and the PGlite/PostgreSQL
  * ratio measured in this run. The load walks the message tree (root → current leaf with each message's
  * sibling ids); "scan 200" is the plain `order by seq` read the linear schema used, so the tree/scan
- * ratio is the cost of the tree. `deno task bench db` (`DB_BENCH_ITERATIONS=N` to change the 200 runs).
+ * ratio is the cost of the tree. "append (tree)" is `appendMessage` (a transaction: lock the
+ * conversation, find the leaf, append under it) against "linear append", the single statement it was
+ * before the tree. `deno task bench db` (`DB_BENCH_ITERATIONS=N` to change the 200 runs).
  */
 import { type Database, openDatabase } from "../lib/db/mod.ts";
 import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
@@ -18,6 +20,8 @@ const WARMUP = 20;
 interface Seeded {
   owner: string;
   conversationId: string;
+  /** Conversations of another owner that the append timings grow (tree append, linear baseline). */
+  appendTo: { owner: string; tree: string; linear: string };
 }
 
 interface Result {
@@ -26,6 +30,8 @@ interface Result {
   list: number[];
   load: number[];
   scan: number[];
+  append: number[];
+  appendLinear: number[];
 }
 
 /** Seeds with set-based INSERT ... SELECT so seeding takes seconds, not minutes. */
@@ -76,7 +82,14 @@ async function seed(db: Database): Promise<Seeded> {
   }
   const [target] = await sql`
     select c.id from conversations c where owner_id = 'bench-owner-1' order by updated_at desc limit 1`;
-  return { owner: "bench-owner-1", conversationId: target.id as string };
+  const appendOwner = "bench-append";
+  const tree = await db.createConversation(appendOwner, { title: "tree appends" });
+  const linear = await db.createConversation(appendOwner, { title: "linear appends" });
+  return {
+    owner: "bench-owner-1",
+    conversationId: target.id as string,
+    appendTo: { owner: appendOwner, tree: tree.id, linear: linear.id },
+  };
 }
 
 interface Target {
@@ -104,16 +117,48 @@ async function measureAll(targets: Target[]): Promise<Result[]> {
       select * from messages where conversation_id = ${seeded.conversationId} order by seq`;
     if (rows.length !== 200) throw new Error(`scanned ${rows.length} messages`);
   };
+  const text = "lorem ipsum dolor sit amet ".repeat(10);
+  // What every send does now: a transaction that locks the conversation, finds the leaf, appends.
+  const append = async ({ db, seeded }: Target) => {
+    const m = await db.appendMessage(seeded.appendTo.owner, seeded.appendTo.tree, {
+      role: "user",
+      content: text,
+    });
+    if (!m) throw new Error("append failed");
+  };
+  // The single statement appendMessage was before the tree (migration 0003's schema), as the baseline.
+  const appendLinear = async ({ db, seeded }: Target) => {
+    const rows = await db.sql`
+      with c as (
+        update conversations set last_seq = last_seq + 1, updated_at = now(),
+          activity = nextval('conversation_activity_seq')
+        where id = ${seeded.appendTo.linear} and owner_id = ${seeded.appendTo.owner}
+        returning id, last_seq
+      )
+      insert into messages (conversation_id, seq, role, content, status)
+      select id, last_seq, 'user', ${text}, 'complete' from c
+      returning *`;
+    if (rows.length !== 1) throw new Error("linear append failed");
+  };
   const results = targets.map(({ engine, seedMs }) => ({
     engine,
     seedMs,
     list: [] as number[],
     load: [] as number[],
     scan: [] as number[],
+    append: [] as number[],
+    appendLinear: [] as number[],
   }));
   for (let i = 0; i < WARMUP + ITERATIONS; i++) {
     for (const [k, target] of targets.entries()) {
-      const ops = [[list, results[k].list], [load, results[k].load], [scan, results[k].scan]] as const;
+      const r = results[k];
+      const ops = [
+        [list, r.list],
+        [load, r.load],
+        [scan, r.scan],
+        [append, r.append],
+        [appendLinear, r.appendLinear],
+      ] as const;
       for (const [op, samples] of ops) {
         const t0 = performance.now();
         await op(target);
@@ -191,6 +236,16 @@ for (const r of results) {
     } | ${f(pct(r.list, 99))} | ` +
       `${f(pct(r.load, 50))} | ${f(pct(r.load, 99))} | ${f(pct(r.scan, 50))} | ` +
       `${(pct(r.load, 50) / pct(r.scan, 50)).toFixed(2)}x |`,
+  );
+}
+console.log(
+  "\n| engine | append (tree) p50 (ms) | append (tree) p99 (ms) | linear append p50 (ms) | tree/linear p50 |",
+);
+console.log("| --- | ---: | ---: | ---: | ---: |");
+for (const r of results) {
+  console.log(
+    `| ${r.engine} | ${f(pct(r.append, 50))} | ${f(pct(r.append, 99))} | ${f(pct(r.appendLinear, 50))} | ` +
+      `${(pct(r.append, 50) / pct(r.appendLinear, 50)).toFixed(2)}x |`,
   );
 }
 if (results.length >= 2) {

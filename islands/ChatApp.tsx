@@ -10,6 +10,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preac
 import * as api from "../components/chat/api.ts";
 import { copyCodeBlock } from "../components/chat/clipboard.ts";
 import { Composer } from "../components/chat/Composer.tsx";
+import { type QueuedMessage, QueuedMessages } from "../components/chat/QueuedMessages.tsx";
 import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
 import { AttachButton, PendingAttachments } from "../components/chat/Attachments.tsx";
 import { answeringModel } from "../components/chat/models.ts";
@@ -31,6 +32,17 @@ import ThemeToggle from "./ThemeToggle.tsx";
 import { AccountMenu } from "../components/chat/AccountMenu.tsx";
 
 type Meta = Omit<OpenConversation, "messages">;
+
+/** The reply this tab is receiving: Stop asks the server to stop it (any tab, any instance). */
+interface LiveReply {
+  conversationId: string;
+  /** Null until the server names it. */
+  messageId: string | null;
+  /** Stop was pressed before the id was known: stop as soon as it is. */
+  stopRequested: boolean;
+  /** Aborting stops listening only (the conversation was deleted). */
+  listening: AbortController;
+}
 
 /** Distance from the bottom (px) within which the view follows new text. */
 const STICK_PX = 48;
@@ -55,11 +67,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [atBottom, setAtBottom] = useState(true);
   const [dragging, setDragging] = useState(false);
+  const [queue, setQueue] = useState<QueuedMessage[]>([]);
 
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const scrollRef = useRef<HTMLElement>(null);
   const stick = useRef(true);
-  const abort = useRef<AbortController | null>(null);
+  const live = useRef<LiveReply | null>(null);
   const latest = useRef({ meta, messages, busy, query });
   latest.current = { meta, messages, busy, query };
 
@@ -72,7 +85,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       setTimeout(() => inputRef.current?.focus());
     },
     send: (t) => send(t),
-    stopReply: () => abort.current?.abort(),
+    stopReply: () => stop(),
   });
   const voiceRef = useRef(voice);
   voiceRef.current = voice;
@@ -132,6 +145,40 @@ export default function ChatApp(props: ChatAppProps): VNode {
     setMeta(withoutMessages(server));
   };
 
+  /** Starts receiving a reply; the returned watch feeds `onToken` and handles an early Stop. */
+  const beginLive = (conversationId: string, messageId: string | null, onToken: (t: string) => void) => {
+    const reply: LiveReply = {
+      conversationId,
+      messageId,
+      stopRequested: false,
+      listening: new AbortController(),
+    };
+    live.current = reply;
+    const watch: api.ReplyWatch = {
+      onToken,
+      onStart: (id) => {
+        reply.messageId = id;
+        if (reply.stopRequested) void api.stopReply(conversationId, id).catch(() => {});
+      },
+      signal: reply.listening.signal,
+    };
+    return watch;
+  };
+
+  /** Follows a reply that was already being written when this page opened (reload, another tab). */
+  const followLive = async (conversationId: string, message: ChatMessage) => {
+    if (latest.current.busy) return;
+    setBusy(true);
+    const watch = beginLive(conversationId, message.id, (piece) => {
+      setMessages((ms) => ms.map((m) => m.id === message.id ? { ...m, content: m.content + piece } : m));
+    });
+    const end = await api.followReply(conversationId, message.id, api.codePoints(message.content), watch);
+    live.current = null;
+    await sync(conversationId, end);
+    await refreshList();
+    setBusy(false);
+  };
+
   /** Streams one reply: `prepare` gives the messages shown before the reply starts. */
   const runReply = async (
     id: string,
@@ -141,8 +188,6 @@ export default function ChatApp(props: ChatAppProps): VNode {
     into?: string,
     restoreFiles?: AttachmentItem[],
   ): Promise<SpokenReply | null> => {
-    const controller = new AbortController();
-    abort.current = controller;
     const before = latest.current.messages;
     // A continued reply grows in place; any other reply is a new message at the end.
     const replyId = into ?? localId();
@@ -156,11 +201,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
         : [...prepare(before), { id: replyId, role: "assistant", content: "", status: "streaming" }],
     );
     let replyText = "";
-    const end = await api.streamReply(id, request, (piece) => {
+    const watch = beginLive(id, null, (piece) => {
       replyText += piece;
       setMessages((ms) => ms.map((m) => m.id === replyId ? { ...m, content: m.content + piece } : m));
-    }, controller.signal);
-    abort.current = null;
+    });
+    const end = await api.streamReply(id, request, watch);
+    live.current = null;
     if (end.kind === "error" && end.refused) {
       // Nothing was stored: put things back as they were and say why.
       setMessages(before);
@@ -168,7 +214,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
       if (restoreFiles?.length) files.restore(restoreFiles);
       setNotice(end.message);
     } else {
-      const status = end.kind === "done" ? "complete" : end.kind === "stopped" ? "stopped" : "error";
+      const status = end.kind === "done"
+        ? (end.status === "stopped" ? "stopped" : "complete")
+        : end.kind === "stopped"
+        ? "stopped"
+        : "error";
       setMessages((ms) =>
         ms.map((m) =>
           m.id === replyId ? { ...m, status, error: end.kind === "error" ? end.message : undefined } : m
@@ -179,17 +229,27 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
     setBusy(false);
     setTimeout(() => inputRef.current?.focus());
-    if (end.kind !== "done") return null;
+    if (end.kind !== "done" || end.status !== "complete") return null;
     const reply = { id: end.messageId ?? replyId, text: replyText };
     voiceRef.current.replyDone(reply);
     return reply;
   };
 
-  /** Sends the composer's text (or `spoken`, from hands-free); resolves with the finished reply. */
+  /**
+   * Sends the composer's text (or `spoken`, from hands-free); resolves with the finished reply.
+   * While a reply streams, typed text is queued instead and sent when the reply ends.
+   */
   const send = async (spoken?: string): Promise<SpokenReply | null> => {
     const content = spoken ?? text;
     const withFiles = spoken === undefined && files.items.length > 0;
-    if (latest.current.busy || (content.trim() === "" && !withFiles)) return null;
+    if (content.trim() === "" && !withFiles) return null;
+    if (latest.current.busy) {
+      // Only text is queued; files stay in the composer until the reply has ended.
+      if (spoken !== undefined || content.trim() === "") return null;
+      setQueue((q) => [...q, { id: localId(), content }]);
+      setText("");
+      return null;
+    }
     if (withFiles && files.uploading) {
       setNotice("Wait until the files have finished uploading.");
       return null;
@@ -242,7 +302,57 @@ export default function ChatApp(props: ChatAppProps): VNode {
     );
   };
 
-  const stop = () => abort.current?.abort();
+  /** Stop: the server stops the reply; this tab sees it end as `stopped` on its stream. */
+  const stop = () => {
+    const reply = live.current;
+    if (!reply || reply.stopRequested) return;
+    reply.stopRequested = true;
+    if (reply.messageId) {
+      void api.stopReply(reply.conversationId, reply.messageId).catch((error) => {
+        reply.stopRequested = false;
+        setNotice(`Stop failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }
+  };
+
+  // A queued message is sent once the reply before it has ended.
+  useEffect(() => {
+    if (busy || queue.length === 0 || !ready) return;
+    const [next, ...rest] = queue;
+    setQueue(rest);
+    void send(next.content);
+  }, [busy, queue, ready]);
+
+  // Opening a conversation whose reply is still being written follows it to the end.
+  useEffect(() => {
+    const conversation = props.conversation;
+    const last = conversation?.messages.at(-1);
+    if (conversation && last?.role === "assistant" && last.status === "streaming") {
+      void followLive(conversation.id, last);
+    }
+  }, []);
+
+  // Back in a tab that was in the background or unfocused: show what happened meanwhile (another
+  // tab's reply, which it then follows live).
+  useEffect(() => {
+    const onVisible = async () => {
+      const { meta, busy } = latest.current;
+      if (document.visibilityState !== "visible" || !meta || busy) return;
+      try {
+        const server = await api.getConversation(meta.id);
+        if (latest.current.busy || latest.current.meta?.id !== meta.id) return;
+        setMessages(server.messages);
+        const last = server.messages.at(-1);
+        if (last?.role === "assistant" && last.status === "streaming") void followLive(meta.id, last);
+      } catch { /* keep what is shown */ }
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    globalThis.addEventListener("focus", onVisible);
+    return () => {
+      document.removeEventListener("visibilitychange", onVisible);
+      globalThis.removeEventListener("focus", onVisible);
+    };
+  }, []);
 
   const onAction = useCallback((action: MessageAction) => {
     const { meta, busy } = latest.current;
@@ -333,7 +443,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
     setConversations((list) => list.filter((c) => c.id !== id));
     if (latest.current.meta?.id === id) {
-      abort.current?.abort();
+      live.current?.listening.abort();
       setMeta(null);
       setMessages([]);
       history.replaceState(null, "", "/");
@@ -376,9 +486,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
         e.preventDefault();
         inputRef.current?.focus();
       } else if (e.key === "Escape") {
-        if (abort.current) {
+        if (live.current) {
           e.preventDefault();
-          abort.current.abort();
+          stop();
         } else setSidebarOpen(false);
       } else if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
         e.preventDefault();
@@ -513,6 +623,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           <button type="button" class="button jump-latest" onClick={jumpToLatest}>↓ Latest</button>
         )}
         <HandsFreeBar voice={voice} />
+        <QueuedMessages queue={queue} onCancel={(id) => setQueue((q) => q.filter((m) => m.id !== id))} />
         <Composer
           text={text}
           busy={busy}

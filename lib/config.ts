@@ -26,6 +26,12 @@ const rateSpec = (fallback: string) =>
     }
   });
 
+/** A whole number of seconds in [min, max], with one message for every way it can be wrong. */
+const seconds = (min: number, max: number) => {
+  const message = `expected a whole number of seconds (${min}-${max})`;
+  return z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+};
+
 const schema = z.object({
   PORT: z.coerce.number({ message: "expected a port number" }).int().min(0).max(65535).default(8000),
   HOSTNAME: z.string().trim().min(1).default("0.0.0.0"),
@@ -86,6 +92,10 @@ const schema = z.object({
     .max(3600).default(30),
   MAX_STREAMS_PER_SESSION: z.coerce.number({ message: "expected a count (0 = no cap)" }).int().min(0)
     .max(10_000).default(3),
+  REPLY_MAX_SECONDS: seconds(1, 86_400).default(600),
+  REPLY_STALE_SECONDS: seconds(2, 3600).default(30),
+  DATABASE_LISTEN: z.enum(["auto", "on", "off"], { message: "expected one of auto, on, off" })
+    .default("auto"),
   TRUST_PROXY_HOPS: z.coerce.number({ message: "expected the number of reverse proxies in front (0-10)" })
     .int().min(0).max(10).default(0),
   AUTH_MODE: z.enum(["open", "accounts"], { message: "expected open or accounts" }).default("open"),
@@ -146,6 +156,18 @@ export interface Config {
   rateLimits: Record<string, BucketPolicy | null>;
   /** Most replies one session may stream at once (0 = no cap). */
   maxStreamsPerSession: number;
+  /** Longest a reply may generate before it is stopped, seconds (`REPLY_MAX_SECONDS`). */
+  replyMaxSeconds: number;
+  /**
+   * A `streaming` reply whose heartbeat is older than this many seconds is marked `error`
+   * (`REPLY_STALE_SECONDS`); the heartbeat runs every sixth of it, the sweep every third.
+   */
+  replyStaleSeconds: number;
+  /**
+   * LISTEN/NOTIFY between instances (`DATABASE_LISTEN`): `auto` uses it on a direct PostgreSQL
+   * connection and not on a transaction pooler (Neon `-pooler`), where followers poll instead.
+   */
+  databaseListen: "auto" | "on" | "off";
   /** Reply tokens per owner per UTC day (0 = unlimited); `owners.daily_token_limit` overrides it. */
   dailyTokenBudget: number;
   /** Tokens of history (system prompt included) sent to the model per request; oldest turns go first. */
@@ -246,6 +268,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       conv_ip: e.RATE_LIMIT_CONVERSATIONS_IP,
     },
     maxStreamsPerSession: e.MAX_STREAMS_PER_SESSION,
+    replyMaxSeconds: e.REPLY_MAX_SECONDS,
+    replyStaleSeconds: e.REPLY_STALE_SECONDS,
+    databaseListen: e.DATABASE_LISTEN,
     dailyTokenBudget: e.DAILY_TOKEN_BUDGET,
     historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
     healthCacheSeconds: e.HEALTH_CACHE_SECONDS,

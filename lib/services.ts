@@ -5,12 +5,15 @@
 import { createGeminiProvider } from "./chat/gemini.ts";
 import { lazyProvider } from "./chat/lazy.ts";
 import { createLocalProvider, LOCAL_MODEL_ID, LOCAL_MODEL_LABEL } from "./chat/local.ts";
-import type { ChatProvider } from "./chat/provider.ts";
+import { type ChatProvider, NO_MODEL_MESSAGE } from "./chat/provider.ts";
 import { ProviderRegistry } from "./chat/registry.ts";
 import type { Config } from "./config.ts";
+import { ReplyService } from "./chat/reply_service.ts";
 import { AccountService } from "./accounts/service.ts";
 import type { User } from "./accounts/users.ts";
-import { type Database, openDatabase } from "./db/mod.ts";
+import { type Database, deriveConnectionOptions, openDatabase } from "./db/mod.ts";
+import { listenForReplies } from "./db/reply_notifications.ts";
+import { createReplyStore } from "./db/replies.ts";
 import { markStaleReplies } from "./db/stale_replies.ts";
 import { cachedCheck, type HealthCheck } from "./health.ts";
 import { expireAnonymousOwners } from "./db/owner_expiry.ts";
@@ -36,6 +39,8 @@ export interface Services {
   voice: VoiceService | null;
   /** Health checks by name (`database`, `model`, `voice`). */
   health: Record<string, HealthCheck>;
+  /** Replies being generated here; follow and stop replies of any instance. */
+  replies: ReplyService;
   /**
    * Abuse and cost limits: rate limits kept in the database, the per-session stream cap, and the
    * daily token budgets per owner.
@@ -71,9 +76,7 @@ export interface AppState {
   theme?: "light" | "dark";
 }
 
-/** Message shown when no model is available. */
-export const NO_MODEL_MESSAGE =
-  "No chat model is configured: set GEMINI_API_KEY or OPENAI_BASE_URL (see the README's configuration) and restart.";
+export { NO_MODEL_MESSAGE } from "./chat/provider.ts";
 
 /**
  * The chat providers for `config`, in default order: Gemini when a key is set, each OpenAI-compatible
@@ -181,6 +184,20 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     streams: new StreamGate(config.maxStreamsPerSession),
     budget: new TokenBudget(db.sql, { dailyTokens: config.dailyTokenBudget, ready: () => db.migrate() }),
   };
+  const replies = new ReplyService({
+    store: db,
+    replies: createReplyStore(db.sql, () => db.migrate()),
+    shutdown,
+    maxSeconds: config.replyMaxSeconds,
+    heartbeatMs: Math.max(250, Math.round((config.replyStaleSeconds * 1000) / 6)),
+    pollMs: FOLLOW_POLL_MS,
+  });
+  const unlisten = useListen(config, db)
+    ? await listenForReplies(db.sql, {
+      onProgress: (id) => replies.wake(id),
+      onStop: (id) => replies.stopLocal(id),
+    })
+    : null;
   const accounts = new AccountService({
     sql: db.sql,
     ready: () => db.migrate(),
@@ -208,9 +225,10 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
   const ownerTimer = setInterval(sweepOwners, 60 * 60_000);
   Deno.unrefTimer(ownerTimer);
   // Replies a dead process left `streaming` are marked `error` (every instance may do it: idempotent).
-  const sweepStale = () => db.migrate().then(() => markStaleReplies(db.sql)).catch(() => 0);
+  const sweepStale = () =>
+    db.migrate().then(() => markStaleReplies(db.sql, config.replyStaleSeconds)).catch(() => 0);
   sweepStale();
-  const staleTimer = setInterval(sweepStale, 60_000);
+  const staleTimer = setInterval(sweepStale, Math.round((config.replyStaleSeconds * 1000) / 3));
   Deno.unrefTimer(staleTimer);
   return {
     config,
@@ -220,14 +238,26 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     voice,
     health,
     limits,
+    replies,
     accounts,
     activity,
     shutdown,
     close: async () => {
       clearInterval(staleTimer);
       clearInterval(ownerTimer);
+      await replies.drain();
+      await unlisten?.();
       chat?.close?.();
       await db.close();
     },
   };
+}
+
+/** Longest wait between two reads of a reply followed from the database (other instance), ms. */
+const FOLLOW_POLL_MS = 500;
+
+/** LISTEN/NOTIFY on a direct PostgreSQL connection; never on PGlite or (with `auto`) a pooler. */
+function useListen(config: Config, db: Database): boolean {
+  if (db.engine !== "postgres" || !config.databaseUrl || config.databaseListen === "off") return false;
+  return config.databaseListen === "on" || !deriveConnectionOptions(config.databaseUrl).pooled;
 }

@@ -1,6 +1,6 @@
 /**
- * The message box: grows with its text, Enter sends, Shift+Enter adds a line, disabled while a
- * reply streams (the Stop button takes the Send button's place).
+ * The message box: grows with its text, Enter sends, Shift+Enter adds a line. While a reply
+ * streams, Stop appears and Enter queues the message (sent when the reply ends).
  */
 import type { ComponentChildren, RefObject, VNode } from "preact";
 import { useLayoutEffect } from "preact/hooks";
@@ -41,11 +41,13 @@ export function Composer(
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight + 2, MAX_HEIGHT)}px`;
   }, [text]);
-  const canSend = ready && !busy && (text.trim() !== "" || canSendEmpty === true);
+  // While a reply streams, text can be queued; files alone wait for the reply to end.
+  const canSend = ready && (text.trim() !== "" || (canSendEmpty === true && !busy));
   return (
     <form
       class="composer"
       aria-label="Send a message"
+      data-busy={busy ? "true" : "false"}
       onSubmit={(e) => {
         e.preventDefault();
         if (canSend) onSend();
@@ -62,7 +64,7 @@ export function Composer(
           placeholder={ready ? "Message Mini-Claude…" : "Loading…"}
           aria-label="Message"
           aria-describedby="composer-hint"
-          disabled={!ready || busy}
+          disabled={!ready}
           value={text}
           onInput={(e) => onText(e.currentTarget.value)}
           onPaste={onPaste}
@@ -74,34 +76,34 @@ export function Composer(
           }}
         />
         {tools}
-        {busy
-          ? (
-            <button
-              type="button"
-              class="button composer-stop"
-              aria-label="Stop the reply (Esc)"
-              onClick={onStop}
-            >
-              Stop
-            </button>
-          )
-          : (
-            <button
-              type="submit"
-              class="button button-primary composer-send"
-              aria-label="Send"
-              disabled={!canSend}
-            >
-              Send
-            </button>
-          )}
+        {busy && (
+          <button
+            type="button"
+            class="button composer-stop"
+            aria-label="Stop the reply (Esc)"
+            onClick={onStop}
+          >
+            Stop
+          </button>
+        )}
+        <button
+          type="submit"
+          class="button button-primary composer-send"
+          aria-label={busy ? "Queue the message (sent when the reply ends)" : "Send"}
+          disabled={!canSend}
+        >
+          {busy ? "Queue" : "Send"}
+        </button>
       </div>
       <p
         id="composer-hint"
         class={notice ? "composer-hint composer-notice" : "composer-hint"}
         aria-live="polite"
       >
-        {notice ?? "Enter sends · Shift+Enter new line · Esc stops · / focuses here"}
+        {notice ??
+          (busy
+            ? "Enter queues the message until the reply ends · Esc stops"
+            : "Enter sends · Shift+Enter new line · Esc stops · / focuses here")}
       </p>
     </form>
   );

@@ -143,16 +143,29 @@ export type ReplyRequest =
   | { kind: "edit"; messageId: string; content: string }
   | { kind: "continue"; messageId: string };
 
+/** Callbacks and controls of a reply being received. */
+export interface ReplyWatch {
+  /** Each piece of text, in order, without gaps or repeats. */
+  onToken(text: string): void;
+  /** The reply's message id, as soon as the server names it. */
+  onStart?(messageId: string): void;
+  /** Aborting stops listening (the reply goes on on the server); resolves as `stopped`. */
+  signal: AbortSignal;
+}
+
+/** How often a broken reply stream is reattached before giving up. */
+const REATTACH_ATTEMPTS = 5;
+
 /**
- * Starts a reply and calls `onToken` for each piece of text. Resolves with how it ended; an abort of
- * `signal` resolves as `stopped` (the server keeps the partial reply). Errors before the stream
- * starts (400, 404, 413, network) resolve as `error`.
+ * Starts a reply and calls `onToken` for each piece of text. Resolves with how it ended. The
+ * reply runs on the server whatever happens to this connection: a broken stream is reattached
+ * from the last offset received (no text is lost or repeated); Stop is {@link stopReply}. Errors
+ * before the stream starts (400, 404, 413, 429, network) resolve as a refused `error`.
  */
 export async function streamReply(
   conversationId: string,
   request: ReplyRequest,
-  onToken: (text: string) => void,
-  signal: AbortSignal,
+  watch: ReplyWatch,
 ): Promise<ReplyEnd> {
   const base = `/api/conversations/${conversationId}`;
   const [path, body] = request.kind === "send"
@@ -167,26 +180,91 @@ export async function streamReply(
     : request.kind === "continue"
     ? [`${base}/continue`, { messageId: request.messageId }]
     : [`${base}/regenerate`, request.messageId ? { messageId: request.messageId } : undefined];
-  let messageId: string | null = null;
-  let end: ReplyEnd | null = null;
+  let res: Response;
   try {
-    const res = await fetch(path, {
+    res = await fetch(path, {
       method: "POST",
       headers: body ? { "content-type": "application/json", accept: "text/event-stream" } : {
         accept: "text/event-stream",
       },
       body: body ? JSON.stringify(body) : undefined,
-      signal,
+      signal: watch.signal,
     });
-    if (!res.ok || !res.body) {
-      const err = await failure(res);
-      return { kind: "error", code: err.code, message: err.message, messageId: null, refused: true };
+  } catch (error) {
+    if (watch.signal.aborted) return { kind: "stopped", messageId: null };
+    return {
+      kind: "error",
+      code: "network",
+      message: `The server could not be reached: ${error instanceof Error ? error.message : String(error)}`,
+      messageId: null,
+      refused: true,
+    };
+  }
+  if (!res.ok || !res.body) {
+    const err = await failure(res);
+    return { kind: "error", code: err.code, message: err.message, messageId: null, refused: true };
+  }
+  const messageId = res.headers.get("x-message-id");
+  if (messageId) watch.onStart?.(messageId);
+  const first = await readReply(res.body, messageId, 0, watch);
+  if (first.end || !messageId) {
+    return first.end ??
+      { kind: "error", code: "stream_ended", message: "The reply ended early.", messageId, refused: false };
+  }
+  return await followReply(conversationId, messageId, first.offset, watch);
+}
+
+/**
+ * Follows a reply that is (or was) being written, from code point `offset` on (the length of
+ * the text already shown): the rest arrives through `onToken`. Reattaches after a broken stream.
+ */
+export async function followReply(
+  conversationId: string,
+  messageId: string,
+  offset: number,
+  watch: ReplyWatch,
+): Promise<ReplyEnd> {
+  const path = `/api/conversations/${conversationId}/messages/${messageId}/stream`;
+  let failureMessage = "The connection broke.";
+  for (let attempt = 0; attempt < REATTACH_ATTEMPTS; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 250 * attempt));
+    if (watch.signal.aborted) return { kind: "stopped", messageId };
+    try {
+      const res = await fetch(`${path}?offset=${offset}`, {
+        headers: { accept: "text/event-stream" },
+        signal: watch.signal,
+      });
+      if (!res.ok || !res.body) {
+        const err = await failure(res);
+        return { kind: "error", code: err.code, message: err.message, messageId, refused: false };
+      }
+      const part = await readReply(res.body, messageId, offset, watch);
+      if (part.end) return part.end;
+      if (part.offset > offset) attempt = -1;
+      offset = part.offset;
+    } catch (error) {
+      failureMessage = `The connection broke: ${error instanceof Error ? error.message : String(error)}`;
     }
-    messageId = res.headers.get("x-message-id");
-    await readSse(res.body, ({ event, data }) => {
+  }
+  if (watch.signal.aborted) return { kind: "stopped", messageId };
+  return { kind: "error", code: "network", message: failureMessage, messageId, refused: false };
+}
+
+/** Reads one reply stream; `end` is null when it broke before its final event. */
+async function readReply(
+  body: ReadableStream<Uint8Array>,
+  messageId: string | null,
+  offset: number,
+  watch: ReplyWatch,
+): Promise<{ end: ReplyEnd | null; offset: number }> {
+  let end: ReplyEnd | null = null;
+  try {
+    await readSse(body, ({ event, data, id }) => {
       const payload = JSON.parse(data) as Record<string, unknown>;
-      if (event === "token") onToken(String(payload.text ?? ""));
-      else if (event === "done") {
+      if (event === "token") {
+        watch.onToken(String(payload.text ?? ""));
+        if (/^\d+$/.test(id)) offset = Number(id);
+      } else if (event === "done") {
         end = {
           kind: "done",
           messageId: String(payload.messageId ?? messageId),
@@ -202,17 +280,20 @@ export async function streamReply(
         };
       }
     });
-  } catch (error) {
-    if (signal.aborted) return { kind: "stopped", messageId };
-    return {
-      kind: "error",
-      code: "network",
-      message: `The connection broke: ${error instanceof Error ? error.message : String(error)}`,
-      messageId,
-      refused: messageId === null,
-    };
+  } catch {
+    if (watch.signal.aborted) return { end: { kind: "stopped", messageId }, offset };
   }
-  if (signal.aborted) return { kind: "stopped", messageId };
-  return end ??
-    { kind: "error", code: "stream_ended", message: "The reply ended early.", messageId, refused: false };
+  return { end, offset };
+}
+
+/** Asks the server to stop a reply (it may run in another tab or on another instance). */
+export function stopReply(conversationId: string, messageId: string): Promise<unknown> {
+  return call("POST", `/api/conversations/${conversationId}/messages/${messageId}/stop`);
+}
+
+/** Length of `text` in Unicode code points (the unit of reply offsets). */
+export function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
 }

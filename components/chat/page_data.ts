@@ -68,7 +68,7 @@ export async function loadChatPage(
     modelInfo(state),
   ]);
   if (conversationId && !open) return null;
-  const files = open ? await attachmentsByMessage(state, open.messages) : new Map();
+  const files = open ? await attachmentsByMessage(db.sql, state.sessionId, open.messages) : new Map();
   return {
     conversations: list.map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt })),
     conversation: open

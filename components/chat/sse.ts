@@ -7,6 +7,8 @@
 export interface SseEvent {
   event: string;
   data: string;
+  /** The last `id:` seen so far in the stream (as `Last-Event-ID` would carry it), or "". */
+  id: string;
 }
 
 /** Calls `onEvent` for each event of `body` until it ends; rejects when reading fails (e.g. abort). */
@@ -19,9 +21,10 @@ export async function readSse(
   let buffer = "";
   let event = "message";
   let data: string[] = [];
+  let id = "";
   const dispatchLine = (line: string) => {
     if (line === "") {
-      if (data.length > 0) onEvent({ event, data: data.join("\n") });
+      if (data.length > 0) onEvent({ event, data: data.join("\n"), id });
       event = "message";
       data = [];
       return;
@@ -33,6 +36,7 @@ export async function readSse(
     if (value.startsWith(" ")) value = value.slice(1);
     if (field === "event") event = value;
     else if (field === "data") data.push(value);
+    else if (field === "id" && !value.includes("\0")) id = value;
   };
   try {
     while (true) {

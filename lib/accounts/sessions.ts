@@ -69,9 +69,10 @@ export async function lookupSession(
            coalesce(r.last_seen_at, s.last_seen_at) as last_seen_at,
            coalesce(r.expires_at, s.expires_at) as expires_at,
            r.id is not null as renewed,
-           u.id as u_id, u.owner_id, u.username, u.is_admin, u.disabled_at, u.daily_token_limit,
+           u.id as u_id, u.owner_id, u.username, u.is_admin, u.disabled_at, o.daily_token_limit,
            u.password_hash is not null as has_password, u.created_at as u_created_at
     from auth_sessions s join found f on f.id = s.id join users u on u.id = s.user_id
+    join owners o on o.id = u.owner_id
     left join renewed r on r.id = s.id`;
   if (rows.length === 0) return null;
   const r = rows[0];
@@ -84,7 +85,7 @@ export async function lookupSession(
       username: r.username as string,
       isAdmin: r.is_admin as boolean,
       disabled: false,
-      dailyTokenLimit: r.daily_token_limit as number | null,
+      dailyTokenLimit: r.daily_token_limit == null ? null : Number(r.daily_token_limit),
       hasPassword: r.has_password as boolean,
       createdAt: iso(r.u_created_at),
     },

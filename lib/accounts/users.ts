@@ -15,7 +15,7 @@ export interface User {
   username: string;
   isAdmin: boolean;
   disabled: boolean;
-  /** Tokens a day; null = the server's default. */
+  /** Reply tokens a day (`owners.daily_token_limit`); null = the server's `DAILY_TOKEN_BUDGET`. */
   dailyTokenLimit: number | null;
   /** "password" or "oidc" (an OIDC account may also have a password). */
   hasPassword: boolean;
@@ -66,7 +66,8 @@ export async function createUser(
     if (taken.length > 0) return null;
     if (input.oidc && await findByOidc(tx, input.oidc.issuer, input.oidc.subject)) return null;
     const id = crypto.randomUUID();
-    await tx`insert into owners (id) values (${ownerIdOf(id)})`;
+    // Not anonymous: the expiry of abandoned browser owners (lib/db/owner_expiry.ts) must never reach it.
+    await tx`insert into owners (id, anonymous) values (${ownerIdOf(id)}, false)`;
     const rows = await tx`
       insert into users (id, owner_id, username, password_hash, oidc_issuer, oidc_subject, is_admin)
       values (${id}, ${ownerIdOf(id)}, ${input.username}, ${input.passwordHash},
@@ -83,20 +84,23 @@ export async function findByUsername(
   sql: Queryable,
   username: string,
 ): Promise<{ user: User; passwordHash: string | null } | null> {
-  const rows = await sql`select * from users where lower(username) = lower(${username})`;
+  const rows = await sql`select ${COLUMNS(sql)} from ${
+    FROM(sql)
+  } where lower(u.username) = lower(${username})`;
   return rows.length ? { user: toUser(rows[0]), passwordHash: rows[0].password_hash as string | null } : null;
 }
 
 /** The user signed in through `issuer` as `subject`, or null. */
 export async function findByOidc(sql: Queryable, issuer: string, subject: string): Promise<User | null> {
-  const rows = await sql`select * from users where oidc_issuer = ${issuer} and oidc_subject = ${subject}`;
+  const rows = await sql`
+    select ${COLUMNS(sql)} from ${FROM(sql)} where u.oidc_issuer = ${issuer} and u.oidc_subject = ${subject}`;
   return rows.length ? toUser(rows[0]) : null;
 }
 
 /** The user with `id`, or null (also for a malformed id). */
 export async function getUser(sql: Queryable, id: string): Promise<User | null> {
   if (!isUuid(id)) return null;
-  const rows = await sql`select * from users where id = ${id}`;
+  const rows = await sql`select ${COLUMNS(sql)} from ${FROM(sql)} where u.id = ${id}`;
   return rows.length ? toUser(rows[0]) : null;
 }
 
@@ -109,7 +113,7 @@ export async function passwordHashOf(sql: Queryable, id: string): Promise<string
 
 /** Every user, oldest first. */
 export async function listUsers(sql: Queryable): Promise<User[]> {
-  const rows = await sql`select * from users order by created_at, id`;
+  const rows = await sql`select ${COLUMNS(sql)} from ${FROM(sql)} order by u.created_at, u.id`;
   return rows.map(toUser);
 }
 
@@ -129,7 +133,10 @@ export interface UserPatch {
   dailyTokenLimit?: number | null;
 }
 
-/** Applies `patch`; returns the updated user or null when unknown. */
+/**
+ * Applies `patch`; returns the updated user or null when unknown. The daily token limit is written
+ * to the user's owner row (`owners.daily_token_limit`), where the budget code reads it.
+ */
 export async function updateUser(sql: Queryable, id: string, patch: UserPatch): Promise<User | null> {
   if (!isUuid(id)) return null;
   const rows = await sql`
@@ -138,12 +145,14 @@ export async function updateUser(sql: Queryable, id: string, patch: UserPatch): 
         when ${patch.disabled === undefined}::boolean then disabled_at
         when ${patch.disabled === true}::boolean then coalesce(disabled_at, now())
         else null end,
-      is_admin = coalesce(${patch.isAdmin ?? null}::boolean, is_admin),
-      daily_token_limit = case when ${patch.dailyTokenLimit === undefined}::boolean then daily_token_limit
-        else ${patch.dailyTokenLimit ?? null}::integer end
+      is_admin = coalesce(${patch.isAdmin ?? null}::boolean, is_admin)
     where id = ${id}
-    returning *`;
-  return rows.length ? toUser(rows[0]) : null;
+    returning owner_id`;
+  if (rows.length === 0) return null;
+  if (patch.dailyTokenLimit !== undefined) {
+    await sql`update owners set daily_token_limit = ${patch.dailyTokenLimit} where id = ${rows[0].owner_id}`;
+  }
+  return await getUser(sql, id);
 }
 
 /** Deletes the user with all their data (owner row, conversations, sessions). */
@@ -160,6 +169,10 @@ export async function countActiveAdmins(sql: Queryable): Promise<number> {
   return rows[0].n as number;
 }
 
+// Users with their owner row's daily token limit.
+const COLUMNS = (sql: Queryable) => sql`u.*, o.daily_token_limit`;
+const FROM = (sql: Queryable) => sql`users u join owners o on o.id = u.owner_id`;
+
 function toUser(row: postgres.Row): User {
   return {
     id: row.id as string,
@@ -167,7 +180,7 @@ function toUser(row: postgres.Row): User {
     username: row.username as string,
     isAdmin: row.is_admin as boolean,
     disabled: row.disabled_at !== null,
-    dailyTokenLimit: row.daily_token_limit as number | null,
+    dailyTokenLimit: row.daily_token_limit == null ? null : Number(row.daily_token_limit),
     hasPassword: row.password_hash !== null,
     createdAt: iso(row.created_at),
   };

@@ -8,19 +8,18 @@ import type { ListedModel } from "../chat/registry.ts";
 import { toTurns } from "../chat/reply.ts";
 import { type AttachmentFile, attachmentsOfMessages } from "../db/attachments.ts";
 import type { Message } from "../db/mod.ts";
-import type { AppState } from "../services.ts";
+import type { Queryable } from "../db/sql.ts";
 import { attachmentKind } from "./sniff.ts";
 
 /** `toTurns(messages)` with the attachments of user messages added for `model`. */
 export async function turnsWithAttachments(
-  state: AppState,
+  sql: Queryable,
+  ownerId: string,
   messages: readonly Message[],
   model: ListedModel | null,
 ): Promise<ChatTurn[]> {
   const userIds = messages.filter((m) => m.role === "user").map((m) => m.id);
-  const files = await attachmentsOfMessages(state.services.db.sql, state.sessionId, userIds, {
-    withData: true,
-  });
+  const files = await attachmentsOfMessages(sql, ownerId, userIds, { withData: true });
   if (files.size === 0) return toTurns(messages);
   const accepts = new Set(model?.accepts ?? []);
   const kept = messages.filter((m) =>

@@ -8,7 +8,7 @@ import type { AttachmentKind } from "../chat/provider.ts";
 import type { ListedModel } from "../chat/registry.ts";
 import { type AttachmentMeta, linkAttachments, unsentAttachments } from "../db/attachments.ts";
 import type { Queryable } from "../db/sql.ts";
-import { HttpError } from "../web/errors.ts";
+import { HttpError } from "../http_error.ts";
 import { attachmentKind } from "./sniff.ts";
 import { DEFAULT_ATTACHMENT_LIMITS } from "./upload.ts";
 

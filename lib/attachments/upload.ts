@@ -3,7 +3,7 @@
  * or the raw bytes with their Content-Type and `?name=`. The size is capped, the type is decided by
  * the magic bytes, and a declared type that disagrees with them is refused.
  */
-import { HttpError } from "../web/errors.ts";
+import { HttpError } from "../http_error.ts";
 import { ATTACHMENT_TYPES, type AttachmentMimeType, sniffAttachmentType } from "./sniff.ts";
 
 /** Limits on attachments. */

@@ -11,7 +11,7 @@ import type {
   PathMessage,
 } from "../db/mod.ts";
 import type { AttachmentJson } from "../attachments/listing.ts";
-import { HttpError } from "../web/errors.ts";
+import { HttpError } from "../http_error.ts";
 
 /** Longest message a user may send, in characters. */
 export const MAX_MESSAGE_CHARS = 32_000;

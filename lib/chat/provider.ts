@@ -4,6 +4,10 @@
  * which provider it talks to. Failures are thrown as `ChatError` (see `./errors.ts`).
  */
 
+/** Message shown when no model is available. */
+export const NO_MODEL_MESSAGE =
+  "No chat model is configured: set GEMINI_API_KEY or OPENAI_BASE_URL (see the README's configuration) and restart.";
+
 /** Who said a turn. The provider maps these to its own roles ("assistant" is Gemini's "model"). */
 export type ChatRole = "user" | "assistant";
 

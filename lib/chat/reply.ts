@@ -1,25 +1,31 @@
 /**
- * Streams one assistant reply to the browser and into the database at the same time.
+ * One assistant reply, generated apart from whoever watches it. {@link startReply} creates the
+ * assistant message (status `streaming`) and runs the model in the background; any number of
+ * consumers read it through {@link ReplyRun.events} from any offset (the first HTTP request, a
+ * reload, a second tab), and a consumer going away changes nothing for the reply.
  *
- * The user message is stored before the model is called (by the caller). Here an assistant
- * message is created with status `streaming`, every token is sent as an SSE `token` event, the
- * text so far is saved at most every {@link SAVE_INTERVAL_MS}, and the reply ends as `complete`,
- * `stopped` (client went away, Stop pressed, server shutting down) or `error` (the model failed;
- * the text so far is kept). The stream to the client and the writes to the database are
- * independent: a client that disconnects stops the model but never loses the text.
+ * The text so far is saved at most every {@link SAVE_INTERVAL_MS} while tokens arrive, and at
+ * least every `heartbeatMs` (the heartbeat the stale-reply sweep looks at). Each save reads the
+ * Stop flag that any instance may set in PostgreSQL. The reply ends `complete`, `stopped` (Stop,
+ * the `maxSeconds` cap, the server shutting down) or `error` (the model failed; the text so far is
+ * kept). Nothing here knows about HTTP: transports adapt the events.
  */
 import type { Message, Store, TokenUsage } from "../db/mod.ts";
-import { HttpError } from "../web/errors.ts";
-import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
+import type { ReplyStore } from "../db/replies.ts";
 import { ChatError, isChatError } from "./errors.ts";
 import type { ChatProvider, ChatTurn } from "./provider.ts";
+import { codePointLength, type ReplyEnd, type ReplyEvent, utf16Index } from "./reply_events.ts";
 
-/** How often partial text is saved while streaming. */
+/** How often partial text is saved while tokens arrive. */
 export const SAVE_INTERVAL_MS = 250;
+
+/** Why a reply was stopped before the model finished. */
+export type StopReason = "stop" | "cap" | "shutdown";
 
 /** What a reply needs. */
 export interface ReplyInput {
-  store: Store;
+  store: Pick<Store, "appendMessage">;
+  replies: ReplyStore;
   provider: ChatProvider;
   ownerId: string;
   conversationId: string;
@@ -31,11 +37,15 @@ export interface ReplyInput {
   assistant?: Message;
   /** Text the reply already has (continue of a stopped reply); new text is appended to it. */
   prefix?: string;
-  /** Aborted when the server shuts down. */
+  /** Aborted when the server shuts down: the reply ends `stopped`. */
   shutdownSignal: AbortSignal;
+  /** Longest a reply may generate, seconds; then it ends `stopped`. */
+  maxSeconds: number;
+  /** Heartbeat (and Stop flag check) interval while streaming, ms. */
+  heartbeatMs: number;
   /**
    * Called once the reply is finally stored (null: not stored yet), before the final event is
-   * sent; awaited, so e.g. the token charge is visible when the client sees `done`.
+   * sent; awaited, so e.g. the token charge is visible when a client sees `done`.
    */
   onSettled?: (message: Message | null) => void | Promise<void>;
   /** How the final write is retried; default {@link DEFAULT_SAVE_RETRY}. */
@@ -49,108 +59,226 @@ export function toTurns(messages: readonly Message[]): ChatTurn[] {
     .map((m) => ({ role: m.role, content: m.content }));
 }
 
-/** Creates the assistant message and returns the SSE response that streams it. */
-export async function streamReply(input: ReplyInput): Promise<Response> {
-  const { store, provider } = input;
-  const assistant = input.assistant ?? await store.appendMessage(input.ownerId, input.conversationId, {
+/**
+ * Creates the assistant message (unless `input.assistant` is given) and starts generating it;
+ * null when the conversation is not the owner's. The returned run is already running.
+ */
+export async function startReply(input: ReplyInput): Promise<ReplyRun | null> {
+  const assistant = input.assistant ?? await input.store.appendMessage(input.ownerId, input.conversationId, {
     role: "assistant",
     content: "",
     status: "streaming",
   });
-  if (!assistant) throw new HttpError(404, "not_found", "Conversation not found");
+  if (!assistant) return null;
+  return new ReplyRun(assistant.id, input);
+}
 
-  const upstream = new AbortController();
-  const stop = () => upstream.abort();
-  input.shutdownSignal.addEventListener("abort", stop, { once: true });
+/** A reply being generated in this process. */
+export class ReplyRun {
+  readonly messageId: string;
+  readonly ownerId: string;
+  readonly conversationId: string;
+  /** Resolves with the stored message once the reply has ended (null when the final save failed). */
+  readonly settled: Promise<Message | null>;
+  /** Offset where this run's own text starts (the length of a continued reply's prefix). */
+  readonly startOffset: number;
+  #text: string;
+  #length: number;
+  #end: ReplyEnd | null = null;
+  #stopReason: StopReason | null = null;
+  readonly #upstream = new AbortController();
+  readonly #waiters = new Set<() => void>();
 
-  let text = input.prefix ?? "";
-  let lastSave = performance.now();
-  let saving: Promise<unknown> = Promise.resolve();
-  let clientGone = false;
+  constructor(messageId: string, input: ReplyInput) {
+    this.messageId = messageId;
+    this.ownerId = input.ownerId;
+    this.conversationId = input.conversationId;
+    this.#text = input.prefix ?? "";
+    this.#length = codePointLength(this.#text);
+    this.startOffset = this.#length;
+    this.settled = this.#generate(input);
+  }
 
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const send = (event: string, data: unknown) => {
-        if (clientGone) return;
-        try {
-          controller.enqueue(sseEvent(event, data));
-        } catch {
-          clientGone = true;
-        }
+  /** The text so far. */
+  get text(): string {
+    return this.#text;
+  }
+
+  /** Length of the text so far, in code points. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The final event, once the reply has ended and been stored. */
+  get end(): ReplyEnd | null {
+    return this.#end;
+  }
+
+  /** Stops the model; the reply ends `stopped` with the text so far. Harmless once ended. */
+  stop(reason: StopReason = "stop"): void {
+    if (this.#upstream.signal.aborted) return;
+    this.#stopReason = reason;
+    this.#upstream.abort(reason);
+  }
+
+  /**
+   * The reply from code point `from` on: the text already generated as one `token` event, then
+   * the rest live, then `done` or `error`. Ends early (without a final event) when `signal` aborts.
+   */
+  async *events(from = 0, signal?: AbortSignal): AsyncGenerator<ReplyEvent> {
+    let sent = Math.max(0, Math.floor(from));
+    let index = -1;
+    while (!signal?.aborted) {
+      if (this.#length > sent) {
+        if (index < 0) index = utf16Index(this.#text, sent);
+        const text = this.#text.slice(index);
+        index = this.#text.length;
+        sent = this.#length;
+        yield { type: "token", text, offset: sent };
+        continue;
+      }
+      if (this.#end) {
+        yield { ...this.#end };
+        return;
+      }
+      await this.#changed(signal);
+    }
+  }
+
+  #changed(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#waiters.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
       };
-      let status: Message["status"] = "complete";
-      let usage: TokenUsage | undefined;
-      let failure: { code: string; message: string } | null = null;
-      try {
-        for await (
-          const chunk of provider.stream({
-            systemPrompt: input.systemPrompt || undefined,
-            history: input.history,
-            model: input.model,
-            signal: upstream.signal,
-          })
-        ) {
-          if (chunk.type === "text") {
-            text += chunk.text;
-            send("token", { text: chunk.text });
-            if (performance.now() - lastSave >= SAVE_INTERVAL_MS) {
-              lastSave = performance.now();
-              const snapshot = text;
-              // A failed intermediate save is covered by the final one.
-              saving = saving.then(() => store.updateMessage(assistant.id, { content: snapshot })).catch(
-                () => {},
-              );
-            }
-          } else {
-            usage = { promptTokens: chunk.promptTokens, completionTokens: chunk.completionTokens };
-          }
-        }
-      } catch (error) {
-        if (upstream.signal.aborted || (isChatError(error) && error.code === "aborted")) {
-          status = "stopped";
+      this.#waiters.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  #notify(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  async #generate(input: ReplyInput): Promise<Message | null> {
+    const { replies } = input;
+    const onShutdown = () => this.stop("shutdown");
+    input.shutdownSignal.addEventListener("abort", onShutdown, { once: true });
+    if (input.shutdownSignal.aborted) this.stop("shutdown");
+    const cap = setTimeout(() => this.stop("cap"), input.maxSeconds * 1000);
+    Deno.unrefTimer(cap);
+
+    let savedLength = this.#length;
+    let lastSave = performance.now();
+    let saving: Promise<void> | null = null;
+    const save = () => {
+      if (saving) return;
+      lastSave = performance.now();
+      const content = this.#length !== savedLength ? this.#text : null;
+      const length = this.#length;
+      saving = replies.saveProgress(this.messageId, content).then((state) => {
+        if (content !== null) savedLength = length;
+        // Stop from any tab or instance; or the row is gone (conversation deleted) or was
+        // given up by the stale-reply sweep: nobody can see the rest, so stop the model.
+        if (state === null || state.stopRequested) this.stop("stop");
+      }).catch(() => {/* the next save or the final one covers it */}).finally(() => {
+        saving = null;
+      });
+    };
+    const heartbeat = setInterval(save, input.heartbeatMs);
+
+    let status: Message["status"] = "complete";
+    let usage: TokenUsage | undefined;
+    let failure: { code: string; message: string } | null = null;
+    try {
+      for await (
+        const chunk of input.provider.stream({
+          systemPrompt: input.systemPrompt || undefined,
+          history: input.history,
+          model: input.model,
+          signal: this.#upstream.signal,
+        })
+      ) {
+        if (chunk.type === "text") {
+          if (chunk.text === "") continue;
+          this.#text += chunk.text;
+          this.#length += codePointLength(chunk.text);
+          this.#notify();
+          if (performance.now() - lastSave >= SAVE_INTERVAL_MS) save();
         } else {
-          status = "error";
-          const chatError = isChatError(error)
-            ? error
-            : new ChatError("upstream_unavailable", undefined, { cause: error });
-          if (!isChatError(error)) {
-            console.error(JSON.stringify({ level: "error", msg: "reply failed", error: String(error) }));
-          }
-          failure = { code: chatError.code, message: chatError.message };
+          usage = { promptTokens: chunk.promptTokens, completionTokens: chunk.completionTokens };
         }
-      } finally {
-        input.shutdownSignal.removeEventListener("abort", stop);
       }
-      await saving;
-      const final = await saveFinal(store, assistant.id, { content: text, status, usage }, input.saveRetry);
+    } catch (error) {
+      if (this.#upstream.signal.aborted || (isChatError(error) && error.code === "aborted")) {
+        status = "stopped";
+      } else {
+        status = "error";
+        const chatError = isChatError(error)
+          ? error
+          : new ChatError("upstream_unavailable", undefined, { cause: error });
+        if (!isChatError(error)) {
+          console.error(JSON.stringify({ level: "error", msg: "reply failed", error: String(error) }));
+        }
+        failure = { code: chatError.code, message: chatError.message };
+      }
+    } finally {
+      clearInterval(heartbeat);
+      clearTimeout(cap);
+      input.shutdownSignal.removeEventListener("abort", onShutdown);
+    }
+    if (this.#stopReason !== null && status === "complete") status = "stopped";
+    await (saving as Promise<void> | null);
+    const saved = await saveFinal(
+      replies,
+      this.messageId,
+      { content: this.#text, status, usage },
+      input.saveRetry,
+    );
+    const final = saved.kind === "stored" ? saved.message : null;
+    try {
       await input.onSettled?.(final);
-      if (failure) send("error", { ...failure, messageId: assistant.id });
-      else if (!final) {
-        send("error", {
-          code: "database_unavailable",
-          message: "The database is unavailable: the reply is kept here and saved once it is back.",
-          messageId: assistant.id,
-        });
-      } else send("done", { messageId: assistant.id, status, usage });
-      if (!clientGone) {
-        try {
-          controller.close();
-        } catch { /* client already gone */ }
-      }
-    },
-    cancel() {
-      clientGone = true;
-      upstream.abort();
-    },
-  });
-  return new Response(body, {
-    headers: { ...SSE_HEADERS, "x-message-id": assistant.id },
-  });
+    } catch (error) {
+      console.error(
+        JSON.stringify({ level: "error", msg: "reply settle hook failed", error: String(error) }),
+      );
+    }
+    const offset = this.#length;
+    if (failure) this.#end = { type: "error", ...failure, messageId: this.messageId, offset };
+    else if (saved.kind === "gone") {
+      this.#end = {
+        type: "error",
+        code: "not_found",
+        message: "The conversation was deleted while the reply was being written.",
+        messageId: this.messageId,
+        offset,
+      };
+    } else if (!final) {
+      this.#end = {
+        type: "error",
+        code: "database_unavailable",
+        message: "The database is unavailable: the reply is kept here and saved once it is back.",
+        messageId: this.messageId,
+        offset,
+      };
+    } else {
+      this.#end = {
+        type: "done",
+        messageId: this.messageId,
+        status: status === "stopped" ? "stopped" : "complete",
+        usage,
+        offset,
+      };
+    }
+    this.#notify();
+    return final;
+  }
 }
 
 /** Retry schedule of the final write. */
 export interface SaveRetry {
-  /** Delays of the attempts made while the client waits for `done`, ms. */
+  /** Delays of the attempts made before the reply's final event, ms. */
   quickDelaysMs: number[];
   /** Afterwards, one more attempt every this many ms in the background... */
   lateEveryMs: number;
@@ -159,7 +287,7 @@ export interface SaveRetry {
 }
 
 /**
- * Default: about 7.7 s of attempts while the client waits, then every 5 s for 10 minutes in the
+ * Default: about 7.7 s of attempts before the final event, then every 5 s for 10 minutes in the
  * background, so a longer database outage still ends with the whole reply stored.
  */
 export const DEFAULT_SAVE_RETRY: SaveRetry = Object.freeze({
@@ -168,37 +296,38 @@ export const DEFAULT_SAVE_RETRY: SaveRetry = Object.freeze({
   lateForMs: 10 * 60_000,
 });
 
+type FinalPatch = { content: string; status: Message["status"]; usage?: TokenUsage };
+
+/** Outcome of the final write: stored, the row is gone (deleted), or not yet (database down). */
+type FinalSave = { kind: "stored"; message: Message } | { kind: "gone" } | { kind: "unavailable" };
+
 /** The final write, retried with backoff so a brief database outage loses nothing. */
 async function saveFinal(
-  store: Store,
+  replies: ReplyStore,
   id: string,
-  patch: { content: string; status: Message["status"]; usage?: TokenUsage },
+  patch: FinalPatch,
   retry: SaveRetry = DEFAULT_SAVE_RETRY,
-): Promise<Message | null> {
+): Promise<FinalSave> {
   for (const delay of retry.quickDelaysMs) {
     if (delay) await new Promise((r) => setTimeout(r, delay));
     try {
-      return await store.updateMessage(id, patch);
+      const message = await replies.finish(id, patch);
+      return message ? { kind: "stored", message } : { kind: "gone" };
     } catch { /* retry */ }
   }
   console.error(
     JSON.stringify({ level: "error", msg: "reply not saved yet; retrying in the background", messageId: id }),
   );
-  saveLate(store, id, patch, retry);
-  return null;
+  saveLate(replies, id, patch, retry);
+  return { kind: "unavailable" };
 }
 
 /** Background attempts after the quick ones; the timer does not keep the process alive. */
-function saveLate(
-  store: Store,
-  id: string,
-  patch: { content: string; status: Message["status"]; usage?: TokenUsage },
-  retry: SaveRetry,
-): void {
+function saveLate(replies: ReplyStore, id: string, patch: FinalPatch, retry: SaveRetry): void {
   const giveUpAt = performance.now() + retry.lateForMs;
   const attempt = async () => {
     try {
-      await store.updateMessage(id, patch);
+      await replies.finish(id, patch);
       return;
     } catch { /* still down */ }
     if (performance.now() >= giveUpAt) {

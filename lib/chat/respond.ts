@@ -7,25 +7,46 @@
  * the path from the root to that message. Nothing is deleted: regenerate and edit add siblings.
  * The history sent is bounded by `HISTORY_TOKEN_BUDGET` (oldest exchanges dropped first), and the
  * reply's tokens are charged to the owner's daily budget once it is stored. Without a model the
- * change is still stored and the stream reports why. The conversation's model must be one the server
- * offers (400 `unknown_model` otherwise, before anything is stored); the model list is read before
- * the lock is taken, so the lock never waits on a model server.
+ * change is still stored and the events report why. The reply then runs in the background
+ * (`ReplyService`); what is returned is a transport-free iterable of its events. The conversation's
+ * model must be one the server offers (400 `unknown_model` otherwise, before anything is stored);
+ * the model list is read before the lock is taken, so the lock never waits on a model server.
+ * Files of user messages are checked and linked inside the transaction and sent with the history.
  */
 import type postgres from "postgres";
 import { turnsWithAttachments } from "../attachments/history.ts";
 import { attachToMessage, checkAttachments } from "../attachments/send.ts";
+import type { Config } from "../config.ts";
 import { copyAttachments } from "../db/attachments.ts";
-import type { Message, PathMessage, Store } from "../db/mod.ts";
-import type { AppState } from "../services.ts";
-import { NO_MODEL_MESSAGE } from "../services.ts";
-import { HttpError } from "../web/errors.ts";
-import { SSE_HEADERS, sseEvent } from "../web/sse.ts";
+import type { Database, Message, PathMessage, Store } from "../db/mod.ts";
+import { HttpError } from "../http_error.ts";
+import { replyTokens, type TokenBudget } from "../security/token_budget.ts";
 import { modelSnapshot, pickAllowed } from "./allowlist.ts";
 import { conversationNotFound } from "./api.ts";
-import type { ListedModel } from "./registry.ts";
-import { replyTokens } from "../security/token_budget.ts";
 import { trimHistory } from "./history.ts";
-import { streamReply } from "./reply.ts";
+import { type ChatProvider, NO_MODEL_MESSAGE } from "./provider.ts";
+import type { ListedModel } from "./registry.ts";
+import { errorReply, type ReplyEvent } from "./reply_events.ts";
+import type { ReplyService } from "./reply_service.ts";
+
+/** What starting a reply needs from the request (the app's `AppState` fits). */
+export interface ReplyState {
+  services: {
+    db: Database;
+    chat: ChatProvider | null;
+    replies: ReplyService;
+    config: Pick<Config, "historyTokenBudget">;
+    limits: { budget: Pick<TokenBudget, "charge"> };
+  };
+  /** The owner of the conversation. */
+  sessionId: string;
+}
+
+/** A started reply: its message id (null when none was created) and its events. */
+export interface StartedReply {
+  messageId: string | null;
+  events: AsyncIterable<ReplyEvent>;
+}
 
 /** Where a reply goes, decided under the conversation's lock. */
 export type ReplyTarget =
@@ -43,22 +64,27 @@ export interface TurnContext {
   path: PathMessage[];
   /** The transaction itself, for queries the store does not cover (attachments). */
   sql: postgres.TransactionSql;
-  /** The allowed model that will answer; null without any model. */
+  /** The allowed model that will answer (null without a model list: no provider, or a bare provider). */
   model: ListedModel | null;
 }
 
 /** Changes the tree (inside the transaction) and says where the reply goes. */
 export type PlanReply = (turn: TurnContext) => Promise<ReplyTarget>;
 
-/** Locks the conversation, runs `plan`, creates the reply's row, and streams the reply. */
+/**
+ * Locks the conversation, runs `plan`, creates the reply's row and starts the reply; `onSettled`
+ * runs once the reply has ended (at once when none was started). The events (from where this
+ * reply's new text starts) end early when `signal` aborts (the client left); the reply goes on.
+ */
 export async function respond(
-  state: AppState,
+  state: ReplyState,
   conversationId: string,
   plan: PlanReply,
-): Promise<Response> {
-  const { db, chat, shutdown, config, limits } = state.services;
+  options: { signal: AbortSignal; onSettled?: () => void },
+): Promise<StartedReply> {
+  const { db, chat, replies, config, limits } = state.services;
   const ownerId = state.sessionId;
-  const models = await modelSnapshot(state);
+  const models = await modelSnapshot(chat);
   const started = await db.transaction(async (store, sql) => {
     const lock = await store.lockForReply(ownerId, conversationId);
     if (!lock) throw conversationNotFound();
@@ -85,18 +111,16 @@ export async function respond(
     return { lock, target, assistant, model };
   });
   if (!chat || !started.assistant) {
-    return new Response(sseEvent("error", { code: "model_unavailable", message: NO_MODEL_MESSAGE }), {
-      headers: SSE_HEADERS,
-    });
+    options.onSettled?.();
+    return { messageId: null, events: errorReply("model_unavailable", NO_MODEL_MESSAGE) };
   }
   const { conversation } = started.lock;
   const prefix = started.target.kind === "continue" ? started.target.message.content : "";
-  const turns = await turnsWithAttachments(state, started.target.history, started.model);
+  const turns = await turnsWithAttachments(db.sql, ownerId, started.target.history, started.model);
   const fitted = trimHistory(conversation.systemPrompt, turns, {
     budgetTokens: config.historyTokenBudget,
   });
-  return await streamReply({
-    store: db,
+  const run = await replies.start({
     provider: chat,
     ownerId,
     conversationId,
@@ -105,19 +129,22 @@ export async function respond(
     history: fitted.turns,
     assistant: started.assistant,
     prefix,
-    shutdownSignal: shutdown,
     onSettled: async (message) => {
-      // Not stored (database away) means not charged: the charge would fail the same way.
-      if (!message) return;
-      // A continued reply is charged for its new text only.
-      const added = { ...message, content: message.content.slice(prefix.length) };
       try {
+        // Not stored (database away) means not charged: the charge would fail the same way.
+        if (!message) return;
+        // A continued reply is charged for its new text only.
+        const added = { ...message, content: message.content.slice(prefix.length) };
         await limits.budget.charge(ownerId, replyTokens(added, fitted.tokens));
       } catch (error) {
         console.error(JSON.stringify({ level: "error", msg: "token charge failed", error: String(error) }));
+      } finally {
+        options.onSettled?.();
       }
     },
   });
+  if (!run) throw conversationNotFound();
+  return { messageId: run.messageId, events: run.events(run.startOffset, options.signal) };
 }
 
 /**

@@ -88,56 +88,48 @@ export function appendMessage(
   const isUser = message.role === "user";
   const title = isUser ? autoTitle(message.content) : null;
   return inTransaction(sql, async (tx) => {
-    // The row lock orders concurrent appends: each one sees the leaf the previous one set.
+    // The row lock orders concurrent appends: FOR UPDATE returns the latest committed leaf, and the
+    // next statement (a new snapshot, taken after the lock) sees the message it points at.
     const owned = await tx`
-      select id from conversations where id = ${conversationId} and owner_id = ${ownerId} for update`;
+      select current_leaf_id from conversations
+      where id = ${conversationId} and owner_id = ${ownerId} for update`;
     if (owned.length === 0) return null;
-    let parentId: string | null;
-    if (message.parentId === undefined) {
-      parentId = await currentLeafId(tx, conversationId);
-    } else if (message.parentId === null) {
-      parentId = null;
-    } else {
-      const parent = await tx`
-        select id from messages where id = ${message.parentId} and conversation_id = ${conversationId}`;
-      if (parent.length === 0) return null;
-      parentId = message.parentId;
-    }
+    const explicit = message.parentId !== undefined;
+    const wanted = (explicit ? message.parentId : owned[0].current_leaf_id as string | null) ?? null;
     const id = crypto.randomUUID();
-    const [c] = await tx`
-      update conversations set
-        last_seq = last_seq + 1,
-        current_leaf_id = ${id},
-        updated_at = now(),
-        activity = nextval('conversation_activity_seq'),
-        title = case when ${isUser} and title_source = 'default' then ${title}::text else title end,
-        title_source = case when ${isUser} and title_source = 'default' then 'auto' else title_source end
-      where id = ${conversationId}
-      returning last_seq`;
+    // One statement: resolve the parent (an explicit one must exist; a stored leaf that is not a
+    // message of the conversation falls back to the newest), take a position, move the leaf, insert.
     const rows = await tx`
+      with parent as (
+        select coalesce(
+          (select id from messages where id = ${wanted}::uuid and conversation_id = ${conversationId}),
+          case when ${explicit} then null
+            else (select id from messages where conversation_id = ${conversationId} order by seq desc limit 1)
+          end
+        ) as id
+      ),
+      c as (
+        update conversations set
+          last_seq = last_seq + 1,
+          current_leaf_id = ${id},
+          updated_at = now(),
+          activity = nextval('conversation_activity_seq'),
+          title = case when ${isUser} and title_source = 'default' then ${title}::text else title end,
+          title_source = case when ${isUser} and title_source = 'default' then 'auto' else title_source end
+        where id = ${conversationId}
+          and (${wanted}::uuid is null or not ${explicit} or (select id from parent) is not null)
+        returning last_seq
+      )
       insert into messages
         (id, conversation_id, parent_id, seq, role, content, status, prompt_tokens, completion_tokens)
-      values (
-        ${id}, ${conversationId}, ${parentId}, ${c.last_seq}, ${message.role}, ${message.content}, ${status},
-        ${message.usage?.promptTokens ?? null}::integer, ${message.usage?.completionTokens ?? null}::integer
-      )
+      select ${id}, ${conversationId}, (select id from parent), c.last_seq, ${message.role}, ${message.content},
+        ${status}, ${message.usage?.promptTokens ?? null}::integer, ${
+      message.usage?.completionTokens ?? null
+    }::integer
+      from c
       returning *`;
-    return messageFromRow(rows[0]);
+    return rows.length === 0 ? null : messageFromRow(rows[0]);
   });
-}
-
-/**
- * The conversation's current leaf: the stored one while it is a message of the conversation,
- * otherwise the newest message (null for an empty conversation).
- */
-export async function currentLeafId(sql: Queryable, conversationId: string): Promise<string | null> {
-  const rows = await sql`
-    select coalesce(
-      (select m.id from conversations c join messages m on m.id = c.current_leaf_id
-        where c.id = ${conversationId} and m.conversation_id = c.id),
-      (select id from messages where conversation_id = ${conversationId} order by seq desc limit 1)
-    ) as id`;
-  return (rows[0]?.id as string | null) ?? null;
 }
 
 /**

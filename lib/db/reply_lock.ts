@@ -18,7 +18,8 @@ export interface ReplyLock {
 
 /**
  * Locks the owner's conversation row until the surrounding transaction ends (call it inside one)
- * and reports a reply still streaming (a `streaming` row younger than the stale-reply threshold).
+ * and reports a reply still streaming (a `streaming` row whose heartbeat is younger than the
+ * stale-reply threshold).
  * Null when the conversation is not the owner's.
  */
 export async function lockForReply(
@@ -33,7 +34,7 @@ export async function lockForReply(
   const live = await tx`
     select id from messages
     where conversation_id = ${conversationId} and status = 'streaming'
-      and updated_at > now() - make_interval(secs => ${STALE_REPLY_SECONDS})
+      and coalesce(heartbeat_at, updated_at) > now() - make_interval(secs => ${STALE_REPLY_SECONDS})
     order by seq desc limit 1`;
   return {
     conversation: conversationFromRow(rows[0]),

@@ -1,14 +1,21 @@
 /**
- * The guard in front of every chat reply (`messages`, `regenerate`, `edit`): at most N streams
- * per session at once, then the owner's daily token budget, then the per-session and per-IP rate
- * limits. Every refusal is 429 with `Retry-After`; nothing is stored and the model is not called.
+ * The guard in front of every chat reply (`messages`, `regenerate`, `edit`, `continue`): at most N
+ * replies generating per session at once (a slot is held until the reply ends, not until its
+ * request does), then the owner's daily token budget, then the per-session and per-IP rate limits.
+ * Every refusal is 429 with `Retry-After`; nothing is stored and the model is not called.
  */
 import type { AppState } from "../services.ts";
 import { HttpError } from "../web/errors.ts";
-import { releaseWhenDone } from "./stream_gate.ts";
 
-/** Runs `start` (which stores the user message and returns the SSE reply) under the limits. */
-export async function limitReply(state: AppState, start: () => Promise<Response>): Promise<Response> {
+/**
+ * Runs `start` (which stores the user message and starts the reply) under the limits. The slot is
+ * held until `start` calls `release` (when its reply has ended, which may be long after the
+ * response: replies outlive their requests) or throws.
+ */
+export async function limitReply(
+  state: AppState,
+  start: (release: () => void) => Promise<Response>,
+): Promise<Response> {
   const { limiter, streams, budget } = state.services.limits;
   const release = streams.tryAcquire(state.sessionId);
   if (!release) {
@@ -32,7 +39,7 @@ export async function limitReply(state: AppState, start: () => Promise<Response>
         { "retry-after": String(decision.retryAfterSeconds) },
       );
     }
-    return releaseWhenDone(await start(), release);
+    return await start(release);
   } catch (error) {
     release();
     throw error;

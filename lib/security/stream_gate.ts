@@ -1,7 +1,7 @@
 /**
  * Bounded concurrent streams per session: a session may hold at most `maxPerSession` replies
  * streaming at once on this instance; one more is refused (429) until one ends. A slot is held
- * until the response body finishes, fails or is cancelled by the client.
+ * until the reply ends (replies outlive their requests, see `lib/chat/reply.ts`).
  */
 
 /** Counts open streams per key. */
@@ -37,35 +37,4 @@ export class StreamGate {
     for (const v of this.#active.values()) n += v;
     return n;
   }
-}
-
-/**
- * Returns `res` with a body that calls `release` once the body ends, errors or is cancelled
- * (client gone). A response without a body releases at once.
- */
-export function releaseWhenDone(res: Response, release: () => void): Response {
-  if (!res.body) {
-    release();
-    return res;
-  }
-  const reader = res.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (error) {
-        release();
-        controller.error(error);
-      }
-    },
-    async cancel(reason) {
-      release();
-      await reader.cancel(reason).catch(() => {});
-    },
-  });
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }

@@ -14,7 +14,7 @@ import { toDatabaseError } from "../db/errors.ts";
 import type { Message } from "../db/mod.ts";
 import { chargeTokens, dailyUsage } from "../db/token_usage.ts";
 import { estimateTokens } from "../chat/history.ts";
-import { HttpError } from "../web/errors.ts";
+import { HttpError } from "../http_error.ts";
 
 /** An owner's budget today, as `GET /api/usage` returns it. */
 export interface BudgetStatus {

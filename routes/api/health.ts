@@ -2,7 +2,8 @@
  * `GET /api/health`: 200 `{ status: "ok" | "degraded" }`, 503 when the database is down. The model
  * and voice checks are cached (`HEALTH_CACHE_SECONDS`), so no request triggers a paid call of its
  * own. With `Authorization: Bearer <HEALTH_TOKEN>` the answer holds every check's details
- * (provider, latency, error); a wrong or unexpected token is 401.
+ * (provider, latency, error); a wrong or unexpected token is 401. A signed-in admin (accounts mode)
+ * gets the detailed answer without a token.
  */
 import { publicHealth, runHealthChecks } from "../../lib/health.ts";
 import { bearerMatches } from "../../lib/security/bearer.ts";
@@ -13,8 +14,13 @@ import type { Handlers } from "../../lib/web/types.ts";
 export const handler: Handlers<AppState> = {
   async GET(req, ctx) {
     const authorization = req.headers.get("authorization");
-    const detailed = authorization !== null;
-    if (detailed && !await bearerMatches(authorization, ctx.state.services.config.healthToken)) {
+    // A signed-in admin (AUTH_MODE=accounts) sees the details without a token.
+    const admin = ctx.state.user?.isAdmin === true;
+    const detailed = admin || authorization !== null;
+    if (
+      !admin && authorization !== null &&
+      !await bearerMatches(authorization, ctx.state.services.config.healthToken)
+    ) {
       throw new HttpError(401, "unauthorized", "A valid health token is needed for the detailed view", {
         "www-authenticate": 'Bearer realm="health"',
       });

@@ -19,6 +19,7 @@ import {
   revokeToken,
 } from "../../lib/accounts/sessions.ts";
 import { hashToken } from "../../lib/accounts/tokens.ts";
+import { expireAnonymousOwners } from "../../lib/db/owner_expiry.ts";
 import * as users from "../../lib/accounts/users.ts";
 
 const HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
@@ -176,6 +177,19 @@ export async function runAccountsSuite(t: Deno.TestContext, db: Database): Promi
     assert.equal((await users.findByOidc(sql, oidc.issuer, oidc.subject))?.id, linked!.id);
     assert.equal(await users.findByOidc(sql, "https://other.example.org", "s-1"), null);
     assert.equal(await users.createUser(sql, { username: "oidc-user-2", passwordHash: null, oidc }), null);
+  });
+
+  await t.step("the expiry of abandoned anonymous owners never deletes an account's owner", async () => {
+    const anon = `anon-old-${crypto.randomUUID()}`;
+    await sql`insert into owners (id) values (${anon})`;
+    await sql`update owners set last_active_at = now() - interval '400 days'`;
+    await sql`update conversations set updated_at = now() - interval '400 days'`;
+    const expired = await expireAnonymousOwners(sql, 30);
+    assert.ok(expired.includes(anon));
+    assert.ok(expired.every((id) => !id.startsWith("user:")), expired.join(", "));
+    const left = await sql`select count(*)::int as n from users u join owners o on o.id = u.owner_id`;
+    assert.equal(left[0].n, (await users.listUsers(sql)).length);
+    assert.ok(left[0].n >= 4);
   });
 
   await t.step("deleting a user deletes their owner row, sessions and conversations", async () => {

@@ -59,7 +59,7 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 
 /** Waits until no reply is streaming (the composer is enabled again). */
 export async function waitIdle(page: Page): Promise<void> {
-  await page.waitForSelector("#composer-input:not([disabled])");
+  await page.waitForSelector(".composer[data-busy=false] #composer-input:not([disabled])");
   await page.waitForFunction(() => !document.querySelector(".message[data-status=streaming]"));
 }
 

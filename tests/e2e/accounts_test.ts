@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startTestServer, type TestServer } from "../_helpers/app_server.ts";
 import { axeViolations } from "../_helpers/axe.ts";
 import { browserAvailable, launchBrowser } from "../_helpers/browser.ts";
+import { startOidcStub } from "../stubs/oidc_server.ts";
 
 const ok = browserAvailable("browser: accounts");
 
@@ -163,6 +164,44 @@ Deno.test({
     } finally {
       await browser.close();
       await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "browser: sign in with an OpenID Connect provider (local stub) from the sign-in page",
+  ignore: !ok,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const stub = await startOidcStub({ user: { sub: "browser-sub", preferred_username: "oidc.jane" } });
+    const server = await startTestServer({
+      AUTH_MODE: "accounts",
+      OIDC_ISSUER: stub.issuer,
+      OIDC_CLIENT_ID: stub.clientId,
+      OIDC_CLIENT_SECRET: stub.clientSecret,
+      OIDC_LABEL: "Stub IdP",
+    });
+    const browser = await launchBrowser();
+    try {
+      const { page, problems } = await newPage(browser, "OIDC browser");
+      await page.goto(server.url + "/account");
+      await page.waitForURL(/\/login\?next=%2Faccount$/);
+      await hydrated(page);
+      await page.getByRole("link", { name: "Sign in with Stub IdP" }).click();
+      await page.waitForURL(server.url + "/account");
+      await hydrated(page);
+      assert.equal(await page.getByTestId("account-username").textContent(), "oidc.jane");
+      assert.equal(
+        await page.getByRole("heading", { name: "Change password" }).count(),
+        0,
+        "no password to change",
+      );
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await server.close();
+      await stub.close();
     }
   },
 });

@@ -86,8 +86,14 @@ Deno.test({
         await reload(page);
         assert.equal(await versionOf(page, "assistant"), "2 / 3", "the server renders the chosen version");
         assert.deepEqual(await texts(page), ["one two three four", "Echo: one"]);
-        // The switcher, the edit and regenerate buttons pass axe-core's WCAG A/AA rules (light theme).
+        // The switcher, the edit and regenerate buttons pass axe-core's WCAG A/AA rules, in both themes.
         assert.deepEqual(await axeViolations(page, ".messages"), []);
+        const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        const light = await background();
+        await page.emulateMedia({ colorScheme: "dark" });
+        assert.notEqual(await background(), light, "the dark theme is in effect");
+        assert.deepEqual(await axeViolations(page, ".messages"), [], "dark theme");
+        await page.emulateMedia({ colorScheme: "light" });
       });
 
       await t.step(

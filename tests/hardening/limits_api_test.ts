@@ -118,7 +118,7 @@ Deno.test({
         assert.deepEqual([await stt(), await stt(), await stt()], [200, 200, 429]);
       });
 
-      await t.step("at most 2 streams per session at once; a finished one frees its slot", async () => {
+      await t.step("at most 2 replies per session at once; a stopped one frees its slot", async () => {
         gemini.setOptions({ tokenDelayMs: 60 });
         const dave = new ClientAt(server.url, "203.0.113.2");
         const ids = [];
@@ -145,7 +145,15 @@ Deno.test({
         assert.equal(((await third.json()) as ErrorBody).error.code, "too_many_streams");
         const stored = (await dave.json<Conv>(`/api/conversations/${ids[2]}`)).body.messages;
         assert.deepEqual(stored, [], "nothing stored for a refused stream");
+        // Leaving does not free a slot (the reply goes on); stopping it does.
         await open[0].body!.cancel();
+        assert.equal(server.services.limits.streams.active(sessionOf(dave)), 2);
+        const stopped = await dave.fetch(
+          `/api/conversations/${ids[0]}/messages/${open[0].headers.get("x-message-id")}/stop`,
+          { method: "POST" },
+        );
+        assert.equal(stopped.status, 200);
+        await stopped.body?.cancel();
         await waitFor(() => server.services.limits.streams.active(sessionOf(dave)) === 1, "the slot to free");
         gemini.setOptions({ tokenDelayMs: 0 });
         const again = await dave.fetch(`/api/conversations/${ids[2]}/messages`, {

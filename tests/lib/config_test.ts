@@ -106,3 +106,22 @@ Deno.test("cost limits: defaults, overrides, and one clear line per bad value (t
   ]);
   assert.doesNotMatch(error.message, /short-token/);
 });
+
+Deno.test("reply lifecycle settings: defaults, values, and one clear line per bad value", () => {
+  const d = loadConfig({});
+  assert.deepEqual([d.replyMaxSeconds, d.replyStaleSeconds, d.databaseListen], [600, 30, "auto"]);
+  const c = loadConfig({ REPLY_MAX_SECONDS: "90", REPLY_STALE_SECONDS: "6", DATABASE_LISTEN: "off" });
+  assert.deepEqual([c.replyMaxSeconds, c.replyStaleSeconds, c.databaseListen], [90, 6, "off"]);
+  let error: unknown;
+  try {
+    loadConfig({ REPLY_MAX_SECONDS: "0", REPLY_STALE_SECONDS: "soon", DATABASE_LISTEN: "yes" });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ConfigError);
+  assert.deepEqual(error.problems, [
+    'REPLY_MAX_SECONDS: expected a whole number of seconds (1-86400) (got "0")',
+    'REPLY_STALE_SECONDS: expected a whole number of seconds (2-3600) (got "soon")',
+    'DATABASE_LISTEN: expected one of auto, on, off (got "yes")',
+  ]);
+});

@@ -1,6 +1,8 @@
 -- Accounts (AUTH_MODE=accounts). A user owns exactly one owner row ('user:<uuid>'), so every
 -- conversation query stays scoped by owner_id. Deleting the owner deletes the user, their sessions
--- and their conversations by cascade.
+-- and their conversations by cascade. Per-user limits live on that owner row (the daily token limit
+-- is owners.daily_token_limit, migration 0009), and the row is created with owners.anonymous = false
+-- so the anonymous-owner expiry never touches it.
 create table users (
   id uuid primary key default gen_random_uuid(),
   owner_id text not null unique references owners (id) on delete cascade,
@@ -12,9 +14,6 @@ create table users (
   oidc_subject text,
   is_admin boolean not null default false,
   disabled_at timestamptz,
-  -- Tokens a day this user's replies may use; null = the server's default (read by the cost
-  -- engineer's budgets through lib/accounts/limits.ts dailyTokenLimitFor(ownerId)).
-  daily_token_limit integer check (daily_token_limit >= 0),
   created_at timestamptz not null default now(),
   password_changed_at timestamptz
 );

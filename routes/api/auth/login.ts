@@ -1,4 +1,5 @@
 /** `POST /api/auth/login`: sign in with username and password (accounts mode). */
+import { replacedSession } from "../../../lib/accounts/sessions_http.ts";
 import { LoginBody, requester, signedInResponse } from "../../../lib/accounts/api.ts";
 import type { AppState } from "../../../lib/services.ts";
 import { readJson } from "../../../lib/web/body.ts";
@@ -9,6 +10,7 @@ export const handler: Handlers<AppState> = {
     const body = await readJson(req, LoginBody);
     const { accounts } = ctx.state.services;
     const result = await accounts.login(body, requester(req, ctx.state));
+    await replacedSession(req, ctx.url, await accounts.sql());
     return signedInResponse(req, ctx.url, result, accounts.sessionTtlSeconds);
   },
 };

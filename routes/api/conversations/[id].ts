@@ -16,7 +16,12 @@ export const handler: Handlers<AppState> = {
   async GET(_req, ctx) {
     const c = await ctx.state.services.db.getConversation(ctx.state.sessionId, ctx.params.id);
     if (!c) throw conversationNotFound();
-    return Response.json(conversationWithMessagesJson(c, await attachmentsByMessage(ctx.state, c.messages)));
+    return Response.json(
+      conversationWithMessagesJson(
+        c,
+        await attachmentsByMessage(ctx.state.services.db.sql, ctx.state.sessionId, c.messages),
+      ),
+    );
   },
   async PATCH(req, ctx) {
     const body = await readJson(req, PatchConversationBody);

@@ -3,8 +3,8 @@
  * current leaf), then stream the reply (SSE).
  */
 import { checkMessageLength, SendMessageBody } from "../../../../lib/chat/api.ts";
-import { appendUserMessage, respond } from "../../../../lib/chat/respond.ts";
-import { limitReply } from "../../../../lib/security/reply_limits.ts";
+import { appendUserMessage } from "../../../../lib/chat/respond.ts";
+import { startReplyResponse } from "../../../../lib/reply_routes.ts";
 import type { AppState } from "../../../../lib/services.ts";
 import { readJson } from "../../../../lib/web/body.ts";
 import type { Handlers } from "../../../../lib/web/types.ts";
@@ -13,9 +13,10 @@ export const handler: Handlers<AppState> = {
   async POST(req, ctx) {
     const { content, parentId, attachmentIds } = await readJson(req, SendMessageBody);
     checkMessageLength(content);
-    return await limitReply(
+    return await startReplyResponse(
       ctx.state,
-      () => respond(ctx.state, ctx.params.id, appendUserMessage(content, parentId, attachmentIds)),
+      ctx.params.id,
+      appendUserMessage(content, parentId, attachmentIds),
     );
   },
 };

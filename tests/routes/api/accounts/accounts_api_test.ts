@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { dailyTokenLimitFor } from "../../../../lib/accounts/limits.ts";
+import { dailyUsage } from "../../../../lib/db/token_usage.ts";
+import { utcDay } from "../../../../lib/security/token_budget.ts";
 import { startTestServer, type TestServer } from "../../../_helpers/app_server.ts";
 import { CookieClient } from "../../../_helpers/cookie_client.ts";
 import { postgresMissing, startPostgresCluster } from "../../../_helpers/postgres_cluster.ts";
@@ -252,6 +254,9 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
         ["POST", `/api/conversations/${id}/messages`, { content: "hi" }],
         ["POST", `/api/conversations/${id}/regenerate`, {}],
         ["POST", `/api/conversations/${id}/edit`, { messageId: MISSING, content: "hi" }],
+        ["POST", `/api/conversations/${id}/continue`, {}],
+        ["POST", `/api/conversations/${id}/branch`, { messageId: MISSING }],
+        ["POST", `/api/conversations/${id}/versions`, { messageId: MISSING, content: "hi" }],
       ];
       for (const [method, path, json] of tries) {
         const r = await bob.json<ErrorBody>(path, { method, json });
@@ -265,6 +270,20 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
       await alice2.fetch("/api/auth/logout", { method: "POST" }).then((r) => r.body?.cancel());
     },
   );
+
+  await t.step("signing in again in the same browser revokes the session it replaces", async () => {
+    const c = new CookieClient(server.url);
+    await login(c, "carol", "carol password");
+    const first = c.cookies.get("mc_auth")!;
+    await login(c, "carol", "carol password");
+    assert.notEqual(c.cookies.get("mc_auth"), first);
+    const second = c.cookies.get("mc_auth")!;
+    c.cookies.set("mc_auth", first);
+    assert.equal((await c.json("/api/conversations")).status, 401, "the replaced session is gone");
+    c.cookies.set("mc_auth", second);
+    assert.equal((await c.json("/api/conversations")).status, 200);
+    await c.fetch("/api/auth/logout", { method: "POST" }).then((r) => r.body?.cancel());
+  });
 
   await t.step("signing out revokes the session on the server, not just the cookie", async () => {
     const c = new CookieClient(server.url);
@@ -360,6 +379,10 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
       json: { dailyTokenLimit: -5 },
     });
     assert.equal(bad.status, 400);
+    const detailed = await alice.json<{ checks?: { database?: { ok: boolean } } }>("/api/health");
+    assert.equal(detailed.body.checks?.database?.ok, true, "an admin sees the detailed health report");
+    const plain = await bob.json<Record<string, unknown>>("/api/health");
+    assert.deepEqual(Object.keys(plain.body), ["status"], "a user sees the public answer only");
     const users = await alice.json<{ username: string }[]>("/api/admin/users");
     assert.deepEqual(users.body.map((u) => u.username), ["alice", "bob", "carol"]);
   });
@@ -404,6 +427,14 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
       });
       assert.equal(limit.body.dailyTokenLimit, 1234);
       assert.equal(await dailyTokenLimitFor(sql, `user:${bobId}`), 1234);
+      const usage = await dailyUsage(sql, `user:${bobId}`, utcDay(Date.now()));
+      assert.equal(usage.ownerLimit, 1234, "the budget code reads the admin's limit");
+      const cleared = await alice.json<{ dailyTokenLimit: null }>(`/api/admin/users/${bobId}`, {
+        method: "PATCH",
+        json: { dailyTokenLimit: null },
+      });
+      assert.equal(cleared.body.dailyTokenLimit, null);
+      assert.equal((await dailyUsage(sql, `user:${bobId}`, utcDay(Date.now()))).ownerLimit, null);
 
       const reset = await alice.fetch(`/api/admin/users/${bobId}/password`, {
         method: "POST",
@@ -470,6 +501,16 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
     assert.equal(accepted.body.claimed, 1);
     const list = await browser.json<{ title: string }[]>("/api/conversations");
     assert.deepEqual(list.body.map((c) => c.title), ["before signing in"]);
+
+    const fresh = new CookieClient(server.url);
+    await fresh.fetch("/register").then((r) => r.body?.cancel());
+    const freshAnon = fresh.cookies.get("mc_session")!.split(".")[0];
+    await server.services.db.createConversation(freshAnon, { title: "drafted before registering" });
+    const registered = await register(fresh, "erin", "erin password", { claim: true });
+    assert.equal(registered.status, 201);
+    assert.equal(registered.body.claimed, 1, "registration can claim too");
+    const erinList = await fresh.json<{ title: string }[]>("/api/conversations");
+    assert.deepEqual(erinList.body.map((c) => c.title), ["drafted before registering"]);
   });
 
   await t.step(

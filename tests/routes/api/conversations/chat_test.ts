@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ApiClient } from "../../../_helpers/api_client.ts";
 import { startTestServer, type TestServer } from "../../../_helpers/app_server.ts";
-import { readSse, tokenText } from "../../../_helpers/sse.ts";
+import { parseSse, readSse, tokenText } from "../../../_helpers/sse.ts";
 import { type GeminiStub, startGeminiStub } from "../../../stubs/gemini_server.ts";
 
 type Msg = {
@@ -188,11 +188,11 @@ Deno.test({
       );
 
       await t.step(
-        "a client that disconnects mid-stream stops the model; the partial reply is stored as stopped",
+        "a client that disconnects mid-stream does not stop the reply: it is stored complete",
         async () => {
-          stub.setOptions({ tokenDelayMs: 40 });
+          stub.setOptions({ tokenDelayMs: 20 });
           const id = await newConversation(client);
-          const words = Array.from({ length: 60 }, (_, i) => `w${i}`).join(" ");
+          const words = Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ");
           const res = await client.fetch(`/api/conversations/${id}/messages`, {
             method: "POST",
             json: { content: words },
@@ -205,19 +205,171 @@ Deno.test({
           await reader.cancel();
           const stored = await waitFor(async () => {
             const msgs = (await client.json<Conv>(`/api/conversations/${id}`)).body.messages;
-            return msgs[1]?.status === "stopped" ? msgs[1] : null;
-          }, "the reply to be stored as stopped");
-          assert.match(stored.content, /^Echo: w0 w1 w2 w3/);
-          assert.ok(stored.content.length < ("Echo: " + words).length, "the model was stopped early");
-          await waitFor(
-            () => Promise.resolve(stub.activeStreams() === 0 ? true : null),
-            "the upstream stream to close",
-          );
+            return msgs[1]?.status === "complete" ? msgs[1] : null;
+          }, "the reply to be stored complete");
+          assert.equal(stored.content, "Echo: " + words);
           stub.setOptions({ tokenDelayMs: 0 });
         },
       );
+
+      await t.step(
+        "reattach from an offset (Last-Event-ID or ?offset=) gets exactly the rest; Stop ends it stopped",
+        async () => {
+          stub.setOptions({ tokenDelayMs: 30 });
+          const id = await newConversation(client);
+          const words = Array.from({ length: 80 }, (_, i) => `é${i}😀`).join(" ");
+          const res = await client.fetch(`/api/conversations/${id}/messages`, {
+            method: "POST",
+            json: { content: words },
+          });
+          const messageId = res.headers.get("x-message-id")!;
+          assert.match(messageId, /^[0-9a-f-]{36}$/);
+          const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+          let raw = "";
+          while ((raw.match(/event: token/g) ?? []).length < 5) raw += (await reader.read()).value ?? "";
+          // Cut at the end of the last complete event.
+          raw = raw.slice(0, raw.lastIndexOf("\n\n") + 2);
+          await reader.cancel();
+          const first = parseSse(raw);
+          const firstText = tokenText(first);
+          const lastId = [...raw.matchAll(/^id: (\d+)$/gm)].at(-1)![1];
+          assert.equal(Number(lastId), [...firstText].length, "id = code points received");
+
+          const path = `/api/conversations/${id}/messages/${messageId}/stream`;
+          const byHeader = client.fetch(path, { headers: { "last-event-id": lastId } });
+          const byQuery = client.fetch(`${path}?offset=${lastId}`);
+          const [a, b] = await Promise.all([byHeader, byQuery]);
+          assert.equal(a.status, 200);
+          assert.equal(a.headers.get("content-type"), "text/event-stream; charset=utf-8");
+          const [restA, restB] = await Promise.all([readSse(a), readSse(b)]);
+          assert.equal(firstText + tokenText(restA), "Echo: " + words);
+          assert.equal(firstText + tokenText(restB), "Echo: " + words);
+          assert.equal(restA.at(-1)!.event, "done");
+          assert.equal(restA.at(-1)!.data.status, "complete");
+
+          // A finished reply answers its remaining text and its end at once.
+          const again = await readSse(await client.fetch(`${path}?offset=6`));
+          assert.equal(tokenText(again), words);
+          assert.equal(again.at(-1)!.data.status, "complete");
+
+          // Stop: the following stream ends `stopped`, the stored text is exactly what it received.
+          const slow = await client.fetch(`/api/conversations/${id}/messages`, {
+            method: "POST",
+            json: { content: words },
+          });
+          const slowId = slow.headers.get("x-message-id")!;
+          const follower = client.fetch(`/api/conversations/${id}/messages/${slowId}/stream`);
+          const slowReader = slow.body!.pipeThrough(new TextDecoderStream()).getReader();
+          let slowRaw = "";
+          while ((slowRaw.match(/event: token/g) ?? []).length < 3) {
+            slowRaw += (await slowReader.read()).value ?? "";
+          }
+          const stop = await client.json<{ status: string; stopRequested: boolean }>(
+            `/api/conversations/${id}/messages/${slowId}/stop`,
+            { method: "POST" },
+          );
+          assert.equal(stop.status, 200);
+          assert.deepEqual([stop.body.status, stop.body.stopRequested], ["streaming", true]);
+          while (true) {
+            const { value, done } = await slowReader.read();
+            if (done) break;
+            slowRaw += value;
+          }
+          const followed = await readSse(await follower);
+          const end = parseSse(slowRaw).at(-1)!;
+          assert.deepEqual([end.event, end.data.status], ["done", "stopped"]);
+          assert.deepEqual([followed.at(-1)!.event, followed.at(-1)!.data.status], ["done", "stopped"]);
+          const msgs = (await client.json<Conv>(`/api/conversations/${id}`)).body.messages;
+          assert.equal(msgs[3].status, "stopped");
+          assert.equal(msgs[3].content, tokenText(parseSse(slowRaw)));
+          assert.equal(msgs[3].content, tokenText(followed));
+          assert.ok(msgs[3].content.length < ("Echo: " + words).length, "stopped early");
+          await waitFor(() => Promise.resolve(stub.activeStreams() === 0 ? true : null), "upstream closed");
+          // Stopping a finished reply changes nothing.
+          const late = await client.json<{ status: string; stopRequested: boolean }>(
+            `/api/conversations/${id}/messages/${slowId}/stop`,
+            { method: "POST" },
+          );
+          assert.deepEqual([late.body.status, late.body.stopRequested], ["stopped", false]);
+          stub.setOptions({ tokenDelayMs: 0 });
+        },
+      );
+
+      await t.step(
+        "one session follows at most 16 replies at once per instance (429), closing one frees it",
+        async () => {
+          stub.setOptions({ tokenDelayMs: 50 });
+          const id = await newConversation(client);
+          const res = await client.fetch(`/api/conversations/${id}/messages`, {
+            method: "POST",
+            json: { content: Array.from({ length: 60 }, (_, i) => `f${i}`).join(" ") },
+          });
+          const path = `/api/conversations/${id}/messages/${res.headers.get("x-message-id")}/stream`;
+          const open = [];
+          for (let i = 0; i < 16; i++) {
+            const follower = await client.fetch(path);
+            assert.equal(follower.status, 200);
+            open.push(follower);
+          }
+          const refused = await client.json<{ error: { code: string } }>(path);
+          assert.equal(refused.status, 429);
+          assert.equal(refused.body.error.code, "too_many_followers");
+          await open.pop()!.body!.cancel();
+          await waitFor(
+            () => Promise.resolve(server.services.replies.following(sessionOf(client)) === 15 || null),
+            "a slot",
+          );
+          const again = await client.fetch(path);
+          assert.equal(again.status, 200);
+          open.push(again);
+          await client.fetch(`/api/conversations/${id}/messages/${res.headers.get("x-message-id")}/stop`, {
+            method: "POST",
+          }).then((r) => r.body?.cancel());
+          await Promise.all([res, ...open].map((r) => r.text()));
+          assert.equal(server.services.replies.following(sessionOf(client)), 0);
+          stub.setOptions({ tokenDelayMs: 0 });
+        },
+      );
+
+      await t.step("follow and stop: bad offsets are 400, other sessions and user messages 404", async () => {
+        const id = await newConversation(client);
+        const res = await client.fetch(`/api/conversations/${id}/messages`, {
+          method: "POST",
+          json: { content: "short" },
+        });
+        const messageId = res.headers.get("x-message-id")!;
+        await readSse(res);
+        const base = `/api/conversations/${id}/messages/${messageId}`;
+        for (const offset of ["-1", "abc", "1.5", "99999999999"]) {
+          const bad = await client.json<{ error: { code: string } }>(`${base}/stream?offset=${offset}`);
+          assert.equal(bad.status, 400, offset);
+          assert.equal(bad.body.error.code, "bad_offset");
+        }
+        const stranger = new ApiClient(server.url);
+        assert.equal((await stranger.json(`${base}/stream`)).status, 404);
+        assert.equal((await stranger.json(`${base}/stop`, { method: "POST" })).status, 404);
+        const userId = (await client.json<Conv>(`/api/conversations/${id}`)).body.messages[0].id;
+        assert.equal((await client.json(`/api/conversations/${id}/messages/${userId}/stream`)).status, 404);
+        assert.equal(
+          (await client.json(`/api/conversations/${id}/messages/${userId}/stop`, { method: "POST" })).status,
+          404,
+        );
+        assert.equal((await client.json(`/api/conversations/${id}/messages/not-a-uuid/stream`)).status, 404);
+        const other = await newConversation(client);
+        assert.equal(
+          (await client.json(`/api/conversations/${other}/messages/${messageId}/stream`)).status,
+          404,
+        );
+      });
     } finally {
       await teardown();
     }
   },
 });
+
+/** The session id behind a client's cookie (the signed cookie's value part). */
+function sessionOf(client: ApiClient): string {
+  const cookie = (client as unknown as { cookie: string }).cookie;
+  const value = cookie.split("=")[1];
+  return value.slice(0, value.lastIndexOf("."));
+}

@@ -132,13 +132,17 @@ async function runTreeApi(t: Deno.TestContext, server: TestServer, stub: GeminiS
     const reader = res.body!.getReader();
     let received = "";
     while (!received.includes(' w2"')) received += new TextDecoder().decode((await reader.read()).value);
-    await reader.cancel();
+    // Leaving does not stop a reply (it is resumable); Stop does, and the stream ends `stopped`.
+    const stop = await client.fetch(
+      `/api/conversations/${id}/messages/${res.headers.get("x-message-id")}/stop`,
+      { method: "POST" },
+    );
+    assert.equal(stop.status, 200);
+    await stop.body?.cancel();
+    while (!(await reader.read()).done) { /* the rest of the stream, up to `done` */ }
     stub.setOptions({ tokenDelayMs: 0 });
-    let stopped: Msg | undefined;
-    while (stopped?.status !== "stopped") {
-      await new Promise((r) => setTimeout(r, 20));
-      stopped = (await get(id))[1];
-    }
+    const stopped = (await get(id))[1];
+    assert.equal(stopped.status, "stopped");
     const prefix = stopped.content;
     assert.match(prefix, /^Echo: w0 w1 w2/);
     const events = await post(id, "continue", { messageId: stopped.id });
