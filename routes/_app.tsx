@@ -21,6 +21,7 @@ export default function App({ Component, state, data }: LayoutProps<AppState>) {
         <noscript>
           <link rel="stylesheet" href="/noscript.css" />
         </noscript>
+        <link rel="stylesheet" href="/attachments.css" />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
       </head>
       <body>
