@@ -63,7 +63,7 @@ export function Composer(
           class="composer-input"
           name="content"
           rows={1}
-          placeholder={ready ? "Message Mini-Claude…" : "Loading…"}
+          placeholder={ready ? "Ask Mini-Claude…" : "Loading…"}
           aria-label="Message"
           aria-describedby={text.length >= COUNTER_FROM_CHARS
             ? "composer-hint composer-count"
