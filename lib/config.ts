@@ -67,6 +67,8 @@ const schema = z.object({
     })
     .optional(),
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
+  LOCAL_MODEL_SEED: z.coerce.number({ message: "expected an integer" }).int().min(0).max(2_147_483_646)
+    .optional(),
   RUNS_DIR: z.string().trim().min(1).default("./runs"),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
   MAX_ATTACHMENT_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).max(
@@ -147,6 +149,8 @@ export interface Config {
   /** Session signing secrets, newest first; unset means generated and kept in DATA_DIR. */
   sessionSecrets?: string[];
   localModelDir: string;
+  /** Sampling seed of the local model's first reply (each later reply uses the next one); unset = the clock. */
+  localModelSeed?: number;
   /** Training runs listed at `/training`. */
   runsDir: string;
   maxBodyBytes: number;
@@ -264,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     sessionSecrets: e.SESSION_SECRET?.split(",").map((s) => s.trim()),
     localModelDir: e.LOCAL_MODEL_DIR,
+    localModelSeed: e.LOCAL_MODEL_SEED,
     runsDir: e.RUNS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES,

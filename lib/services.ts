@@ -109,7 +109,7 @@ export async function createChatProviders(config: Config): Promise<ChatProvider[
     // no local checkpoint
   }
   if (hasCheckpoint) {
-    const start = () => createLocalProvider({ modelDir: config.localModelDir });
+    const start = () => createLocalProvider({ modelDir: config.localModelDir, seed: config.localModelSeed });
     // Alone it is the default and loads at once; next to another provider it loads when first picked.
     providers.push(
       providers.length === 0 ? start() : lazyProvider({
