@@ -23,6 +23,7 @@ import { isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
 import { nativeTranspose } from "./transpose.ts";
 import { nativeSum } from "./reduce.ts";
 import { nativeIdentity, nativePow } from "./elementwise.ts";
+import { nativeCast, nativeTanh } from "./pointwise.ts";
 import { selfTest } from "./self_test.ts";
 
 /** What {@link installNativeKernels} did. */
@@ -54,6 +55,8 @@ export const NATIVE_KERNEL_NAMES = [
   "Sum",
   "Pow",
   "Identity",
+  "Tanh",
+  "Cast",
 ] as const;
 
 /** Name of one native kernel override. */
@@ -68,6 +71,8 @@ const IMPLS: Record<NativeKernelName, NativeImpl> = {
   Sum: nativeSum as NativeImpl,
   Pow: nativePow as NativeImpl,
   Identity: nativeIdentity as NativeImpl,
+  Tanh: nativeTanh as NativeImpl,
+  Cast: nativeCast as NativeImpl,
 };
 
 let blasCache: OpenBlas | null = null;

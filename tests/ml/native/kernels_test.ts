@@ -10,6 +10,7 @@ import {
   uninstallNativeKernels,
 } from "../../../ml/native/kernels.ts";
 import { planMatMul } from "../../../ml/native/matmul.ts";
+import { tanhInto } from "../../../ml/native/pointwise.ts";
 
 assert.ok(await tf.setBackend("wasm"), "tfjs wasm backend must start");
 const probe = openOpenBlas();
@@ -153,11 +154,20 @@ Deno.test({
     const stockTranspose = tf.getKernel("Transpose", "wasm");
     const status = installNativeKernels();
     assert.ok(status.active, status.summary);
-    assert.deepEqual(status.kernels, ["BatchMatMul", "_FusedMatMul", "Transpose", "Sum", "Pow", "Identity"]);
+    assert.deepEqual(status.kernels, [
+      "BatchMatMul",
+      "_FusedMatMul",
+      "Transpose",
+      "Sum",
+      "Pow",
+      "Identity",
+      "Tanh",
+      "Cast",
+    ]);
     assert.ok((status.threads ?? 0) >= 1);
     assert.match(
       status.summary,
-      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity via OpenBLAS/,
+      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast via OpenBLAS/,
     );
     assert.equal(installNativeKernels(), status, "second install returns the same status");
     assert.equal(nativeStatus(), status);
@@ -503,6 +513,57 @@ Deno.test({
       true,
       1e-5,
     );
+  },
+});
+
+Deno.test("tanhInto matches Math.tanh within 3e-7 (about 2 float32 ulp near ±1) from -20 to 20, saturates to ±1 and keeps NaN", () => {
+  const n = 400_001;
+  const x = new Float32Array(n + 3);
+  for (let i = 0; i < n; i++) x[i] = -20 + (40 * i) / (n - 1);
+  x.set([Infinity, -Infinity, NaN], n);
+  const y = new Float32Array(x.length);
+  tanhInto(x, y);
+  let worst = 0;
+  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i] - Math.tanh(x[i])));
+  assert.ok(worst < 3e-7, `max |error| ${worst}`);
+  assert.deepEqual([y[n], y[n + 1]], [1, -1]);
+  assert.ok(Number.isNaN(y[n + 2]));
+  assert.equal(y[(n - 1) / 2], 0, "tanh(0) is exactly 0");
+});
+
+Deno.test({
+  name: "Tanh forward and gradient (seeded, wide range) equal the cpu reference and stock wasm",
+  ignore: !ok,
+  async fn() {
+    const before = nativeCallCounts().Tanh?.native ?? 0;
+    await compare(() => tf.tanh(tf.mul(rand([257, 63], 21), 12)), "tanh", true, 3e-7);
+    await compare(
+      () => {
+        const w = rand([257, 63], 22);
+        return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.tanh(t), w)))(tf.mul(rand([257, 63], 23), 6));
+      },
+      "tanh grad",
+      true,
+      1e-6,
+    );
+    assert.ok(nativeCallCounts().Tanh.native > before, "the native Tanh ran");
+  },
+});
+
+Deno.test({
+  name: "Cast to the same dtype aliases without a copy; other casts fall back and equal reference",
+  ignore: !ok,
+  async fn() {
+    installNativeKernels();
+    const x = rand([7, 5], 24);
+    const y = tf.cast(x, "float32");
+    assert.equal(y.dataId, x.dataId, "the cast shares its input's memory");
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()).length, 35, "the alias outlives the disposed input");
+    y.dispose();
+    const fallbacks = nativeCallCounts().Cast.fallback;
+    await compare(() => tf.cast(tf.cast(tf.mul(rand([9, 4], 25), 10), "int32"), "float32"), "cast int");
+    assert.ok(nativeCallCounts().Cast.fallback > fallbacks, "float32 <-> int32 casts use the stock kernel");
   },
 });
 
