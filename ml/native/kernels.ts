@@ -24,6 +24,7 @@ import { nativeTranspose } from "./transpose.ts";
 import { nativeSum } from "./reduce.ts";
 import { nativeIdentity, nativePow } from "./elementwise.ts";
 import { nativeCast, nativeTanh } from "./pointwise.ts";
+import { ADAMW_KERNEL, fusedAdamW } from "./adamw.ts";
 import { selfTest } from "./self_test.ts";
 
 /** What {@link installNativeKernels} did. */
@@ -57,12 +58,17 @@ export const NATIVE_KERNEL_NAMES = [
   "Identity",
   "Tanh",
   "Cast",
+  "MlAdamWUpdate",
 ] as const;
 
 /** Name of one native kernel override. */
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
-type NativeImpl = (blas: OpenBlas, backend: WasmBackendLike, args: never) => TensorInfo | null;
+type NativeImpl = (
+  blas: OpenBlas,
+  backend: WasmBackendLike,
+  args: never,
+) => TensorInfo | TensorInfo[] | null;
 
 const IMPLS: Record<NativeKernelName, NativeImpl> = {
   BatchMatMul: nativeBatchMatMul as NativeImpl,
@@ -73,10 +79,13 @@ const IMPLS: Record<NativeKernelName, NativeImpl> = {
   Identity: nativeIdentity as NativeImpl,
   Tanh: nativeTanh as NativeImpl,
   Cast: nativeCast as NativeImpl,
+  MlAdamWUpdate: fusedAdamW as NativeImpl,
 };
 
 let blasCache: OpenBlas | null = null;
 const originals = new Map<string, KernelConfig>();
+/** Kernels this module adds (no stock kernel of that name): removed again on uninstall. */
+const added = new Set<string>();
 const counts: NativeCallCounts = {};
 let current: NativeStatus = { active: false, summary: "native kernels: not installed", kernels: [] };
 
@@ -97,7 +106,28 @@ function inactive(reason: string): NativeStatus {
   return current;
 }
 
+/** Registers a kernel that has no stock counterpart (the fused AdamW update). */
+function add(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
+  if (getKernel(name, "wasm") !== undefined) return false;
+  const tally = (counts[name] ??= { native: 0, fallback: 0 });
+  registerKernel({
+    kernelName: name,
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const out = isWasmBackend(args.backend) ? impl(blas, args.backend, args as never) : null;
+      if (out === null) {
+        throw new TypeError(`${name}: float32 inputs of one size on the wasm backend expected`);
+      }
+      tally.native++;
+      return out;
+    },
+  });
+  added.add(name);
+  return true;
+}
+
 function override(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
+  if (name === ADAMW_KERNEL) return add(name, blas, impl);
   const stock = getKernel(name, "wasm");
   if (stock === undefined) return false;
   const stockFunc = stock.kernelFunc;
@@ -130,7 +160,7 @@ function override(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
 export function installNativeKernels(
   options: { threads?: number; kernels?: readonly NativeKernelName[] } = {},
 ): NativeStatus {
-  if (originals.size > 0) return current;
+  if (originals.size > 0 || added.size > 0) return current;
   const flag = (envGet("ML_NATIVE") ?? "").toLowerCase();
   if (["off", "0", "false", "no"].includes(flag)) return inactive("ML_NATIVE=off");
   try {
@@ -181,6 +211,14 @@ export function uninstallNativeKernels(): void {
     registerKernel(stock);
   }
   originals.clear();
+  for (const name of added) {
+    try {
+      unregisterKernel(name, "wasm");
+    } catch {
+      // already gone
+    }
+  }
+  added.clear();
   current = { active: false, summary: "native kernels: not installed", kernels: [] };
 }
 

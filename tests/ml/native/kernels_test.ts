@@ -11,6 +11,7 @@ import {
 } from "../../../ml/native/kernels.ts";
 import { planMatMul } from "../../../ml/native/matmul.ts";
 import { tanhInto } from "../../../ml/native/pointwise.ts";
+import { AdamW } from "../../../ml/optim.ts";
 
 assert.ok(await tf.setBackend("wasm"), "tfjs wasm backend must start");
 const probe = openOpenBlas();
@@ -163,11 +164,12 @@ Deno.test({
       "Identity",
       "Tanh",
       "Cast",
+      "MlAdamWUpdate",
     ]);
     assert.ok((status.threads ?? 0) >= 1);
     assert.match(
       status.summary,
-      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast via OpenBLAS/,
+      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate via OpenBLAS/,
     );
     assert.equal(installNativeKernels(), status, "second install returns the same status");
     assert.equal(nativeStatus(), status);
@@ -564,6 +566,55 @@ Deno.test({
     const fallbacks = nativeCallCounts().Cast.fallback;
     await compare(() => tf.cast(tf.cast(tf.mul(rand([9, 4], 25), 10), "int32"), "float32"), "cast int");
     assert.ok(nativeCallCounts().Cast.fallback > fallbacks, "float32 <-> int32 casts use the stock kernel");
+  },
+});
+
+Deno.test({
+  name: "fused AdamW kernel: three updates (decay on and off) equal the composed ops on cpu and stock wasm",
+  ignore: !ok,
+  async fn() {
+    /** Three AdamW updates of two parameters (one decays) with seeded gradients; returns p, m, v. */
+    const run = async () => {
+      const params = [
+        { name: "w", variable: tf.tidy(() => tf.variable(rand([33, 17], 30))), decay: true },
+        { name: "b", variable: tf.tidy(() => tf.variable(rand([17], 31))), decay: false },
+      ];
+      const opt = new AdamW(params, { weightDecay: 0.1 });
+      for (let step = 0; step < 3; step++) {
+        const grads = [rand([33, 17], 40 + step), rand([17], 50 + step)];
+        opt.apply(grads, 0.01);
+        tf.dispose(grads);
+      }
+      const state = await opt.state();
+      const out = [
+        ...params.map((p) => p.variable.dataSync() as Float32Array),
+        ...["w", "b"].flatMap((k) => [state.m.get(k)!, state.v.get(k)!]),
+      ];
+      opt.dispose();
+      tf.dispose(params.map((p) => p.variable));
+      return out;
+    };
+    assert.ok(await tf.setBackend("cpu"));
+    const cpu = await run();
+    assert.ok(await tf.setBackend("wasm"));
+    uninstallNativeKernels();
+    const stock = await run();
+    installNativeKernels();
+    const before = nativeCallCounts().MlAdamWUpdate?.native ?? 0;
+    const tensors = tf.memory().numTensors;
+    const fused = await run();
+    assert.equal(tf.memory().numTensors, tensors, "no tensors leak");
+    assert.equal(
+      nativeCallCounts().MlAdamWUpdate.native - before,
+      6,
+      "one fused call per parameter and step",
+    );
+    fused.forEach((f, i) => {
+      assertClose(f, cpu[i], 1e-5, `output ${i}, fused vs cpu`);
+      assertClose(f, stock[i], 1e-5, `output ${i}, fused vs stock wasm`);
+    });
+    uninstallNativeKernels();
+    assert.equal(tf.getKernel("MlAdamWUpdate", "wasm"), undefined, "uninstall removes the added kernel");
   },
 });
 
