@@ -5,6 +5,7 @@
  * output head, softmax cross-entropy, Adam (`ml/optim.ts`'s AdamW without decay). `bench/torch_reference.py` builds the same model.
  */
 import * as tf from "@tensorflow/tfjs";
+import { gelu, layerNorm as fusedLayerNorm } from "../ml/model.ts";
 import { AdamW } from "../ml/optim.ts";
 
 /** Model and batch sizes. */
@@ -98,14 +99,9 @@ export function buildFixture(config: FixtureConfig, seed = 1): FixtureModel {
     weightDecay: 0,
   });
 
-  const layerNorm = (x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b) as tf.Tensor2D;
-  };
-  const gelu = (x: tf.Tensor) => {
-    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-  };
+  // ml/model.ts's LayerNorm and GELU: fused kernels with the native kernels installed, tfjs ops otherwise.
+  const layerNorm = (x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D =>
+    fusedLayerNorm(x, g, b, 1e-5) as tf.Tensor2D;
   const linear = (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x, w as tf.Tensor2D), b);
 
   const loss = (): tf.Scalar => {

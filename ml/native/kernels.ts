@@ -10,9 +10,11 @@
  * ```
  */
 import {
+  getGradient,
   getKernel,
   type KernelConfig,
   type KernelFunc,
+  registerGradient,
   registerKernel,
   type TensorInfo,
   unregisterKernel,
@@ -25,6 +27,14 @@ import { nativeSum } from "./reduce.ts";
 import { nativeIdentity, nativePow } from "./elementwise.ts";
 import { nativeCast, nativeTanh } from "./pointwise.ts";
 import { ADAMW_KERNEL, fusedAdamW } from "./adamw.ts";
+import { GELU_GRAD_KERNEL, GELU_GRADIENT, GELU_KERNEL, nativeGelu, nativeGeluGrad } from "./gelu.ts";
+import {
+  LAYER_NORM_GRAD_KERNEL,
+  LAYER_NORM_GRADIENT,
+  LAYER_NORM_KERNEL,
+  nativeLayerNorm,
+  nativeLayerNormGrad,
+} from "./layer_norm.ts";
 import { selfTest } from "./self_test.ts";
 
 /** What {@link installNativeKernels} did. */
@@ -59,6 +69,10 @@ export const NATIVE_KERNEL_NAMES = [
   "Tanh",
   "Cast",
   "MlAdamWUpdate",
+  "MlGelu",
+  "MlGeluGrad",
+  "MlLayerNorm",
+  "MlLayerNormGrad",
 ] as const;
 
 /** Name of one native kernel override. */
@@ -80,7 +94,25 @@ const IMPLS: Record<NativeKernelName, NativeImpl> = {
   Tanh: nativeTanh as NativeImpl,
   Cast: nativeCast as NativeImpl,
   MlAdamWUpdate: fusedAdamW as NativeImpl,
+  MlGelu: nativeGelu as NativeImpl,
+  MlGeluGrad: nativeGeluGrad as NativeImpl,
+  MlLayerNorm: nativeLayerNorm as NativeImpl,
+  MlLayerNormGrad: nativeLayerNormGrad as NativeImpl,
 };
+
+/** Fused kernels this module adds to the registry (no stock kernel has these names). */
+const ADDED_KERNELS: ReadonlySet<string> = new Set([
+  ADAMW_KERNEL,
+  GELU_KERNEL,
+  GELU_GRAD_KERNEL,
+  LAYER_NORM_KERNEL,
+  LAYER_NORM_GRAD_KERNEL,
+]);
+
+// The tape gradients of the fused forward kernels (used only when those kernels run).
+for (const config of [GELU_GRADIENT, LAYER_NORM_GRADIENT]) {
+  if (getGradient(config.kernelName) === undefined) registerGradient(config);
+}
 
 let blasCache: OpenBlas | null = null;
 const originals = new Map<string, KernelConfig>();
@@ -106,7 +138,7 @@ function inactive(reason: string): NativeStatus {
   return current;
 }
 
-/** Registers a kernel that has no stock counterpart (the fused AdamW update). */
+/** Registers a kernel that has no stock counterpart (the fused AdamW update, GELU, LayerNorm). */
 function add(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
   if (getKernel(name, "wasm") !== undefined) return false;
   const tally = (counts[name] ??= { native: 0, fallback: 0 });
@@ -127,7 +159,7 @@ function add(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
 }
 
 function override(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
-  if (name === ADAMW_KERNEL) return add(name, blas, impl);
+  if (ADDED_KERNELS.has(name)) return add(name, blas, impl);
   const stock = getKernel(name, "wasm");
   if (stock === undefined) return false;
   const stockFunc = stock.kernelFunc;

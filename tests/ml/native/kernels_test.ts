@@ -12,6 +12,7 @@ import {
 import { planMatMul } from "../../../ml/native/matmul.ts";
 import { tanhInto } from "../../../ml/native/pointwise.ts";
 import { AdamW } from "../../../ml/optim.ts";
+import { gelu, layerNorm } from "../../../ml/model.ts";
 
 assert.ok(await tf.setBackend("wasm"), "tfjs wasm backend must start");
 const probe = openOpenBlas();
@@ -165,11 +166,15 @@ Deno.test({
       "Tanh",
       "Cast",
       "MlAdamWUpdate",
+      "MlGelu",
+      "MlGeluGrad",
+      "MlLayerNorm",
+      "MlLayerNormGrad",
     ]);
     assert.ok((status.threads ?? 0) >= 1);
     assert.match(
       status.summary,
-      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate via OpenBLAS/,
+      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate, MlGelu, MlGeluGrad, MlLayerNorm, MlLayerNormGrad via OpenBLAS/,
     );
     assert.equal(installNativeKernels(), status, "second install returns the same status");
     assert.equal(nativeStatus(), status);
@@ -615,6 +620,52 @@ Deno.test({
     });
     uninstallNativeKernels();
     assert.equal(tf.getKernel("MlAdamWUpdate", "wasm"), undefined, "uninstall removes the added kernel");
+  },
+});
+
+Deno.test({
+  name: "fused GELU: forward and gradient equal the composed ops on cpu and stock wasm",
+  ignore: !ok,
+  async fn() {
+    const before = nativeCallCounts().MlGeluGrad?.native ?? 0;
+    await compare(() => gelu(tf.mul(rand([65, 47], 60), 8)), "gelu", true, 2e-6);
+    await compare(
+      () => {
+        const w = rand([65, 47], 61);
+        return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), w)))(tf.mul(rand([65, 47], 62), 8));
+      },
+      "gelu grad",
+      true,
+      2e-6,
+    );
+    assert.ok(nativeCallCounts().MlGeluGrad.native > before, "the fused gradient ran");
+  },
+});
+
+Deno.test({
+  name:
+    "fused LayerNorm: forward and gradients of x, gain and bias (with and without bias) equal the composed ops",
+  ignore: !ok,
+  async fn() {
+    const before = nativeCallCounts().MlLayerNormGrad?.native ?? 0;
+    for (const withBias of [true, false]) {
+      await compare(
+        () => {
+          const x = tf.add(tf.mul(rand([3, 5, 40], 70), 4), 1.5);
+          const g = tf.add(rand([40], 71), 1), b = rand([40], 72), w = rand([3, 5, 40], 73);
+          if (!withBias) {
+            const f = (xx: tf.Tensor, gg: tf.Tensor) => tf.sum(tf.mul(layerNorm(xx, gg, undefined, 1e-5), w));
+            return [layerNorm(x, g), ...tf.grads(f)([x, g])];
+          }
+          const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(layerNorm(xx, gg, bb), w));
+          return [layerNorm(x, g, b), ...tf.grads(f)([x, g, b])];
+        },
+        `layer norm, bias ${withBias}`,
+        true,
+        1e-5,
+      );
+    }
+    assert.equal(nativeCallCounts().MlLayerNormGrad.native - before, 2, "the fused gradient ran");
   },
 });
 
