@@ -154,6 +154,21 @@ export default function AdminPanel(props: AdminPanelProps) {
                       {u.disabled ? `Enable ${u.username}` : `Disable ${u.username}`}
                     </button>
                   )}
+                  {u.id !== props.me.id && !u.disabled && (
+                    <button
+                      type="button"
+                      class="button button-small"
+                      disabled={!ready}
+                      onClick={() =>
+                        patch(
+                          u,
+                          { isAdmin: !u.isAdmin },
+                          `${u.username} is ${u.isAdmin ? "no longer an admin" : "now an admin"}.`,
+                        )}
+                    >
+                      {u.isAdmin ? `Remove admin from ${u.username}` : `Make ${u.username} admin`}
+                    </button>
+                  )}
                   <form
                     class="inline-form"
                     onSubmit={(e) => {

@@ -54,6 +54,9 @@ const schema = z.object({
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
   RUNS_DIR: z.string().trim().min(1).default("./runs"),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
+  MAX_IMPORT_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(
+    1_073_741_824,
+  ),
   RATE_LIMIT_MESSAGES: rateSpec("30/min"),
   RATE_LIMIT_MESSAGES_IP: rateSpec("120/min"),
   RATE_LIMIT_TTS: rateSpec("3000/min"),
@@ -126,6 +129,8 @@ export interface Config {
   /** Training runs listed at `/training`. */
   runsDir: string;
   maxBodyBytes: number;
+  /** Largest file `POST /api/import` accepts (ChatGPT exports reach hundreds of MB). */
+  maxImportBytes: number;
   /**
    * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`, `login`,
    * `login_ip`);
@@ -224,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localModelDir: e.LOCAL_MODEL_DIR,
     runsDir: e.RUNS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    maxImportBytes: e.MAX_IMPORT_BYTES,
     rateLimits: {
       msg: e.RATE_LIMIT_MESSAGES,
       msg_ip: e.RATE_LIMIT_MESSAGES_IP,

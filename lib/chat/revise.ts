@@ -3,15 +3,14 @@
  * with the same parent, status `complete`, no usage) and the current leaf; the model is not called
  * and the original reply is kept. Runs under the conversation's lock, like the replies.
  */
-import type { Message } from "../db/mod.ts";
-import type { AppState } from "../services.ts";
-import { HttpError } from "../web/errors.ts";
+import type { Database, Message } from "../db/mod.ts";
+import { HttpError } from "../http_error.ts";
 import { conversationNotFound } from "./api.ts";
 import { messageNotFound } from "./respond.ts";
 
 /** Stores `content` as a new version of the reply `messageId` (any reply of the conversation). */
 export async function reviseReply(
-  state: AppState,
+  state: { services: { db: Database }; sessionId: string },
   conversationId: string,
   messageId: string,
   content: string,

@@ -45,12 +45,24 @@ Deno.test({
       assert.equal(created.status, 201);
       const id = created.body.id;
 
-      // Take every slot: drop the app's connections, then hold all the others.
+      // Take every slot: drop the app's connections, then hold all the others. The app reconnects
+      // (its LISTEN connection for live replies does so at once), so terminate whatever is not ours
+      // again before each reservation until every slot is held.
       const first = await hog.reserve();
       held.push(first);
-      await first`select pg_terminate_backend(pid) from pg_stat_activity
-        where backend_type = 'client backend' and pid <> pg_backend_pid()`;
-      while (held.length < MAX_CONNECTIONS) held.push(await hog.reserve());
+      const pids: number[] = [(await first`select pg_backend_pid() as pid`)[0].pid];
+      for (let attempt = 0; held.length < MAX_CONNECTIONS; attempt++) {
+        assert.ok(attempt < 100, "could not take every connection slot");
+        await first`select pg_terminate_backend(pid) from pg_stat_activity
+          where backend_type = 'client backend' and pid <> all(${pids}::int[])`;
+        try {
+          const reserved = await hog.reserve();
+          held.push(reserved);
+          pids.push((await reserved`select pg_backend_pid() as pid`)[0].pid);
+        } catch (error) {
+          if ((error as { code?: string }).code !== "53300") throw error;
+        }
+      }
       await assert.rejects(
         postgres(cluster.url, { max: 1, onnotice: () => {} })`select 1`,
         { code: "53300" },

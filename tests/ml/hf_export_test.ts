@@ -13,6 +13,7 @@ import { decodeSafetensors, toFloat32 } from "../../ml/safetensors.ts";
 import { Tokenizer } from "../../ml/tokenizer.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../ml/checkpoint.ts";
 import { parseExportArgs, runExport } from "../../tasks/export_hf.ts";
+import { requireSuite } from "../_helpers/suites.ts";
 
 await initBackend();
 
@@ -41,6 +42,10 @@ async function pythonWithTorch(): Promise<string | null> {
   return null;
 }
 const python = await pythonWithTorch();
+const withTorch = requireSuite(
+  "GPT-2 export against PyTorch",
+  python === null ? "no python3 with torch (Debian: apt-get install python3-torch)" : null,
+);
 
 function tinyModel(bias = true): { model: Gpt; tok: Tokenizer } {
   const tok = Tokenizer.train(CORPUS, { vocabSize: 320 });
@@ -117,7 +122,7 @@ Deno.test("GPT-2 export: two ids with the same bytes cannot go into vocab.json a
 
 Deno.test({
   name: "GPT-2 export loads in PyTorch and reproduces the ids and logits (base, merged, base + PEFT adapter)",
-  ignore: python === null, // needs python3-torch
+  ignore: !withTorch, // needs python3-torch
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "hf-export-py-" });
     try {
@@ -220,7 +225,7 @@ Deno.test("deno task export-hf: a LoRA run gives base/, adapter/ and merged/, ar
 
 Deno.test({
   name: "the committed local model exported by deno task export-hf gives PyTorch the same logits",
-  ignore: python === null, // needs python3-torch
+  ignore: !withTorch, // needs python3-torch
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "export-local-" });
     try {

@@ -258,6 +258,18 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
         ["POST", `/api/conversations/${id}/branch`, { messageId: MISSING }],
         ["POST", `/api/conversations/${id}/versions`, { messageId: MISSING, content: "hi" }],
       ];
+      // A real message of alice's (stored before the model is asked; there is no model here).
+      const sent = await alice.fetch(`/api/conversations/${id}/messages`, {
+        method: "POST",
+        json: { content: "hello" },
+      });
+      await sent.body?.cancel();
+      const withMessages = await alice.json<{ messages: { id: string }[] }>(`/api/conversations/${id}`);
+      const messageId = withMessages.body.messages[0].id;
+      tries.push(
+        ["GET", `/api/conversations/${id}/messages/${messageId}/stream`, undefined],
+        ["POST", `/api/conversations/${id}/messages/${messageId}/stop`, {}],
+      );
       for (const [method, path, json] of tries) {
         const r = await bob.json<ErrorBody>(path, { method, json });
         assert.equal(r.status, 404, `${method} ${path}`);
@@ -411,6 +423,14 @@ async function accountSteps(t: Deno.TestContext, server: TestServer) {
       json: { disabled: true },
     });
     assert.equal(self.status, 409);
+    const promoted = await alice.json<{ isAdmin: boolean }>(`/api/admin/users/${bobId}`, {
+      method: "PATCH",
+      json: { isAdmin: true },
+    });
+    assert.equal(promoted.body.isAdmin, true);
+    assert.equal((await bob.json("/api/admin/users")).status, 200, "a promoted user can administer");
+    await alice.json(`/api/admin/users/${bobId}`, { method: "PATCH", json: { isAdmin: false } });
+    assert.equal((await bob.json("/api/admin/users")).status, 403, "and no longer after demotion");
     const demote = await alice.json<ErrorBody>(`/api/admin/users/${aliceId}`, {
       method: "PATCH",
       json: { isAdmin: false },
