@@ -12,12 +12,17 @@ import { copyCodeBlock } from "../components/chat/clipboard.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { type QueuedMessage, QueuedMessages } from "../components/chat/QueuedMessages.tsx";
 import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
+import { AttachButton, PendingAttachments } from "../components/chat/Attachments.tsx";
+import { answeringModel } from "../components/chat/models.ts";
+import { conversationTokens, dropFiles } from "../components/chat/composer_files.ts";
+import { useAttachments } from "../components/chat/use_attachments.ts";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
 import { linkedMessageId, revealLinkedMessage } from "../components/chat/reveal.ts";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
 import { UsageMeter } from "../components/chat/UsageMeter.tsx";
 import { useOrganize } from "../components/chat/use_organize.ts";
 import type {
+  AttachmentItem,
   ChatAppProps,
   ChatMessage,
   ConversationItem,
@@ -71,6 +76,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [atBottom, setAtBottom] = useState(true);
+  const [dragging, setDragging] = useState(false);
   const [queue, setQueue] = useState<QueuedMessage[]>([]);
 
   const inputRef = useRef<HTMLTextAreaElement>(null);
@@ -126,6 +132,14 @@ export default function ChatApp(props: ChatAppProps): VNode {
   });
   const voiceRef = useRef(voice);
   voiceRef.current = voice;
+
+  const answering = answeringModel(props.model, (meta ?? draft).model);
+  const modelLabel = answering?.label ?? (meta ?? draft).model;
+  const files = useAttachments({
+    accepts: answering?.accepts ?? [],
+    modelLabel,
+    notify: setNotice,
+  });
 
   // Follow the text while the reader is at the bottom; stop when they scroll up.
   useLayoutEffect(() => {
@@ -217,6 +231,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     prepare: (messages: ChatMessage[]) => ChatMessage[],
     restoreText?: string,
     into?: string,
+    restoreFiles?: AttachmentItem[],
   ): Promise<SpokenReply | null> => {
     const before = latest.current.messages;
     // A continued reply grows in place; any other reply is a new message at the end.
@@ -241,6 +256,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       // Nothing was stored: put things back as they were and say why.
       setMessages(before);
       if (restoreText !== undefined) setText(restoreText);
+      if (restoreFiles?.length) files.restore(restoreFiles);
       setNotice(end.message);
     } else {
       const status = end.kind === "done"
@@ -270,11 +286,17 @@ export default function ChatApp(props: ChatAppProps): VNode {
    */
   const send = async (spoken?: string): Promise<SpokenReply | null> => {
     const content = spoken ?? text;
-    if (content.trim() === "") return null;
+    const withFiles = spoken === undefined && files.items.length > 0;
+    if (content.trim() === "" && !withFiles) return null;
     if (latest.current.busy) {
-      if (spoken !== undefined) return null;
+      // Only text is queued; files stay in the composer until the reply has ended.
+      if (spoken !== undefined || content.trim() === "") return null;
       setQueue((q) => [...q, { id: localId(), content }]);
       setText("");
+      return null;
+    }
+    if (withFiles && files.uploading) {
+      setNotice("Wait until the files have finished uploading.");
       return null;
     }
     let id = latest.current.meta?.id;
@@ -305,11 +327,25 @@ export default function ChatApp(props: ChatAppProps): VNode {
       }
     }
     setText("");
-    const user: ChatMessage = { id: localId(), role: "user", content, status: "complete" };
+    const sent = withFiles ? files.take() : [];
+    const user: ChatMessage = {
+      id: localId(),
+      role: "user",
+      content,
+      status: "complete",
+      ...(sent.length ? { attachments: sent } : {}),
+    };
     // Answer under the last message shown, even if another tab switched the stored branch meanwhile.
     const shown = latest.current.messages.at(-1)?.id;
     const parentId = shown && !shown.startsWith("local-") ? shown : undefined;
-    return await runReply(id, { kind: "send", content, parentId }, (ms) => [...ms, user], content);
+    return await runReply(
+      id,
+      { kind: "send", content, parentId, attachmentIds: sent.map((a) => a.id) },
+      (ms) => [...ms, user],
+      content,
+      undefined,
+      sent,
+    );
   };
 
   /** Stop: the server stops the reply; this tab sees it end as `stopped` on its stream. */
@@ -532,6 +568,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     ? messages.length - 1
     : -1;
   const settings = meta ?? draft;
+  const tokens = conversationTokens(messages);
 
   return (
     <div class={sidebarOpen ? "app sidebar-open" : "app"}>
@@ -548,7 +585,22 @@ export default function ChatApp(props: ChatAppProps): VNode {
         organize={organize}
       />
       {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />}
-      <div class="main">
+      <div
+        class={dragging ? "main dragging" : "main"}
+        onDragOver={(e) => {
+          if (!e.dataTransfer?.types.includes("Files") || !ready || busy) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (e.currentTarget === e.target) setDragging(false);
+        }}
+        onDrop={(e) => {
+          setDragging(false);
+          const dropped = dropFiles(e);
+          if (dropped.length && ready && !busy) files.add(dropped);
+        }}
+      >
         <header class="topbar">
           <button
             type="button"
@@ -562,8 +614,16 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ☰
           </button>
           <h1 class="chat-title" title={meta?.title}>{meta?.title ?? "New chat"}</h1>
-          {props.model.label && (
-            <span class="model-badge" title="The model that writes the replies">{props.model.label}</span>
+          {modelLabel && (
+            <span class="model-badge" title="The model that writes the replies">{modelLabel}</span>
+          )}
+          {tokens > 0 && (
+            <span
+              class="conversation-usage"
+              title="Tokens of all replies in this conversation (prompt + reply)"
+            >
+              {tokens.toLocaleString("en")} tokens
+            </span>
           )}
           <VoiceMenu voice={voice} ready={ready} />
           <button
@@ -600,7 +660,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
               <div class="empty-state">
                 <h2>How can I help you today?</h2>
                 <p>
-                  {props.model.label ? `Chatting with ${props.model.label}.` : "Start a conversation below."}
+                  {modelLabel ? `Chatting with ${modelLabel}.` : "Start a conversation below."}
                 </p>
               </div>
             )
@@ -638,8 +698,17 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onText={setText}
           onSend={() => void send()}
           onStop={stop}
+          above={<PendingAttachments items={files.items} onRemove={files.remove} />}
+          canSendEmpty={files.items.length > 0}
+          onPaste={(e) => {
+            const pasted = Array.from(e.clipboardData?.files ?? []);
+            if (pasted.length === 0) return;
+            e.preventDefault();
+            files.add(pasted);
+          }}
           tools={
             <>
+              <AttachButton disabled={!ready || busy} onFiles={files.add} />
               <MicButton voice={voice} ready={ready} busy={busy} />
               <HandsFreeButton voice={voice} ready={ready} busy={busy} />
             </>

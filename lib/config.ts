@@ -5,8 +5,9 @@
  */
 import { z } from "zod";
 import { isLoopbackUrl, type OidcSettings } from "./accounts/oidc_settings.ts";
-import type { BucketPolicy } from "./voice/limits.ts";
+import type { BucketPolicy } from "./security/token_bucket.ts";
 import { parseRateSpec, RateSpecError } from "./security/rate_spec.ts";
+import { type OpenAIProviderConfig, openAIProviders, parseOpenAIProviders } from "./chat/openai_config.ts";
 
 const optionalText = z.string().trim().min(1).optional();
 const optionalUrl = (what: string) =>
@@ -33,7 +34,9 @@ const seconds = (min: number, max: number) => {
 
 const schema = z.object({
   PORT: z.coerce.number({ message: "expected a port number" }).int().min(0).max(65535).default(8000),
-  HOSTNAME: z.string().trim().min(1).default("0.0.0.0"),
+  LISTEN_HOST: z.string().trim().min(1).optional(),
+  /** Old name of LISTEN_HOST (collides with the shell's own HOSTNAME); still read, with a warning. */
+  HOSTNAME: z.string().trim().min(1).optional(),
   DATABASE_URL: z.string().trim()
     .refine((u) => /^postgres(ql)?:\/\//.test(u), { message: "expected a postgres:// or postgresql:// URL" })
     .optional(),
@@ -43,6 +46,18 @@ const schema = z.object({
   GEMINI_API_KEY: optionalText,
   GEMINI_MODEL: z.string().trim().min(1).default("gemini-2.5-flash"),
   GEMINI_BASE_URL: optionalUrl("a Gemini-protocol server"),
+  OPENAI_BASE_URL: optionalUrl("an OpenAI-compatible server (e.g. http://localhost:11434/v1)"),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_MODEL: z.string().trim().min(1).max(200).optional(),
+  OPENAI_PROVIDERS: z.string().optional().transform((text, ctx) => {
+    if (text === undefined) return [] as OpenAIProviderConfig[];
+    const parsed = parseOpenAIProviders(text);
+    if (parsed.ok) return parsed.value;
+    for (const problem of parsed.problems) {
+      ctx.addIssue({ code: "custom", message: problem });
+    }
+    return z.NEVER;
+  }),
   ELEVENLABS_API_KEY: optionalText,
   ELEVENLABS_VOICE_ID: z.string().trim().min(1).default("JBFqnCBsd6RMkjVDRZzb"),
   ELEVENLABS_BASE_URL: optionalUrl("an ElevenLabs-protocol server"),
@@ -54,6 +69,10 @@ const schema = z.object({
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
   RUNS_DIR: z.string().trim().min(1).default("./runs"),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
+  MAX_ATTACHMENT_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).max(
+    50 * 1024 * 1024,
+  )
+    .default(5 * 1024 * 1024),
   MAX_IMPORT_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(
     1_073_741_824,
   ),
@@ -122,6 +141,8 @@ export interface Config {
   databasePoolMax: number;
   dataDir: string;
   gemini: { apiKey?: string; model: string; baseUrl?: string };
+  /** OpenAI-compatible servers: `OPENAI_BASE_URL` (id "openai") first, then `OPENAI_PROVIDERS`. */
+  openai: OpenAIProviderConfig[];
   elevenLabs: { apiKey?: string; voiceId: string; baseUrl?: string };
   /** Session signing secrets, newest first; unset means generated and kept in DATA_DIR. */
   sessionSecrets?: string[];
@@ -129,6 +150,8 @@ export interface Config {
   /** Training runs listed at `/training`. */
   runsDir: string;
   maxBodyBytes: number;
+  /** Largest attached file (images, PDFs), bytes. */
+  maxAttachmentBytes: number;
   /** Largest file `POST /api/import` accepts (ChatGPT exports reach hundreds of MB). */
   maxImportBytes: number;
   /**
@@ -167,6 +190,8 @@ export interface Config {
   /** Reverse proxies in front whose `X-Forwarded-For` entry is trusted for the client IP. */
   trustProxyHops: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Configuration problems that do not stop the app (e.g. a deprecated variable), one line each. */
+  warnings?: string[];
   /** Accounts (docs/accounts.md): `open` = one anonymous owner per browser; `accounts` = sign-in required. */
   auth: {
     mode: "open" | "accounts";
@@ -206,20 +231,32 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
-      const value = name in cleaned && !/KEY|SECRET|URL|^HEALTH_TOKEN$/.test(name)
+      const value = name in cleaned && !/KEY|SECRET|URL|PROVIDERS|^HEALTH_TOKEN$/.test(name)
         ? ` (got "${cleaned[name]}")`
         : "";
       return `${name}: ${issue.message}${value}`;
     }));
   }
   const e = parsed.data;
+  if ((e.OPENAI_BASE_URL || e.OPENAI_API_KEY) && e.OPENAI_PROVIDERS.some((p) => p.id === "openai")) {
+    throw new ConfigError([
+      'OPENAI_PROVIDERS: the id "openai" is taken by OPENAI_BASE_URL (pick another id, or configure it in one place)',
+    ]);
+  }
   return {
     port: e.PORT,
-    hostname: e.HOSTNAME,
+    hostname: e.LISTEN_HOST ?? e.HOSTNAME ?? "0.0.0.0",
+    warnings: e.LISTEN_HOST === undefined && e.HOSTNAME !== undefined
+      ? [`HOSTNAME is deprecated as the listen address (it is also the shell's host name): set LISTEN_HOST`]
+      : [],
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: e.DATA_DIR,
     gemini: { apiKey: e.GEMINI_API_KEY, model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL },
+    openai: openAIProviders(
+      { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL },
+      e.OPENAI_PROVIDERS,
+    ),
     elevenLabs: {
       apiKey: e.ELEVENLABS_API_KEY,
       voiceId: e.ELEVENLABS_VOICE_ID,
@@ -229,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localModelDir: e.LOCAL_MODEL_DIR,
     runsDir: e.RUNS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES,
     maxImportBytes: e.MAX_IMPORT_BYTES,
     rateLimits: {
       msg: e.RATE_LIMIT_MESSAGES,

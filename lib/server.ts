@@ -2,6 +2,7 @@
  * Assembles the app (services + Fresh-convention web layer + built-in middleware) and serves it
  * with `Deno.serve`. Used by `main.ts` and by tests, which start it on port 0.
  */
+import { MULTIPART_OVERHEAD_BYTES } from "./attachments/upload.ts";
 import webConfig from "../fresh.config.ts";
 import type { Config } from "./config.ts";
 import { DatabaseError, isConnectionError } from "./db/mod.ts";
@@ -16,6 +17,7 @@ import { requestLog } from "./web/middleware/request_log.ts";
 import { securityHeaders } from "./web/middleware/security_headers.ts";
 import { fromFileUrl } from "./web/paths.ts";
 import type { Middleware } from "./web/types.ts";
+import { log, logEnabled } from "./log.ts";
 
 /**
  * Maps store errors to HTTP: a value PostgreSQL refuses as data (SQLSTATE class 22: bad encoding,
@@ -36,12 +38,10 @@ export function mapError(error: unknown): HttpError | null {
   if (!(error instanceof DatabaseError) && !isPostgresError(error)) return null;
   if (!isConnectionError(error) && !isConnectionError((error as Error).cause)) {
     // Not an outage: worth a look, but still no 500 for the client.
-    console.error(JSON.stringify({
-      level: "error",
-      msg: "database failure",
+    log.error("database failure", {
       code: (error as { code?: unknown }).code ?? null,
       error: String((error as Error)?.message ?? error),
-    }));
+    });
   }
   return new HttpError(
     503,
@@ -79,16 +79,15 @@ const projectRoot = fromFileUrl(new URL("..", import.meta.url)).replace(/\/$/, "
 /** Builds the web app for `services`. */
 export async function createApp(services: Services, opts: { dev?: boolean } = {}): Promise<WebApp> {
   const m = webConfig.middleware;
-  const logs = services.config.logLevel !== "silent" && services.config.logLevel !== "error" &&
-    services.config.logLevel !== "warn";
   const middleware = [
-    m.requestLog && logs ? requestLog() : null,
+    m.requestLog && logEnabled("info") ? requestLog() : null,
     methodGuard(),
     m.securityHeaders ? securityHeaders() : null,
     m.csrf ? csrf() : null,
     m.bodyLimit
       ? bodyLimit(services.config.maxBodyBytes, {
         "/api/stt": DEFAULT_VOICE_LIMITS.maxUploadBytes + 64 * 1024,
+        "/api/attachments": services.config.maxAttachmentBytes + MULTIPART_OVERHEAD_BYTES,
         "/api/import": services.config.maxImportBytes,
       }, { timeoutMs: services.config.bodyTimeoutSeconds * 1000 })
       : null,

@@ -5,7 +5,6 @@ import {
   type AttemptContext,
   classifyGeminiError,
   DEFAULT_GEMINI_MODEL,
-  geminiOptionsFromEnv,
   GeminiProvider,
   modelLabel,
 } from "../../lib/chat/gemini.ts";
@@ -75,21 +74,6 @@ Deno.test("classify: transport errors, abort and timeout take precedence as docu
   assert.equal(classifyGeminiError(apiError(413, { code: 413 }), ctx(), KEY).code, "bad_request");
 });
 
-Deno.test("geminiOptionsFromEnv: null without a key; trims values", () => {
-  assert.equal(geminiOptionsFromEnv(() => undefined), null);
-  assert.equal(geminiOptionsFromEnv((n) => (n === "GEMINI_API_KEY" ? "  " : undefined)), null);
-  const env: Record<string, string> = {
-    GEMINI_API_KEY: " k1 ",
-    GEMINI_MODEL: "gemini-2.5-pro",
-    GEMINI_BASE_URL: "http://127.0.0.1:9/",
-  };
-  assert.deepEqual(geminiOptionsFromEnv((n) => env[n]), {
-    apiKey: "k1",
-    model: "gemini-2.5-pro",
-    baseUrl: "http://127.0.0.1:9/",
-  });
-});
-
 Deno.test("models: the default comes first and gives the label; unknown ids get a readable label", () => {
   const p = new GeminiProvider({ apiKey: "k-123" });
   assert.equal(p.id, "gemini");
@@ -125,4 +109,18 @@ Deno.test("listRemoteModels reads every page of the listing", async () => {
   } finally {
     await stub.close();
   }
+});
+
+Deno.test("classifyGeminiError: an over-long prompt is context_too_long", () => {
+  const e = classifyGeminiError(
+    apiError(400, {
+      code: 400,
+      status: "INVALID_ARGUMENT",
+      message: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+    }),
+    ctx(),
+    KEY,
+  );
+  assert.equal(e.code, "context_too_long");
+  assert.equal(e.status, 400);
 });

@@ -3,6 +3,7 @@
  * `pinned` filter, `limit` and `before` page by keyset: the `x-next-cursor` header gives the next
  * page's `before`) and `POST` to create one.
  */
+import { allowedModel } from "../../../lib/chat/allowlist.ts";
 import {
   conversationJson,
   CreateConversationBody,
@@ -31,6 +32,7 @@ export const handler: Handlers<AppState> = {
   },
   async POST(req, ctx) {
     const body = await readJson(req, CreateConversationBody);
+    if (body.model) await allowedModel(ctx.state, body.model);
     await limitConversationChange(ctx.state);
     const { db } = ctx.state.services;
     await db.ensureOwner(ctx.state.sessionId);
