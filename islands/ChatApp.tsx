@@ -12,10 +12,15 @@ import { copyCodeBlock } from "../components/chat/clipboard.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { type QueuedMessage, QueuedMessages } from "../components/chat/QueuedMessages.tsx";
 import { type MessageAction, MessageView } from "../components/chat/MessageView.tsx";
+import { AttachButton, PendingAttachments } from "../components/chat/Attachments.tsx";
+import { answeringModel } from "../components/chat/models.ts";
+import { conversationTokens, dropFiles } from "../components/chat/composer_files.ts";
+import { useAttachments } from "../components/chat/use_attachments.ts";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
 import { UsageMeter } from "../components/chat/UsageMeter.tsx";
 import type {
+  AttachmentItem,
   ChatAppProps,
   ChatMessage,
   ConversationItem,
@@ -61,6 +66,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [atBottom, setAtBottom] = useState(true);
+  const [dragging, setDragging] = useState(false);
   const [queue, setQueue] = useState<QueuedMessage[]>([]);
 
   const inputRef = useRef<HTMLTextAreaElement>(null);
@@ -83,6 +89,14 @@ export default function ChatApp(props: ChatAppProps): VNode {
   });
   const voiceRef = useRef(voice);
   voiceRef.current = voice;
+
+  const answering = answeringModel(props.model, (meta ?? draft).model);
+  const modelLabel = answering?.label ?? (meta ?? draft).model;
+  const files = useAttachments({
+    accepts: answering?.accepts ?? [],
+    modelLabel,
+    notify: setNotice,
+  });
 
   // Follow the text while the reader is at the bottom; stop when they scroll up.
   useLayoutEffect(() => {
@@ -172,6 +186,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     prepare: (messages: ChatMessage[]) => ChatMessage[],
     restoreText?: string,
     into?: string,
+    restoreFiles?: AttachmentItem[],
   ): Promise<SpokenReply | null> => {
     const before = latest.current.messages;
     // A continued reply grows in place; any other reply is a new message at the end.
@@ -196,6 +211,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       // Nothing was stored: put things back as they were and say why.
       setMessages(before);
       if (restoreText !== undefined) setText(restoreText);
+      if (restoreFiles?.length) files.restore(restoreFiles);
       setNotice(end.message);
     } else {
       const status = end.kind === "done"
@@ -225,11 +241,17 @@ export default function ChatApp(props: ChatAppProps): VNode {
    */
   const send = async (spoken?: string): Promise<SpokenReply | null> => {
     const content = spoken ?? text;
-    if (content.trim() === "") return null;
+    const withFiles = spoken === undefined && files.items.length > 0;
+    if (content.trim() === "" && !withFiles) return null;
     if (latest.current.busy) {
-      if (spoken !== undefined) return null;
+      // Only text is queued; files stay in the composer until the reply has ended.
+      if (spoken !== undefined || content.trim() === "") return null;
       setQueue((q) => [...q, { id: localId(), content }]);
       setText("");
+      return null;
+    }
+    if (withFiles && files.uploading) {
+      setNotice("Wait until the files have finished uploading.");
       return null;
     }
     let id = latest.current.meta?.id;
@@ -259,11 +281,25 @@ export default function ChatApp(props: ChatAppProps): VNode {
       }
     }
     setText("");
-    const user: ChatMessage = { id: localId(), role: "user", content, status: "complete" };
+    const sent = withFiles ? files.take() : [];
+    const user: ChatMessage = {
+      id: localId(),
+      role: "user",
+      content,
+      status: "complete",
+      ...(sent.length ? { attachments: sent } : {}),
+    };
     // Answer under the last message shown, even if another tab switched the stored branch meanwhile.
     const shown = latest.current.messages.at(-1)?.id;
     const parentId = shown && !shown.startsWith("local-") ? shown : undefined;
-    return await runReply(id, { kind: "send", content, parentId }, (ms) => [...ms, user], content);
+    return await runReply(
+      id,
+      { kind: "send", content, parentId, attachmentIds: sent.map((a) => a.id) },
+      (ms) => [...ms, user],
+      content,
+      undefined,
+      sent,
+    );
   };
 
   /** Stop: the server stops the reply; this tab sees it end as `stopped` on its stream. */
@@ -468,6 +504,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     ? messages.length - 1
     : -1;
   const settings = meta ?? draft;
+  const tokens = conversationTokens(messages);
 
   return (
     <div class={sidebarOpen ? "app sidebar-open" : "app"}>
@@ -483,7 +520,22 @@ export default function ChatApp(props: ChatAppProps): VNode {
         onClose={() => setSidebarOpen(false)}
       />
       {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />}
-      <div class="main">
+      <div
+        class={dragging ? "main dragging" : "main"}
+        onDragOver={(e) => {
+          if (!e.dataTransfer?.types.includes("Files") || !ready || busy) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (e.currentTarget === e.target) setDragging(false);
+        }}
+        onDrop={(e) => {
+          setDragging(false);
+          const dropped = dropFiles(e);
+          if (dropped.length && ready && !busy) files.add(dropped);
+        }}
+      >
         <header class="topbar">
           <button
             type="button"
@@ -497,8 +549,16 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ☰
           </button>
           <h1 class="chat-title" title={meta?.title}>{meta?.title ?? "New chat"}</h1>
-          {props.model.label && (
-            <span class="model-badge" title="The model that writes the replies">{props.model.label}</span>
+          {modelLabel && (
+            <span class="model-badge" title="The model that writes the replies">{modelLabel}</span>
+          )}
+          {tokens > 0 && (
+            <span
+              class="conversation-usage"
+              title="Tokens of all replies in this conversation (prompt + reply)"
+            >
+              {tokens.toLocaleString("en")} tokens
+            </span>
           )}
           <VoiceMenu voice={voice} ready={ready} />
           <button
@@ -535,7 +595,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
               <div class="empty-state">
                 <h2>How can I help you today?</h2>
                 <p>
-                  {props.model.label ? `Chatting with ${props.model.label}.` : "Start a conversation below."}
+                  {modelLabel ? `Chatting with ${modelLabel}.` : "Start a conversation below."}
                 </p>
               </div>
             )
@@ -573,8 +633,17 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onText={setText}
           onSend={() => void send()}
           onStop={stop}
+          above={<PendingAttachments items={files.items} onRemove={files.remove} />}
+          canSendEmpty={files.items.length > 0}
+          onPaste={(e) => {
+            const pasted = Array.from(e.clipboardData?.files ?? []);
+            if (pasted.length === 0) return;
+            e.preventDefault();
+            files.add(pasted);
+          }}
           tools={
             <>
+              <AttachButton disabled={!ready || busy} onFiles={files.add} />
               <MicButton voice={voice} ready={ready} busy={busy} />
               <HandsFreeButton voice={voice} ready={ready} busy={busy} />
             </>

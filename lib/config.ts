@@ -7,6 +7,7 @@ import { z } from "zod";
 import { isLoopbackUrl, type OidcSettings } from "./accounts/oidc_settings.ts";
 import type { BucketPolicy } from "./voice/limits.ts";
 import { parseRateSpec, RateSpecError } from "./security/rate_spec.ts";
+import { type OpenAIProviderConfig, openAIProviders, parseOpenAIProviders } from "./chat/openai_config.ts";
 
 const optionalText = z.string().trim().min(1).optional();
 const optionalUrl = (what: string) =>
@@ -43,6 +44,18 @@ const schema = z.object({
   GEMINI_API_KEY: optionalText,
   GEMINI_MODEL: z.string().trim().min(1).default("gemini-2.5-flash"),
   GEMINI_BASE_URL: optionalUrl("a Gemini-protocol server"),
+  OPENAI_BASE_URL: optionalUrl("an OpenAI-compatible server (e.g. http://localhost:11434/v1)"),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_MODEL: z.string().trim().min(1).max(200).optional(),
+  OPENAI_PROVIDERS: z.string().optional().transform((text, ctx) => {
+    if (text === undefined) return [] as OpenAIProviderConfig[];
+    const parsed = parseOpenAIProviders(text);
+    if (parsed.ok) return parsed.value;
+    for (const problem of parsed.problems) {
+      ctx.addIssue({ code: "custom", message: problem });
+    }
+    return z.NEVER;
+  }),
   ELEVENLABS_API_KEY: optionalText,
   ELEVENLABS_VOICE_ID: z.string().trim().min(1).default("JBFqnCBsd6RMkjVDRZzb"),
   ELEVENLABS_BASE_URL: optionalUrl("an ElevenLabs-protocol server"),
@@ -54,6 +67,10 @@ const schema = z.object({
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
   RUNS_DIR: z.string().trim().min(1).default("./runs"),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
+  MAX_ATTACHMENT_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).max(
+    50 * 1024 * 1024,
+  )
+    .default(5 * 1024 * 1024),
   RATE_LIMIT_MESSAGES: rateSpec("30/min"),
   RATE_LIMIT_MESSAGES_IP: rateSpec("120/min"),
   RATE_LIMIT_TTS: rateSpec("3000/min"),
@@ -119,6 +136,8 @@ export interface Config {
   databasePoolMax: number;
   dataDir: string;
   gemini: { apiKey?: string; model: string; baseUrl?: string };
+  /** OpenAI-compatible servers: `OPENAI_BASE_URL` (id "openai") first, then `OPENAI_PROVIDERS`. */
+  openai: OpenAIProviderConfig[];
   elevenLabs: { apiKey?: string; voiceId: string; baseUrl?: string };
   /** Session signing secrets, newest first; unset means generated and kept in DATA_DIR. */
   sessionSecrets?: string[];
@@ -126,6 +145,8 @@ export interface Config {
   /** Training runs listed at `/training`. */
   runsDir: string;
   maxBodyBytes: number;
+  /** Largest attached file (images, PDFs), bytes. */
+  maxAttachmentBytes: number;
   /**
    * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`, `login`,
    * `login_ip`);
@@ -201,13 +222,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
-      const value = name in cleaned && !/KEY|SECRET|URL|^HEALTH_TOKEN$/.test(name)
+      const value = name in cleaned && !/KEY|SECRET|URL|PROVIDERS|^HEALTH_TOKEN$/.test(name)
         ? ` (got "${cleaned[name]}")`
         : "";
       return `${name}: ${issue.message}${value}`;
     }));
   }
   const e = parsed.data;
+  if ((e.OPENAI_BASE_URL || e.OPENAI_API_KEY) && e.OPENAI_PROVIDERS.some((p) => p.id === "openai")) {
+    throw new ConfigError([
+      'OPENAI_PROVIDERS: the id "openai" is taken by OPENAI_BASE_URL (pick another id, or configure it in one place)',
+    ]);
+  }
   return {
     port: e.PORT,
     hostname: e.HOSTNAME,
@@ -215,6 +241,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: e.DATA_DIR,
     gemini: { apiKey: e.GEMINI_API_KEY, model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL },
+    openai: openAIProviders(
+      { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL },
+      e.OPENAI_PROVIDERS,
+    ),
     elevenLabs: {
       apiKey: e.ELEVENLABS_API_KEY,
       voiceId: e.ELEVENLABS_VOICE_ID,
@@ -224,6 +254,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localModelDir: e.LOCAL_MODEL_DIR,
     runsDir: e.RUNS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES,
     rateLimits: {
       msg: e.RATE_LIMIT_MESSAGES,
       msg_ip: e.RATE_LIMIT_MESSAGES_IP,

@@ -2,6 +2,7 @@
  * Assembles the app (services + Fresh-convention web layer + built-in middleware) and serves it
  * with `Deno.serve`. Used by `main.ts` and by tests, which start it on port 0.
  */
+import { MULTIPART_OVERHEAD_BYTES } from "./attachments/upload.ts";
 import webConfig from "../fresh.config.ts";
 import type { Config } from "./config.ts";
 import { DatabaseError, isConnectionError } from "./db/mod.ts";
@@ -86,6 +87,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
     m.bodyLimit
       ? bodyLimit(services.config.maxBodyBytes, {
         "/api/stt": DEFAULT_VOICE_LIMITS.maxUploadBytes + 64 * 1024,
+        "/api/attachments": services.config.maxAttachmentBytes + MULTIPART_OVERHEAD_BYTES,
       }, { timeoutMs: services.config.bodyTimeoutSeconds * 1000 })
       : null,
   ].filter((x): x is Middleware => x !== null) as Middleware<unknown>[] as Middleware<AppState>[];

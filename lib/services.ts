@@ -3,8 +3,10 @@
  * conversation store, the chat model and the voice service. Built once at start.
  */
 import { createGeminiProvider } from "./chat/gemini.ts";
-import { createLocalProvider } from "./chat/local.ts";
+import { lazyProvider } from "./chat/lazy.ts";
+import { createLocalProvider, LOCAL_MODEL_ID, LOCAL_MODEL_LABEL } from "./chat/local.ts";
 import { type ChatProvider, NO_MODEL_MESSAGE } from "./chat/provider.ts";
+import { ProviderRegistry } from "./chat/registry.ts";
 import type { Config } from "./config.ts";
 import { ReplyService } from "./chat/reply_service.ts";
 import { AccountService } from "./accounts/service.ts";
@@ -28,8 +30,11 @@ export interface Services {
   config: Config;
   signer: SessionSigner;
   db: Database;
-  /** The chat model; null when none is configured or available. */
-  chat: ChatProvider | null;
+  /**
+   * Every configured chat provider behind one registry (it routes model ids and is the allowlist);
+   * null when none is configured or available.
+   */
+  chat: ProviderRegistry | null;
   /** ElevenLabs voice; null without `ELEVENLABS_API_KEY` (the browser's speech is used then). */
   voice: VoiceService | null;
   /** Health checks by name (`database`, `model`, `voice`). */
@@ -74,26 +79,53 @@ export interface AppState {
 export { NO_MODEL_MESSAGE } from "./chat/provider.ts";
 
 /**
- * Picks the chat provider for `config`: Gemini when a key is set, else the tiny local model when its
- * checkpoint exists in `localModelDir` (it loads in a Worker), else none.
+ * The chat providers for `config`, in default order: Gemini when a key is set, each OpenAI-compatible
+ * server (`OPENAI_BASE_URL`, then `OPENAI_PROVIDERS`), and the tiny local model when its checkpoint
+ * exists in `localModelDir` (it loads in a Worker: at once when it is the only provider, else on first
+ * use). The first provider with a model gives the default.
+ * The `openai` SDK (~150 ms to import) is loaded only when an OpenAI-compatible server is configured.
  */
-export function createChatProvider(config: Config): ChatProvider | null {
+export async function createChatProviders(config: Config): Promise<ChatProvider[]> {
+  const providers: ChatProvider[] = [];
   if (config.gemini.apiKey) {
-    return createGeminiProvider({
+    providers.push(createGeminiProvider({
       apiKey: config.gemini.apiKey,
       model: config.gemini.model,
       baseUrl: config.gemini.baseUrl,
       contextTokenBudget: config.historyTokenBudget,
-    });
+    }));
   }
-  try {
-    if (Deno.statSync(`${config.localModelDir}/config.json`).isFile) {
-      return createLocalProvider({ modelDir: config.localModelDir });
+  if (config.openai.length > 0) {
+    const { OpenAICompatibleProvider } = await import("./chat/openai.ts");
+    for (const p of config.openai) {
+      providers.push(new OpenAICompatibleProvider({ ...p, contextTokenBudget: config.historyTokenBudget }));
     }
+  }
+  let hasCheckpoint = false;
+  try {
+    hasCheckpoint = Deno.statSync(`${config.localModelDir}/config.json`).isFile;
   } catch {
     // no local checkpoint
   }
-  return null;
+  if (hasCheckpoint) {
+    const start = () => createLocalProvider({ modelDir: config.localModelDir });
+    // Alone it is the default and loads at once; next to another provider it loads when first picked.
+    providers.push(
+      providers.length === 0 ? start() : lazyProvider({
+        id: "local",
+        label: LOCAL_MODEL_LABEL,
+        defaultModel: LOCAL_MODEL_ID,
+        models: [{ id: LOCAL_MODEL_ID, label: LOCAL_MODEL_LABEL }],
+      }, start),
+    );
+  }
+  return providers;
+}
+
+/** The registry of {@link createChatProviders}, or null when there is no provider. */
+export async function createChatProvider(config: Config): Promise<ProviderRegistry | null> {
+  const providers = await createChatProviders(config);
+  return providers.length ? new ProviderRegistry(providers) : null;
 }
 
 /**
@@ -118,7 +150,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     dataDir: config.dataDir,
     poolMax: config.databasePoolMax,
   });
-  const chat = createChatProvider(config);
+  const chat = await createChatProvider(config);
   const voice = await createVoiceService(config);
   const health: Record<string, HealthCheck> = {
     database: async () => {
@@ -129,7 +161,8 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     model: cachedCheck(async () => {
       if (!chat) return { ok: false, error: NO_MODEL_MESSAGE };
       const h = await chat.health();
-      return { ok: h.ok, provider: chat.id, latencyMs: h.latencyMs, error: h.error };
+      const provider = chat.providers.map((p) => p.id).join(",");
+      return { ok: h.ok, provider, latencyMs: h.latencyMs, error: h.error };
     }, config.healthCacheSeconds * 1000),
     voice: cachedCheck(() => voiceHealth(voice), config.healthCacheSeconds * 1000),
   };

@@ -19,13 +19,20 @@ export interface ComposerProps {
   onText(text: string): void;
   onSend(): void;
   onStop(): void;
-  /** Extra buttons before Send (the microphone). */
+  /** Extra buttons before Send (the microphone, the paperclip). */
   tools?: ComponentChildren;
+  /** Shown above the box (files waiting to be sent). */
+  above?: ComponentChildren;
+  /** Sending with no text is allowed (files are attached). */
+  canSendEmpty?: boolean;
+  /** Paste into the box (files from the clipboard). */
+  onPaste?: (e: ClipboardEvent) => void;
 }
 
 /** Renders the composer. */
 export function Composer(
-  { text, busy, ready, inputRef, notice, onText, onSend, onStop, tools }: ComposerProps,
+  { text, busy, ready, inputRef, notice, onText, onSend, onStop, tools, above, canSendEmpty, onPaste }:
+    ComposerProps,
 ): VNode {
   useLayoutEffect(() => {
     const el = inputRef.current;
@@ -34,7 +41,8 @@ export function Composer(
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight + 2, MAX_HEIGHT)}px`;
   }, [text]);
-  const canSend = ready && text.trim() !== "";
+  // While a reply streams, text can be queued; files alone wait for the reply to end.
+  const canSend = ready && (text.trim() !== "" || (canSendEmpty === true && !busy));
   return (
     <form
       class="composer"
@@ -45,6 +53,7 @@ export function Composer(
         if (canSend) onSend();
       }}
     >
+      {above}
       <div class="composer-box">
         <textarea
           id="composer-input"
@@ -58,6 +67,7 @@ export function Composer(
           disabled={!ready}
           value={text}
           onInput={(e) => onText(e.currentTarget.value)}
+          onPaste={onPaste}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
               e.preventDefault();

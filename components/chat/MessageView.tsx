@@ -6,6 +6,7 @@
  */
 import { Component, type VNode } from "preact";
 import { Markdown } from "../../lib/markdown/mod.ts";
+import { MessageAttachments } from "./Attachments.tsx";
 import { BranchSwitcher } from "./BranchSwitcher.tsx";
 import { copyText, flashCopied } from "./clipboard.ts";
 import type { ChatMessage } from "./types.ts";
@@ -77,9 +78,11 @@ export class MessageView extends Component<MessageViewProps> {
           <span class="message-role">{who}</span>
           {status === "stopped" && <span class="badge badge-stopped">Stopped</span>}
           {status === "error" && <span class="badge badge-error">Error</span>}
+          {message.usage && <UsageBadge usage={message.usage} />}
         </div>
         {editing ? <MessageEditor message={message} onAction={onAction} /> : (
           <div class="message-body">
+            <MessageAttachments items={message.attachments} />
             {content !== "" && <Markdown text={content} class={role === "user" ? "breaks" : undefined} />}
             {streaming && <span class="typing" aria-label="Writing">{content === "" ? "Thinking…" : ""}
             </span>}
@@ -221,5 +224,19 @@ function MessageEditor({ message, onAction }: Pick<MessageViewProps, "message" |
         </button>
       </div>
     </form>
+  );
+}
+
+/** Tokens of one reply: the total, with the prompt/reply split in the tooltip (visible on hover or focus). */
+function UsageBadge({ usage }: { usage: NonNullable<ChatMessage["usage"]> }): VNode {
+  const prompt = usage.promptTokens ?? 0;
+  const reply = usage.completionTokens ?? 0;
+  return (
+    <span
+      class="message-usage"
+      title={`${prompt.toLocaleString("en")} prompt tokens + ${reply.toLocaleString("en")} reply tokens`}
+    >
+      {(prompt + reply).toLocaleString("en")} tokens
+    </span>
   );
 }

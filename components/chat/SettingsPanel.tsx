@@ -1,6 +1,6 @@
 /** Per-conversation settings: the system prompt and the model. */
 import type { VNode } from "preact";
-import type { ModelInfo } from "./types.ts";
+import type { ModelInfo, ModelOption } from "./types.ts";
 
 /** Props of {@link SettingsPanel}. */
 export interface SettingsPanelProps {
@@ -54,7 +54,7 @@ export function SettingsPanel(props: SettingsPanelProps): VNode {
             Default{models.label ? ` (${models.label})` : ""}
           </option>
           {models.models.map((m) => (
-            <option key={m.id} value={m.id} selected={props.model === m.id}>{m.label}</option>
+            <option key={m.id} value={m.id} selected={props.model === m.id}>{m.label}{readsLabel(m)}</option>
           ))}
           {props.model !== null && !models.models.some((m) => m.id === props.model) && (
             <option value={props.model} selected>{props.model}</option>
@@ -68,4 +68,10 @@ export function SettingsPanel(props: SettingsPanelProps): VNode {
       </div>
     </form>
   );
+}
+
+/** " (reads images, PDFs)" for models that take files; "" for text-only ones. */
+function readsLabel(m: ModelOption): string {
+  const kinds = (m.accepts ?? []).map((k) => (k === "pdf" ? "PDFs" : "images"));
+  return kinds.length ? ` (reads ${kinds.join(", ")})` : "";
 }

@@ -3,7 +3,7 @@
  * {@link ApiError}s carrying the server's `code`; replies stream through {@link streamReply}.
  */
 import { readSse } from "./sse.ts";
-import type { ChatMessage, ConversationItem, OpenConversation } from "./types.ts";
+import type { AttachmentItem, ChatMessage, ConversationItem, OpenConversation } from "./types.ts";
 
 /** A failed API call: the server's error code and message (`network` when no answer came). */
 export class ApiError extends Error {
@@ -65,6 +65,8 @@ function openConversation(c: OpenConversation): OpenConversation {
     messages: c.messages.map((m) => {
       const message: ChatMessage = { id: m.id, role: m.role, content: m.content, status: m.status };
       if (m.siblingIds && m.siblingIds.length > 1) message.siblingIds = m.siblingIds;
+      if (m.attachments?.length) message.attachments = m.attachments;
+      if (m.usage) message.usage = m.usage;
       return message;
     }),
   };
@@ -87,6 +89,25 @@ export async function reviseReply(id: string, messageId: string, content: string
   return openConversation(
     await call<OpenConversation>("POST", `/api/conversations/${id}/versions`, { messageId, content }),
   );
+}
+
+/** Uploads one file (`POST /api/attachments`). */
+export async function uploadAttachment(file: File): Promise<AttachmentItem> {
+  const form = new FormData();
+  form.set("file", file, file.name || "pasted-image");
+  let res: Response;
+  try {
+    res = await fetch("/api/attachments", { method: "POST", body: form });
+  } catch {
+    throw new ApiError("network", "The server could not be reached.");
+  }
+  if (!res.ok) throw await failure(res);
+  return await res.json() as AttachmentItem;
+}
+
+/** Removes an upload that was not sent. */
+export function deleteAttachment(id: string): Promise<void> {
+  return call("DELETE", `/api/attachments/${id}`);
 }
 
 /** Changes title, system prompt or model. */
@@ -117,7 +138,7 @@ export type ReplyEnd =
 
 /** What to stream: a new message, a regenerated reply, an edit of a user message, or more of a stopped reply. */
 export type ReplyRequest =
-  | { kind: "send"; content: string; parentId?: string }
+  | { kind: "send"; content: string; parentId?: string; attachmentIds?: string[] }
   | { kind: "regenerate"; messageId?: string }
   | { kind: "edit"; messageId: string; content: string }
   | { kind: "continue"; messageId: string };
@@ -148,7 +169,12 @@ export async function streamReply(
 ): Promise<ReplyEnd> {
   const base = `/api/conversations/${conversationId}`;
   const [path, body] = request.kind === "send"
-    ? [`${base}/messages`, { content: request.content, parentId: request.parentId }]
+    ? [
+      `${base}/messages`,
+      request.attachmentIds?.length
+        ? { content: request.content, parentId: request.parentId, attachmentIds: request.attachmentIds }
+        : { content: request.content, parentId: request.parentId },
+    ]
     : request.kind === "edit"
     ? [`${base}/edit`, { messageId: request.messageId, content: request.content }]
     : request.kind === "continue"

@@ -4,19 +4,27 @@
  */
 import type { Message } from "../../lib/db/mod.ts";
 import { type AppState, NO_MODEL_MESSAGE } from "../../lib/services.ts";
-import type { ChatAppProps, ChatMessage, ModelInfo, VoiceConfig } from "./types.ts";
+import { attachmentsByMessage } from "../../lib/attachments/listing.ts";
+import type { AttachmentItem, ChatAppProps, ChatMessage, ModelInfo, VoiceConfig } from "./types.ts";
 
 /** Longest sidebar filter accepted from the URL. */
 const MAX_QUERY = 200;
 
-/** The model picker's data; the key never leaves the server, only ids and labels. */
-export function modelInfo(state: AppState): ModelInfo {
+/**
+ * The model picker's data from every provider's (cached) model list; the keys and base URLs never
+ * leave the server, only ids, labels and capabilities.
+ */
+export async function modelInfo(state: AppState): Promise<ModelInfo> {
   const chat = state.services.chat;
-  if (!chat) return { label: null, models: [], unavailableMessage: NO_MODEL_MESSAGE };
+  if (!chat) return { label: null, defaultId: null, models: [], unavailableMessage: NO_MODEL_MESSAGE };
+  const [models, fallback] = await Promise.all([chat.listModels(), chat.defaultModelInfo()]);
   return {
-    label: chat.label,
-    models: chat.models.map((m) => ({ id: m.id, label: m.label })),
-    unavailableMessage: null,
+    label: fallback?.label ?? null,
+    defaultId: fallback?.id ?? null,
+    models: models.map((m) => ({ id: m.id, label: m.label, accepts: [...(m.accepts ?? [])] })),
+    unavailableMessage: fallback
+      ? null
+      : "No model is available right now: the configured model servers did not answer.",
   };
 }
 
@@ -28,12 +36,18 @@ export function voiceConfig(state: AppState): VoiceConfig {
     : { provider: "browser", defaultVoiceId: null };
 }
 
-/** A stored message as the UI shows it (with its versions when it is on the current path). */
+/** A stored message as the UI shows it (with its versions, files and usage when it has them). */
 export function toChatMessage(
-  m: Pick<Message, "id" | "role" | "content" | "status"> & { siblingIds?: string[] },
+  m: Pick<Message, "id" | "role" | "content" | "status"> & {
+    siblingIds?: string[];
+    usage?: Message["usage"];
+  },
+  attachments?: AttachmentItem[],
 ): ChatMessage {
   const message: ChatMessage = { id: m.id, role: m.role, content: m.content, status: m.status };
   if (m.siblingIds && m.siblingIds.length > 1) message.siblingIds = m.siblingIds;
+  if (attachments?.length) message.attachments = attachments;
+  if (m.usage) message.usage = m.usage;
   return message;
 }
 
@@ -48,11 +62,13 @@ export async function loadChatPage(
 ): Promise<ChatAppProps | null> {
   const { db } = state.services;
   const query = (url.searchParams.get("q") ?? "").slice(0, MAX_QUERY);
-  const [list, open] = await Promise.all([
+  const [list, open, model] = await Promise.all([
     db.listConversations(state.sessionId, { query: query || undefined, limit: 100 }),
     conversationId ? db.getConversation(state.sessionId, conversationId) : Promise.resolve(null),
+    modelInfo(state),
   ]);
   if (conversationId && !open) return null;
+  const files = open ? await attachmentsByMessage(db.sql, state.sessionId, open.messages) : new Map();
   return {
     conversations: list.map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt })),
     conversation: open
@@ -61,10 +77,10 @@ export async function loadChatPage(
         title: open.title,
         systemPrompt: open.systemPrompt,
         model: open.model,
-        messages: open.messages.map(toChatMessage),
+        messages: open.messages.map((m) => toChatMessage(m, files.get(m.id))),
       }
       : null,
-    model: modelInfo(state),
+    model,
     query,
     theme: state.theme,
     voice: voiceConfig(state),

@@ -17,6 +17,18 @@ export interface ChatMessage {
   error?: string;
   /** Ids of this message's versions (itself included, oldest first); absent until read from the server. */
   siblingIds?: string[];
+  /** Files of a user message. */
+  attachments?: AttachmentItem[];
+  /** Tokens the model reported for a reply. */
+  usage?: { promptTokens: number | null; completionTokens: number | null } | null;
+}
+
+/** A file on a message (bytes at `/api/attachments/:id`). */
+export interface AttachmentItem {
+  id: string;
+  name: string;
+  mimeType: string;
+  size: number;
 }
 
 /** A conversation in the sidebar. */
@@ -40,12 +52,16 @@ export interface OpenConversation {
 export interface ModelOption {
   id: string;
   label: string;
+  /** What it reads besides text ("image", "pdf"); absent or empty = text only. */
+  accepts?: ("image" | "pdf")[];
 }
 
 /** The model situation of the server. */
 export interface ModelInfo {
-  /** Label of the provider's default model, e.g. "Gemini 2.5 Flash"; null without a model. */
+  /** Label of the server's default model, e.g. "Gemini 2.5 Flash"; null without a model. */
   label: string | null;
+  /** Id of the server's default model (what a conversation without a model uses); null without one. */
+  defaultId?: string | null;
   /** Models offered (the default first); empty without a model. */
   models: ModelOption[];
   /** Shown as a banner when no model is configured. */

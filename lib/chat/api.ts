@@ -10,6 +10,7 @@ import type {
   Message,
   PathMessage,
 } from "../db/mod.ts";
+import type { AttachmentJson } from "../attachments/listing.ts";
 import { HttpError } from "../http_error.ts";
 
 /** Longest message a user may send, in characters. */
@@ -27,8 +28,9 @@ const systemPrompt = z.string().max(
   MAX_SYSTEM_PROMPT_CHARS,
   `systemPrompt is longer than ${MAX_SYSTEM_PROMPT_CHARS} characters`,
 );
+/** Well-formed model ids (`gemini-2.5-flash`, `ollama:llama3.2:3b`, `openrouter:openai/gpt-4o`); listed ones are checked by the allowlist. */
 const model = z.string().regex(
-  /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+  /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/,
   "model must be a model id such as gemini-2.5-flash",
 ).nullable();
 
@@ -46,11 +48,18 @@ export const PatchConversationBody = z.strictObject({
   model: model.optional(),
 }).refine((b) => Object.keys(b).length > 0, "send at least one of title, systemPrompt, model");
 
-/** `POST /api/conversations/:id/messages`: content checked for length separately (413). */
+/**
+ * `POST /api/conversations/:id/messages`: content checked for length separately (413); content may be
+ * empty when files are attached (`attachmentIds` from `POST /api/attachments`).
+ */
 export const SendMessageBody = z.strictObject({
-  content: z.string().refine((s) => s.trim().length > 0, "content must not be empty"),
+  content: z.string(),
+  attachmentIds: z.array(z.string().uuid("attachmentIds must be attachment ids")).max(16).optional(),
   /** The message to answer under (the last one the client shows); default the current leaf. */
   parentId: z.string().uuid("parentId must be a message id").optional(),
+}).refine((b) => b.content.trim().length > 0 || (b.attachmentIds?.length ?? 0) > 0, {
+  message: "content must not be empty",
+  path: ["content"],
 });
 
 const messageId = z.string().uuid("messageId must be a message id");
@@ -106,9 +115,21 @@ export function messageJson(m: Message | PathMessage) {
   };
 }
 
-/** A conversation with the messages of its current branch as the API returns it. */
-export function conversationWithMessagesJson(c: ConversationWithMessages) {
-  return { ...conversationJson(c), messages: c.messages.map(messageJson) };
+/**
+ * A conversation with the messages of its current branch as the API returns it; `attachments` (by
+ * message id) adds each user message's files.
+ */
+export function conversationWithMessagesJson(
+  c: ConversationWithMessages,
+  attachments?: ReadonlyMap<string, readonly AttachmentJson[]>,
+) {
+  return {
+    ...conversationJson(c),
+    messages: c.messages.map((m) => {
+      const files = attachments?.get(m.id);
+      return files?.length ? { ...messageJson(m), attachments: files } : messageJson(m);
+    }),
+  };
 }
 
 /** The 404 for an unknown id or another session's conversation (indistinguishable on purpose). */

@@ -13,6 +13,7 @@ export type ChatErrorCode =
   | "timeout"
   | "aborted"
   | "stream_broken"
+  | "context_too_long"
   | "bad_request";
 
 /** All codes, in a stable order (for validation and exhaustive tests). */
@@ -24,6 +25,7 @@ export const CHAT_ERROR_CODES: readonly ChatErrorCode[] = [
   "timeout",
   "aborted",
   "stream_broken",
+  "context_too_long",
   "bad_request",
 ];
 
@@ -36,6 +38,8 @@ export const CHAT_ERROR_MESSAGES: Readonly<Record<ChatErrorCode, string>> = {
   timeout: "The model took too long to respond. Please try again.",
   aborted: "The reply was stopped.",
   stream_broken: "The connection to the model broke while it was replying. The text so far was kept.",
+  context_too_long:
+    "The conversation is too long for this model. Start a new chat, or pick a model with a longer context.",
   bad_request: "The model rejected the request.",
 };
 

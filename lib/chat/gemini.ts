@@ -8,6 +8,7 @@
  * automatic stream continuation is disabled, so this loop is the only one.
  */
 import { ApiError, type Content, type GenerateContentResponse, GoogleGenAI } from "@google/genai";
+import { Buffer } from "node:buffer";
 import { ChatError, type ChatErrorCode, redactSecrets } from "./errors.ts";
 import { type TokenCounter, trimHistory } from "./history.ts";
 import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
@@ -25,9 +26,9 @@ export const DEFAULT_GEMINI_MODEL = "gemini-2.5-flash";
 
 /** Models offered in the picker by default (the configured default is added first if missing). */
 export const GEMINI_MODELS: readonly ChatModelInfo[] = [
-  { id: "gemini-2.5-flash", label: "Gemini 2.5 Flash" },
-  { id: "gemini-2.5-pro", label: "Gemini 2.5 Pro" },
-  { id: "gemini-2.5-flash-lite", label: "Gemini 2.5 Flash-Lite" },
+  { id: "gemini-2.5-flash", label: "Gemini 2.5 Flash", accepts: ["image", "pdf"] },
+  { id: "gemini-2.5-pro", label: "Gemini 2.5 Pro", accepts: ["image", "pdf"] },
+  { id: "gemini-2.5-flash-lite", label: "Gemini 2.5 Flash-Lite", accepts: ["image", "pdf"] },
 ];
 
 /** Options of {@link GeminiProvider}. */
@@ -176,6 +177,9 @@ export function classifyGeminiError(error: unknown, ctx: AttemptContext, apiKey:
       });
     }
     if (status === 408 || status >= 500) return fail("upstream_unavailable", apiKey, error, { status });
+    if (/input token count .* exceeds|exceeds the maximum number of tokens/i.test(upstreamMessage)) {
+      return fail("context_too_long", apiKey, error, { status });
+    }
     return fail("bad_request", apiKey, error, {
       status,
       message: upstreamMessage ? `The model rejected the request: ${upstreamMessage}` : undefined,
@@ -228,7 +232,10 @@ export class GeminiProvider implements ChatProvider {
         offered.find((m) => m.id === this.defaultModel)!,
         ...offered.filter((m) => m.id !== this.defaultModel),
       ]
-      : [{ id: this.defaultModel, label: modelLabel(this.defaultModel, offered) }, ...offered];
+      : [
+        { id: this.defaultModel, label: modelLabel(this.defaultModel, offered), accepts: ["image", "pdf"] },
+        ...offered,
+      ];
     this.label = this.models[0].label;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -260,7 +267,16 @@ export class GeminiProvider implements ChatProvider {
     }
     const contents: Content[] = turns.map((t) => ({
       role: t.role === "assistant" ? "model" : "user",
-      parts: [{ text: t.content }],
+      parts: [
+        ...(t.content !== "" || !t.attachments?.length ? [{ text: t.content }] : []),
+        // Images and PDFs go inline (base64), as Gemini's generateContent takes them.
+        ...(t.attachments ?? []).map((a) => ({
+          inlineData: {
+            mimeType: a.mimeType,
+            data: Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).toString("base64"),
+          },
+        })),
+      ],
     }));
     const systemInstruction = request.systemPrompt?.trim() ? request.systemPrompt : undefined;
 

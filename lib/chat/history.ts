@@ -17,19 +17,30 @@ export function estimateTokens(text: string): number {
 }
 
 /**
- * Makes a history the model accepts: drops turns whose content is blank, merges consecutive turns
- * of the same role (joined by a blank line), and drops assistant turns before the first user turn.
+ * Makes a history the model accepts: drops turns whose content is blank (and that carry no
+ * attachments), merges consecutive turns of the same role (texts joined by a blank line, attachments
+ * kept in order), and drops assistant turns before the first user turn.
  */
 export function normalizeTurns(history: readonly ChatTurn[]): ChatTurn[] {
   const out: ChatTurn[] = [];
   for (const turn of history) {
-    if (turn.content.trim() === "") continue;
+    const files = turn.attachments ?? [];
+    if (turn.content.trim() === "" && files.length === 0) continue;
     if (out.length === 0 && turn.role === "assistant") continue;
     const last = out[out.length - 1];
     if (last && last.role === turn.role) {
-      out[out.length - 1] = { role: turn.role, content: `${last.content}\n\n${turn.content}` };
+      const content = [last.content, turn.content].filter((c) => c.trim() !== "").join("\n\n");
+      const attachments = [...(last.attachments ?? []), ...files];
+      out[out.length - 1] = attachments.length
+        ? { role: turn.role, content, attachments }
+        : { role: turn.role, content };
     } else {
-      out.push({ role: turn.role, content: turn.content });
+      out.push(
+        files.length ? { role: turn.role, content: turn.content, attachments: files } : {
+          role: turn.role,
+          content: turn.content,
+        },
+      );
     }
   }
   return out;

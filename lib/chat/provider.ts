@@ -6,15 +6,29 @@
 
 /** Message shown when no model is available. */
 export const NO_MODEL_MESSAGE =
-  "No chat model is configured: set GEMINI_API_KEY (and optionally GEMINI_MODEL or GEMINI_BASE_URL) and restart.";
+  "No chat model is configured: set GEMINI_API_KEY or OPENAI_BASE_URL (see the README's configuration) and restart.";
 
 /** Who said a turn. The provider maps these to its own roles ("assistant" is Gemini's "model"). */
 export type ChatRole = "user" | "assistant";
+
+/** Kinds of file a model can read besides text (see docs/chat-providers.md, "Attachments"). */
+export type AttachmentKind = "image" | "pdf";
+
+/** A file sent with a turn: its bytes and their checked type. */
+export interface ChatAttachment {
+  /** One of image/png, image/jpeg, image/webp, image/gif, application/pdf (checked by magic bytes). */
+  mimeType: string;
+  data: Uint8Array;
+  /** File name as uploaded, for PDFs sent as files. */
+  name?: string;
+}
 
 /** One message of the conversation history. */
 export interface ChatTurn {
   role: ChatRole;
   content: string;
+  /** Files of a user turn, in upload order. */
+  attachments?: readonly ChatAttachment[];
 }
 
 /** What to reply to. */
@@ -51,6 +65,8 @@ export interface ChatModelInfo {
   id: string;
   /** Human label, e.g. "Gemini 2.5 Flash". */
   label: string;
+  /** Kinds of attachment the model reads; none when absent (text only). */
+  accepts?: readonly AttachmentKind[];
 }
 
 /** Result of a cheap reachability check (for `GET /api/health`). */
@@ -70,8 +86,13 @@ export interface ChatProvider {
   readonly label: string;
   /** Model used when a request names none. */
   readonly defaultModel: string;
-  /** Models offered in the picker (the default first). */
+  /** Models offered in the picker (the default first); the fallback when {@link listModels} is absent. */
   readonly models: readonly ChatModelInfo[];
+  /**
+   * Models the provider offers right now (e.g. from an OpenAI-compatible `/v1/models`); optional.
+   * Throws `ChatError` when the listing fails. The registry caches it.
+   */
+  listModels?(signal?: AbortSignal): Promise<ChatModelInfo[]>;
   /**
    * Streams a reply. Throws `ChatError`: before any text for failures of the request itself, or
    * after some text (`stream_broken`, `timeout`, `aborted`, `safety_blocked`) — callers keep the

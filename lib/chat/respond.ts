@@ -8,16 +8,24 @@
  * The history sent is bounded by `HISTORY_TOKEN_BUDGET` (oldest exchanges dropped first), and the
  * reply's tokens are charged to the owner's daily budget once it is stored. Without a model the
  * change is still stored and the events report why. The reply then runs in the background
- * (`ReplyService`); what is returned is a transport-free iterable of its events.
+ * (`ReplyService`); what is returned is a transport-free iterable of its events. The conversation's
+ * model must be one the server offers (400 `unknown_model` otherwise, before anything is stored);
+ * the model list is read before the lock is taken, so the lock never waits on a model server.
+ * Files of user messages are checked and linked inside the transaction and sent with the history.
  */
+import type postgres from "postgres";
+import { turnsWithAttachments } from "../attachments/history.ts";
+import { attachToMessage, checkAttachments } from "../attachments/send.ts";
 import type { Config } from "../config.ts";
+import { copyAttachments } from "../db/attachments.ts";
 import type { Database, Message, PathMessage, Store } from "../db/mod.ts";
 import { HttpError } from "../http_error.ts";
 import { replyTokens, type TokenBudget } from "../security/token_budget.ts";
+import { modelSnapshot, pickAllowed } from "./allowlist.ts";
 import { conversationNotFound } from "./api.ts";
 import { trimHistory } from "./history.ts";
 import { type ChatProvider, NO_MODEL_MESSAGE } from "./provider.ts";
-import { toTurns } from "./reply.ts";
+import type { ListedModel } from "./registry.ts";
 import { errorReply, type ReplyEvent } from "./reply_events.ts";
 import type { ReplyService } from "./reply_service.ts";
 
@@ -54,6 +62,10 @@ export interface TurnContext {
   conversationId: string;
   /** Root → current leaf, as it was when the lock was taken. */
   path: PathMessage[];
+  /** The transaction itself, for queries the store does not cover (attachments). */
+  sql: postgres.TransactionSql;
+  /** The allowed model that will answer (null without a model list: no provider, or a bare provider). */
+  model: ListedModel | null;
 }
 
 /** Changes the tree (inside the transaction) and says where the reply goes. */
@@ -72,9 +84,11 @@ export async function respond(
 ): Promise<StartedReply> {
   const { db, chat, replies, config, limits } = state.services;
   const ownerId = state.sessionId;
-  const started = await db.transaction(async (store) => {
+  const models = await modelSnapshot(chat);
+  const started = await db.transaction(async (store, sql) => {
     const lock = await store.lockForReply(ownerId, conversationId);
     if (!lock) throw conversationNotFound();
+    const model = chat ? pickAllowed(models, lock.conversation.model) : null;
     if (lock.replyInProgress) {
       throw new HttpError(
         409,
@@ -83,8 +97,8 @@ export async function respond(
       );
     }
     const path = (await store.currentPath(ownerId, conversationId)) ?? [];
-    const target = await plan({ store, ownerId, conversationId, path });
-    if (!chat) return { lock, target, assistant: null };
+    const target = await plan({ store, ownerId, conversationId, path, sql, model });
+    if (!chat) return { lock, target, assistant: null, model };
     const assistant = target.kind === "continue"
       ? await store.updateMessage(target.message.id, { status: "streaming" })
       : await store.appendMessage(ownerId, conversationId, {
@@ -94,7 +108,7 @@ export async function respond(
         parentId: target.parentId,
       });
     if (!assistant) throw conversationNotFound();
-    return { lock, target, assistant };
+    return { lock, target, assistant, model };
   });
   if (!chat || !started.assistant) {
     options.onSettled?.();
@@ -102,7 +116,8 @@ export async function respond(
   }
   const { conversation } = started.lock;
   const prefix = started.target.kind === "continue" ? started.target.message.content : "";
-  const fitted = trimHistory(conversation.systemPrompt, toTurns(started.target.history), {
+  const turns = await turnsWithAttachments(db.sql, ownerId, started.target.history, started.model);
+  const fitted = trimHistory(conversation.systemPrompt, turns, {
     budgetTokens: config.historyTokenBudget,
   });
   const run = await replies.start({
@@ -110,7 +125,7 @@ export async function respond(
     ownerId,
     conversationId,
     systemPrompt: conversation.systemPrompt,
-    model: conversation.model ?? undefined,
+    model: started.model?.id ?? conversation.model ?? undefined,
     history: fitted.turns,
     assistant: started.assistant,
     prefix,
@@ -133,11 +148,17 @@ export async function respond(
 }
 
 /**
- * Appends a user message under `parentId` (the last message the client shows; default the current
- * leaf), so a tab showing an older branch continues that branch. The reply answers the path to it.
+ * Appends a user message (with its checked attachments) under `parentId` (the last message the
+ * client shows; default the current leaf), so a tab showing an older branch continues that branch.
+ * The reply answers the path to it.
  */
-export function appendUserMessage(content: string, parentId?: string): PlanReply {
-  return async ({ store, ownerId, conversationId, path }) => {
+export function appendUserMessage(
+  content: string,
+  parentId?: string,
+  attachmentIds: readonly string[] = [],
+): PlanReply {
+  return async ({ store, ownerId, conversationId, path, sql, model }) => {
+    const files = await checkAttachments(sql, ownerId, model, attachmentIds);
     const history = parentId === undefined
       ? path
       : await pathThrough(store, ownerId, conversationId, parentId);
@@ -147,6 +168,7 @@ export function appendUserMessage(content: string, parentId?: string): PlanReply
       parentId: history.at(-1)?.id ?? null,
     });
     if (!message) throw conversationNotFound();
+    await attachToMessage(sql, ownerId, message.id, files);
     return { kind: "new", parentId: message.id, history: [...history, message] };
   };
 }
@@ -180,7 +202,7 @@ export function regenerateReply(messageId?: string): PlanReply {
  * (same parent) and the reply answers it; the original and everything under it stay.
  */
 export function editUserMessage(messageId: string, content: string): PlanReply {
-  return async ({ store, ownerId, conversationId }) => {
+  return async ({ store, ownerId, conversationId, sql }) => {
     const through = await pathThrough(store, ownerId, conversationId, messageId);
     const original = through.at(-1)!;
     if (original.role !== "user") {
@@ -192,6 +214,8 @@ export function editUserMessage(messageId: string, content: string): PlanReply {
       parentId: original.parentId,
     });
     if (!message) throw conversationNotFound();
+    // The new version keeps the original's files.
+    await copyAttachments(sql, ownerId, messageId, message.id);
     return { kind: "new", parentId: message.id, history: [...through.slice(0, -1), message] };
   };
 }

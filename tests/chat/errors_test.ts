@@ -8,7 +8,7 @@ import {
 } from "../../lib/chat/errors.ts";
 
 Deno.test("every code has a user-readable default message and a JSON form of { code, message }", () => {
-  assert.equal(CHAT_ERROR_CODES.length, 8);
+  assert.equal(CHAT_ERROR_CODES.length, 9);
   for (const code of CHAT_ERROR_CODES) {
     const e = new ChatError(code);
     assert.equal(e.message, CHAT_ERROR_MESSAGES[code]);

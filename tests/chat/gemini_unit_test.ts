@@ -126,3 +126,17 @@ Deno.test("listRemoteModels reads every page of the listing", async () => {
     await stub.close();
   }
 });
+
+Deno.test("classifyGeminiError: an over-long prompt is context_too_long", () => {
+  const e = classifyGeminiError(
+    apiError(400, {
+      code: 400,
+      status: "INVALID_ARGUMENT",
+      message: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+    }),
+    ctx(),
+    KEY,
+  );
+  assert.equal(e.code, "context_too_long");
+  assert.equal(e.status, 400);
+});

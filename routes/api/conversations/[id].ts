@@ -1,4 +1,6 @@
 /** `GET`, `PATCH` and `DELETE /api/conversations/:id`, scoped to the session (404 otherwise). */
+import { attachmentsByMessage } from "../../../lib/attachments/listing.ts";
+import { allowedModel } from "../../../lib/chat/allowlist.ts";
 import {
   conversationJson,
   conversationNotFound,
@@ -14,10 +16,16 @@ export const handler: Handlers<AppState> = {
   async GET(_req, ctx) {
     const c = await ctx.state.services.db.getConversation(ctx.state.sessionId, ctx.params.id);
     if (!c) throw conversationNotFound();
-    return Response.json(conversationWithMessagesJson(c));
+    return Response.json(
+      conversationWithMessagesJson(
+        c,
+        await attachmentsByMessage(ctx.state.services.db.sql, ctx.state.sessionId, c.messages),
+      ),
+    );
   },
   async PATCH(req, ctx) {
     const body = await readJson(req, PatchConversationBody);
+    if (body.model) await allowedModel(ctx.state, body.model);
     await limitConversationChange(ctx.state);
     const c = await ctx.state.services.db.updateConversation(ctx.state.sessionId, ctx.params.id, body);
     if (!c) throw conversationNotFound();

@@ -1,4 +1,5 @@
 /** `GET /api/conversations` (newest first, `?q=` filters by title) and `POST` to create one. */
+import { allowedModel } from "../../../lib/chat/allowlist.ts";
 import { conversationJson, CreateConversationBody, summaryJson } from "../../../lib/chat/api.ts";
 import { limitConversationChange } from "../../../lib/security/conversation_limits.ts";
 import type { AppState } from "../../../lib/services.ts";
@@ -14,6 +15,7 @@ export const handler: Handlers<AppState> = {
   },
   async POST(req, ctx) {
     const body = await readJson(req, CreateConversationBody);
+    if (body.model) await allowedModel(ctx.state, body.model);
     await limitConversationChange(ctx.state);
     const { db } = ctx.state.services;
     await db.ensureOwner(ctx.state.sessionId);

@@ -11,8 +11,12 @@ import type { Handlers } from "../../../../lib/web/types.ts";
 
 export const handler: Handlers<AppState> = {
   async POST(req, ctx) {
-    const { content, parentId } = await readJson(req, SendMessageBody);
+    const { content, parentId, attachmentIds } = await readJson(req, SendMessageBody);
     checkMessageLength(content);
-    return await startReplyResponse(ctx.state, ctx.params.id, appendUserMessage(content, parentId));
+    return await startReplyResponse(
+      ctx.state,
+      ctx.params.id,
+      appendUserMessage(content, parentId, attachmentIds),
+    );
   },
 };

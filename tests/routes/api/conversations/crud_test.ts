@@ -26,7 +26,12 @@ for (const engine of ["pglite", "postgres"] as const) {
     fn: async (t) => {
       const cluster = engine === "postgres" ? await startPostgresCluster() : null;
       try {
-        await withServer((server) => crudSteps(t, server), cluster ? { DATABASE_URL: cluster.url } : {});
+        // A Gemini key makes its (static) model list the allowlist; CRUD never calls the model.
+        const gemini = { GEMINI_API_KEY: "crud-test-key", GEMINI_BASE_URL: "http://127.0.0.1:9" };
+        await withServer(
+          (server) => crudSteps(t, server),
+          cluster ? { ...gemini, DATABASE_URL: cluster.url } : gemini,
+        );
       } finally {
         await cluster?.destroy();
       }

@@ -1,0 +1,180 @@
+/**
+ * Several chat providers behind one {@link ChatProvider}: the registry lists every provider's models
+ * (cached), routes a model id to the provider that listed it, and is the model-id allowlist — an id
+ * no provider lists is refused. Providers are tried in order for the default model (Gemini, then the
+ * OpenAI-compatible servers in configuration order, then the local model).
+ */
+import { ChatError } from "./errors.ts";
+import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
+
+/** A model in the combined list. */
+export interface ListedModel extends ChatModelInfo {
+  /** Id of the provider that serves it. */
+  provider: string;
+}
+
+/** Options of {@link ProviderRegistry}. */
+export interface RegistryOptions {
+  /** How long a successful model listing is kept, ms (default 5 minutes). */
+  ttlMs?: number;
+  /** How long a failed listing is remembered before asking again, ms (default 15 s). */
+  failureTtlMs?: number;
+  /** Clock (tests). */
+  now?: () => number;
+}
+
+interface CacheEntry {
+  at: number;
+  ok: boolean;
+  models: ChatModelInfo[];
+  pending?: Promise<ChatModelInfo[]>;
+}
+
+/** Thrown by {@link ProviderRegistry.resolve} for an id no provider lists. */
+export class UnknownModelError extends Error {
+  readonly code = "unknown_model";
+  constructor(readonly model: string) {
+    super(`"${model.slice(0, 120)}" is not one of the models this server offers (see GET /api/models)`);
+    this.name = "UnknownModelError";
+  }
+}
+
+/** The providers of one server, routed by model id. Implements {@link ChatProvider} itself. */
+export class ProviderRegistry implements ChatProvider {
+  readonly id = "registry";
+  readonly providers: readonly ChatProvider[];
+  readonly #ttlMs: number;
+  readonly #failureTtlMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(providers: readonly ChatProvider[], options: RegistryOptions = {}) {
+    if (providers.length === 0) throw new Error("a registry needs at least one provider");
+    const ids = new Set<string>();
+    for (const p of providers) {
+      if (ids.has(p.id)) throw new Error(`two providers share the id "${p.id}"`);
+      ids.add(p.id);
+    }
+    this.providers = providers;
+    this.#ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.#failureTtlMs = options.failureTtlMs ?? 15_000;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** The first provider's label (the picker shows the resolved default instead). */
+  get label(): string {
+    return this.providers[0].label;
+  }
+
+  /** The first provider's configured default; see {@link defaultModelInfo} for the resolved one. */
+  get defaultModel(): string {
+    return this.providers[0].defaultModel;
+  }
+
+  /** Statically known models of every provider (no network). */
+  get models(): readonly ChatModelInfo[] {
+    return this.providers.flatMap((p) => p.models);
+  }
+
+  /** One provider's models: its listing (cached) or its static list. A failed listing yields []. */
+  async providerModels(provider: ChatProvider): Promise<ChatModelInfo[]> {
+    if (!provider.listModels) return [...provider.models];
+    const now = this.#now();
+    const hit = this.#cache.get(provider.id);
+    if (hit?.pending) return await hit.pending;
+    if (hit && now - hit.at < (hit.ok ? this.#ttlMs : this.#failureTtlMs)) return hit.models;
+    const pending = provider.listModels().then(
+      (models) => {
+        this.#cache.set(provider.id, { at: this.#now(), ok: true, models });
+        return models;
+      },
+      () => {
+        // A provider that is down offers nothing for a little while (its configured default stays usable).
+        const models = [...provider.models];
+        this.#cache.set(provider.id, { at: this.#now(), ok: false, models });
+        return models;
+      },
+    );
+    this.#cache.set(provider.id, { at: now, ok: false, models: hit?.models ?? [], pending });
+    return await pending;
+  }
+
+  /** Every model every provider offers, in provider order, each tagged with its provider. */
+  async listModels(): Promise<ListedModel[]> {
+    const lists = await Promise.all(this.providers.map((p) => this.providerModels(p)));
+    const seen = new Set<string>();
+    const out: ListedModel[] = [];
+    lists.forEach((models, i) => {
+      for (const m of models) {
+        if (seen.has(m.id)) continue;
+        seen.add(m.id);
+        out.push({ ...m, provider: this.providers[i].id });
+      }
+    });
+    return out;
+  }
+
+  /** The default model: the first provider's default when listed, else its first model; null if none. */
+  async defaultModelInfo(): Promise<ListedModel | null> {
+    return this.defaultIn(await this.listModels());
+  }
+
+  /** The default model among `all` (a result of {@link listModels}); pure. */
+  defaultIn(all: readonly ListedModel[]): ListedModel | null {
+    for (const p of this.providers) {
+      const mine = all.filter((m) => m.provider === p.id);
+      const hit = mine.find((m) => m.id === p.defaultModel) ?? mine[0];
+      if (hit) return hit;
+    }
+    return null;
+  }
+
+  /**
+   * The listed model for `model` (the default when null/undefined). Throws {@link UnknownModelError}
+   * for an id no provider lists; returns null only when no provider offers any model.
+   */
+  async resolve(
+    model: string | null | undefined,
+  ): Promise<{ provider: ChatProvider; model: ListedModel } | null> {
+    const listed = model
+      ? (await this.listModels()).find((m) => m.id === model)
+      : await this.defaultModelInfo();
+    if (!listed) {
+      if (model) throw new UnknownModelError(model);
+      return null;
+    }
+    return { provider: this.providers.find((p) => p.id === listed.provider)!, model: listed };
+  }
+
+  /** Streams through the provider that lists `request.model` (the default model when unset). */
+  async *stream(request: ChatRequest): AsyncGenerator<ChatChunk, void, undefined> {
+    let target;
+    try {
+      target = await this.resolve(request.model);
+    } catch (e) {
+      if (e instanceof UnknownModelError) throw new ChatError("bad_request", e.message);
+      throw e;
+    }
+    if (!target) throw new ChatError("upstream_unavailable", "No model is available right now.");
+    yield* target.provider.stream({ ...request, model: target.model.id });
+  }
+
+  /** Healthy when every provider is; errors name the provider. */
+  async health(signal?: AbortSignal): Promise<ProviderHealth> {
+    const started = performance.now();
+    const results = await Promise.all(this.providers.map((p) => p.health(signal)));
+    const failed = results.map((h, i) => (h.ok ? null : `${this.providers[i].label}: ${h.error}`)).filter(
+      Boolean,
+    );
+    return {
+      ok: failed.length === 0,
+      latencyMs: Math.round(performance.now() - started),
+      ...(failed.length ? { error: failed.join("; ") } : {}),
+    };
+  }
+
+  /** Closes every provider. */
+  close(): void {
+    for (const p of this.providers) p.close?.();
+  }
+}
