@@ -66,6 +66,7 @@ const schema = z.object({
     .optional(),
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
   RUNS_DIR: z.string().trim().min(1).default("./runs"),
+  ADAPTERS_DIR: z.string().trim().min(1).optional(),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
   MAX_ATTACHMENT_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).max(
     50 * 1024 * 1024,
@@ -142,8 +143,10 @@ export interface Config {
   /** Session signing secrets, newest first; unset means generated and kept in DATA_DIR. */
   sessionSecrets?: string[];
   localModelDir: string;
-  /** Training runs listed at `/training`. */
+  /** Training runs listed at `/training`; their LoRA adapters are local models in the chat. */
   runsDir: string;
+  /** Extra PEFT adapter folders served as local models (`ADAPTERS_DIR`); unset: none. */
+  adaptersDir?: string;
   maxBodyBytes: number;
   /** Largest attached file (images, PDFs), bytes. */
   maxAttachmentBytes: number;
@@ -253,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionSecrets: e.SESSION_SECRET?.split(",").map((s) => s.trim()),
     localModelDir: e.LOCAL_MODEL_DIR,
     runsDir: e.RUNS_DIR,
+    adaptersDir: e.ADAPTERS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES,
     rateLimits: {
