@@ -13,6 +13,9 @@ import { findLocalAdapters } from "../../lib/chat/local_adapters.ts";
 import { baseLoadCount, generateReply, LocalModelHost } from "../../lib/chat/local_host.ts";
 import { localPrompt, StopSequence } from "../../lib/chat/local_prompt.ts";
 import { collectReply } from "../../lib/chat/provider.ts";
+import { ApiClient } from "../_helpers/api_client.ts";
+import { startTestServer } from "../_helpers/app_server.ts";
+import { readSse, tokenText } from "../_helpers/sse.ts";
 
 await initBackend();
 
@@ -273,6 +276,59 @@ Deno.test({
       assert.equal(a1.text, text);
     } finally {
       provider.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "local adapters through the app: GET /api/models lists them, the allowlist refuses the others, a reply uses one",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = await startTestServer({
+      LOCAL_MODEL_DIR: f.base,
+      RUNS_DIR: f.runs,
+      ADAPTERS_DIR: f.extra,
+      GEMINI_API_KEY: "",
+    });
+    try {
+      const client = new ApiClient(server.url);
+      const models = await client.json<{ models: { id: string; label: string; provider: string }[] }>(
+        "/api/models",
+      );
+      assert.deepEqual(models.body.models.map((m) => [m.id, m.provider]), [
+        [LOCAL_MODEL_ID, "local"],
+        ["local:alpaca", "local"],
+        ["local:chat", "local"],
+        ["local:helper", "local"],
+      ]);
+      for (const model of ["local:wide", "local:elsewhere", "local:badcfg"]) {
+        const bad = await client.json<{ error: { code: string } }>("/api/conversations", {
+          method: "POST",
+          json: { model },
+        });
+        assert.equal(bad.status, 400, model);
+        assert.equal(bad.body.error.code, "unknown_model");
+      }
+      const { body } = await client.json<{ id: string }>("/api/conversations", {
+        method: "POST",
+        json: { model: "local:chat", systemPrompt: "Be brief." },
+      });
+      const res = await client.fetch(`/api/conversations/${body.id}/messages`, {
+        method: "POST",
+        json: { content: "Say hello." },
+      });
+      assert.equal(res.status, 200);
+      const events = await readSse(res);
+      assert.equal(events.at(-1)!.event, "done", events.map((e) => e.event).join(","));
+      const conv = await client.json<{ messages: Array<{ role: string; content: string; status: string }> }>(
+        `/api/conversations/${body.id}`,
+      );
+      assert.equal(conv.body.messages.at(-1)!.status, "complete");
+      assert.equal(conv.body.messages.at(-1)!.content, tokenText(events));
+    } finally {
+      await server.close();
     }
   },
 });
