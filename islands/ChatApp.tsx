@@ -17,13 +17,17 @@ import { answeringModel } from "../components/chat/models.ts";
 import { conversationTokens, dropFiles } from "../components/chat/composer_files.ts";
 import { useAttachments } from "../components/chat/use_attachments.ts";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
+import { linkedMessageId, revealLinkedMessage } from "../components/chat/reveal.ts";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
 import { UsageMeter } from "../components/chat/UsageMeter.tsx";
+import { useOrganize } from "../components/chat/use_organize.ts";
 import type {
   AttachmentItem,
   ChatAppProps,
   ChatMessage,
   ConversationItem,
+  FolderItem,
+  ListView,
   OpenConversation,
 } from "../components/chat/types.ts";
 import { type SpokenReply, useVoice } from "../components/voice/use_voice.ts";
@@ -54,6 +58,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const [ready, setReady] = useState(false);
   const [conversations, setConversations] = useState<ConversationItem[]>(props.conversations);
   const [query, setQuery] = useState(props.query);
+  const [folders, setFolders] = useState<FolderItem[]>(props.folders ?? []);
+  const [view, setView] = useState<ListView>(
+    props.newChatFolderId ? { kind: "folder", id: props.newChatFolderId } : { kind: "all" },
+  );
+  const [nextCursor, setNextCursor] = useState<string | null>(props.nextCursor ?? null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const [meta, setMeta] = useState<Meta | null>(
     props.conversation ? withoutMessages(props.conversation) : null,
   );
@@ -73,10 +83,43 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const scrollRef = useRef<HTMLElement>(null);
   const stick = useRef(true);
   const live = useRef<LiveReply | null>(null);
-  const latest = useRef({ meta, messages, busy, query });
-  latest.current = { meta, messages, busy, query };
+  const latest = useRef({ meta, messages, busy, query, view });
+  latest.current = { meta, messages, busy, query, view };
 
-  useEffect(() => setReady(true), []);
+  useEffect(() => {
+    setReady(true);
+    if (latest.current.view.kind !== "all") void refreshList();
+  }, []);
+  // A search result links to `#m-<message id>`: show that message instead of the latest one. A
+  // message on another branch is brought on screen first (the branch switch is stored, as with ‹ ›).
+  const pendingReveal = useRef<string | null>(null);
+  useEffect(() => {
+    const reveal = async () => {
+      if (revealLinkedMessage(location.hash)) {
+        stick.current = false;
+        return;
+      }
+      const messageId = linkedMessageId(location.hash);
+      const open = latest.current.meta;
+      if (messageId === null || open === null || latest.current.busy) return;
+      try {
+        const shown = await api.switchBranch(open.id, messageId);
+        pendingReveal.current = location.hash;
+        stick.current = false;
+        setMessages(shown.messages);
+        setMeta(withoutMessages(shown));
+      } catch { /* not a message of this conversation: stay at the latest */ }
+    };
+    void reveal();
+    const onHash = () => void reveal();
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+  useEffect(() => {
+    if (pendingReveal.current !== null && revealLinkedMessage(pendingReveal.current)) {
+      pendingReveal.current = null;
+    }
+  }, [messages]);
 
   const voice = useVoice({
     config: props.voice ?? { provider: "browser", defaultVoiceId: null },
@@ -116,9 +159,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
     setAtBottom(true);
   };
 
-  const refreshList = async (q = latest.current.query) => {
+  const refreshList = async (q = latest.current.query, v = latest.current.view) => {
     try {
-      setConversations(await api.listConversations(q));
+      const page = await api.listView(v, q);
+      setConversations(page.items);
+      setNextCursor(page.nextCursor);
     } catch { /* the list stays as it was */ }
   };
 
@@ -260,7 +305,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
       try {
         const created = await api.createConversation({
           systemPrompt: draft.systemPrompt || undefined,
-          model: draft.model,
+          model: props.newChatFolderId && !draftTouched.current ? undefined : draft.model,
+          folderId: props.newChatFolderId ?? undefined,
         });
         id = created.id;
         setMeta({ id, title: created.title, systemPrompt: created.systemPrompt, model: created.model });
@@ -450,6 +496,23 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
   };
 
+  const draftTouched = useRef(false);
+  const organize = useOrganize({
+    folders,
+    setFolders,
+    view,
+    setView,
+    nextCursor,
+    setNextCursor,
+    loadingMore,
+    setLoadingMore,
+    setConversations,
+    refreshList,
+    models: props.model,
+    query: () => latest.current.query,
+    notify: setNotice,
+  });
+
   const filterTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const onQuery = (q: string) => {
     setQuery(q);
@@ -460,6 +523,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const saveSettings = async (settings: { systemPrompt: string; model: string | null }) => {
     const current = latest.current.meta;
     if (!current) {
+      draftTouched.current = true;
       setDraft(settings);
       setSettingsOpen(false);
       return;
@@ -518,6 +582,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
         onRename={rename}
         onDelete={remove}
         onClose={() => setSidebarOpen(false)}
+        organize={organize}
       />
       {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />}
       <div

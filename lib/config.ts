@@ -72,6 +72,9 @@ const schema = z.object({
     50 * 1024 * 1024,
   )
     .default(5 * 1024 * 1024),
+  MAX_IMPORT_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(
+    1_073_741_824,
+  ),
   RATE_LIMIT_MESSAGES: rateSpec("30/min"),
   RATE_LIMIT_MESSAGES_IP: rateSpec("120/min"),
   RATE_LIMIT_TTS: rateSpec("3000/min"),
@@ -150,6 +153,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Largest attached file (images, PDFs), bytes. */
   maxAttachmentBytes: number;
+  /** Largest file `POST /api/import` accepts (ChatGPT exports reach hundreds of MB). */
+  maxImportBytes: number;
   /**
    * Token-bucket policies by key prefix (`msg`, `msg_ip`, `tts`, `tts_ip`, `stt`, `stt_ip`, `login`,
    * `login_ip`);
@@ -259,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adaptersDir: e.ADAPTERS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES,
+    maxImportBytes: e.MAX_IMPORT_BYTES,
     rateLimits: {
       msg: e.RATE_LIMIT_MESSAGES,
       msg_ip: e.RATE_LIMIT_MESSAGES_IP,

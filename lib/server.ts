@@ -31,6 +31,9 @@ export function mapError(error: unknown): HttpError | null {
   if (error instanceof DatabaseError && error.code === "invalid_input") {
     return new HttpError(400, "invalid_input", error.message);
   }
+  if (error instanceof DatabaseError && error.code === "not_found") {
+    return new HttpError(404, "not_found", error.message);
+  }
   if (!(error instanceof DatabaseError) && !isPostgresError(error)) return null;
   if (!isConnectionError(error) && !isConnectionError((error as Error).cause)) {
     // Not an outage: worth a look, but still no 500 for the client.
@@ -88,6 +91,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
       ? bodyLimit(services.config.maxBodyBytes, {
         "/api/stt": DEFAULT_VOICE_LIMITS.maxUploadBytes + 64 * 1024,
         "/api/attachments": services.config.maxAttachmentBytes + MULTIPART_OVERHEAD_BYTES,
+        "/api/import": services.config.maxImportBytes,
       }, { timeoutMs: services.config.bodyTimeoutSeconds * 1000 })
       : null,
   ].filter((x): x is Middleware => x !== null) as Middleware<unknown>[] as Middleware<AppState>[];

@@ -70,6 +70,7 @@ export class MessageView extends Component<MessageViewProps> {
     return (
       <li
         class={`message message-${role} status-${status}`}
+        id={`m-${message.id}`}
         data-message-id={message.id}
         data-status={status}
         aria-busy={streaming ? "true" : undefined}

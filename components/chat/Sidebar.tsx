@@ -4,7 +4,30 @@
  */
 import type { VNode } from "preact";
 import { useRef, useState } from "preact/hooks";
-import type { ConversationItem } from "./types.ts";
+import { CONVERSATION_DRAG_TYPE, FolderBar } from "./FolderBar.tsx";
+import { FolderPanel } from "./FolderPanel.tsx";
+import { type Placement, RowMenu } from "./RowMenu.tsx";
+import { SearchBox } from "./SearchBox.tsx";
+import { TransferBox } from "./TransferBox.tsx";
+import type { ConversationItem, FolderItem, ListView, ModelInfo } from "./types.ts";
+
+/** Folders, views, paging and row options (absent: a plain list). */
+export interface SidebarOrganize {
+  folders: FolderItem[];
+  view: ListView;
+  /** More rows exist beyond those shown. */
+  hasMore: boolean;
+  loadingMore: boolean;
+  models: ModelInfo;
+  onView(view: ListView): void;
+  onMore(): void;
+  onPlace(id: string, patch: Placement): void;
+  onCreateFolder(name: string): void;
+  onSaveFolder(id: string, patch: { name: string; systemPrompt: string; model: string | null }): void;
+  onDeleteFolder(id: string): void;
+  /** An import finished: reload the list and the folders. */
+  onImported(): void;
+}
 
 /** Props of {@link Sidebar}. */
 export interface SidebarProps {
@@ -18,11 +41,15 @@ export interface SidebarProps {
   onRename(id: string, title: string): void;
   onDelete(id: string): void;
   onClose(): void;
+  organize?: SidebarOrganize;
 }
 
 /** Renders the sidebar. */
 export function Sidebar(props: SidebarProps): VNode {
-  const { conversations, activeId, query, ready, open } = props;
+  const { conversations, activeId, query, ready, open, organize } = props;
+  const openFolder = organize?.view.kind === "folder"
+    ? organize.folders.find((f) => f.id === (organize.view as { id: string }).id)
+    : undefined;
   return (
     <aside id="sidebar" class={open ? "sidebar open" : "sidebar"} aria-label="Conversations">
       <div class="sidebar-head">
@@ -38,6 +65,7 @@ export function Sidebar(props: SidebarProps): VNode {
           ×
         </button>
       </div>
+      <SearchBox ready={ready} />
       <form class="filter" role="search" method="get" action="/" onSubmit={(e) => e.preventDefault()}>
         <input
           type="search"
@@ -49,6 +77,26 @@ export function Sidebar(props: SidebarProps): VNode {
           onInput={(e) => props.onQuery(e.currentTarget.value)}
         />
       </form>
+      {organize && (
+        <FolderBar
+          folders={organize.folders}
+          view={organize.view}
+          ready={ready}
+          onView={organize.onView}
+          onCreate={organize.onCreateFolder}
+          onDrop={(id, folderId) => organize.onPlace(id, { folderId })}
+        />
+      )}
+      {organize && openFolder && (
+        <FolderPanel
+          key={openFolder.id}
+          folder={openFolder}
+          models={organize.models}
+          ready={ready}
+          onSave={(patch) => organize.onSaveFolder(openFolder.id, patch)}
+          onDelete={() => organize.onDeleteFolder(openFolder.id)}
+        />
+      )}
       <nav class="conversation-nav" aria-label="Conversation list">
         {conversations.length === 0
           ? <p class="conversation-empty">{query ? "No conversation matches." : "No conversations yet."}</p>
@@ -62,11 +110,23 @@ export function Sidebar(props: SidebarProps): VNode {
                   ready={ready}
                   onRename={props.onRename}
                   onDelete={props.onDelete}
+                  organize={organize}
                 />
               ))}
             </ul>
           )}
+        {organize?.hasMore && (
+          <button
+            type="button"
+            class="button button-small more-conversations"
+            disabled={!ready || organize.loadingMore}
+            onClick={organize.onMore}
+          >
+            {organize.loadingMore ? "Loading…" : "More"}
+          </button>
+        )}
       </nav>
+      {organize && <TransferBox ready={ready} onImported={organize.onImported} />}
     </aside>
   );
 }
@@ -77,9 +137,10 @@ interface RowProps {
   ready: boolean;
   onRename(id: string, title: string): void;
   onDelete(id: string): void;
+  organize?: SidebarOrganize;
 }
 
-function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps): VNode {
+function ConversationRow({ item, active, ready, onRename, onDelete, organize }: RowProps): VNode {
   const [mode, setMode] = useState<"view" | "rename" | "confirm">("view");
   const renaming = useRef(false);
   const finishRename = (value: string, save: boolean) => {
@@ -90,7 +151,17 @@ function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps):
     if (save && title !== "" && title !== item.title) onRename(item.id, title);
   };
   return (
-    <li class={active ? "conversation-item active" : "conversation-item"} data-id={item.id}>
+    <li
+      class={active ? "conversation-item active" : "conversation-item"}
+      data-id={item.id}
+      draggable={organize && ready && mode === "view" ? true : undefined}
+      onDragStart={organize
+        ? (e) => {
+          e.dataTransfer?.setData(CONVERSATION_DRAG_TYPE, item.id);
+          if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
+        }
+        : undefined}
+    >
       {mode === "rename"
         ? (
           <input
@@ -124,6 +195,12 @@ function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps):
             aria-current={active ? "page" : undefined}
             title={item.title}
           >
+            {item.pinned && (
+              <>
+                <span class="pin-mark" aria-hidden="true">📌</span>
+                <span class="visually-hidden">Pinned:</span>
+              </>
+            )}
             {item.title}
           </a>
         )}
@@ -146,6 +223,9 @@ function ConversationRow({ item, active, ready, onRename, onDelete }: RowProps):
         )
         : mode === "view" && (
           <div class="row-actions">
+            {organize && (
+              <RowMenu item={item} folders={organize.folders} ready={ready} onPlace={organize.onPlace} />
+            )}
             <button
               type="button"
               class="action rename"

@@ -3,7 +3,14 @@
  * {@link ApiError}s carrying the server's `code`; replies stream through {@link streamReply}.
  */
 import { readSse } from "./sse.ts";
-import type { AttachmentItem, ChatMessage, ConversationItem, OpenConversation } from "./types.ts";
+import type {
+  AttachmentItem,
+  ChatMessage,
+  ConversationItem,
+  FolderItem,
+  ListView,
+  OpenConversation,
+} from "./types.ts";
 
 /** A failed API call: the server's error code and message (`network` when no answer came). */
 export class ApiError extends Error {
@@ -48,9 +55,84 @@ export function listConversations(query = ""): Promise<ConversationItem[]> {
   return call("GET", `/api/conversations${query ? `?q=${encodeURIComponent(query)}` : ""}`);
 }
 
+/** Sidebar rows plus the cursor of the next page. */
+export interface ListPage {
+  items: ConversationItem[];
+  nextCursor: string | null;
+}
+
+async function page(params: URLSearchParams): Promise<ListPage> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/conversations?${params}`);
+  } catch {
+    throw new ApiError("network", "The server could not be reached.");
+  }
+  if (!res.ok) throw await failure(res);
+  return { items: await res.json() as ConversationItem[], nextCursor: res.headers.get("x-next-cursor") };
+}
+
+/**
+ * The sidebar's rows for `view`: on the first page the pinned conversations come first (all of them,
+ * up to 100), then the newest others; with `before`, the next page of the others.
+ */
+export async function listView(view: ListView, query = "", before?: string): Promise<ListPage> {
+  const base = new URLSearchParams({ limit: "100" });
+  if (query) base.set("q", query);
+  if (view.kind === "folder") base.set("folder", view.id);
+  base.set("archived", view.kind === "archived" ? "true" : "false");
+  if (view.kind === "archived") {
+    if (before) base.set("before", before);
+    return await page(base);
+  }
+  const rest = new URLSearchParams(base);
+  rest.set("pinned", "false");
+  if (before) {
+    rest.set("before", before);
+    return await page(rest);
+  }
+  const pinned = new URLSearchParams(base);
+  pinned.set("pinned", "true");
+  const [top, others] = await Promise.all([page(pinned), page(rest)]);
+  return { items: [...top.items, ...others.items], nextCursor: others.nextCursor };
+}
+
+/** The session's folders, oldest first. */
+export function listFolders(): Promise<FolderItem[]> {
+  return call("GET", "/api/folders");
+}
+
+/** Creates a folder. */
+export function createFolder(
+  init: { name: string; systemPrompt?: string; model?: string | null },
+): Promise<FolderItem> {
+  return call("POST", "/api/folders", init);
+}
+
+/** Renames a folder or changes its defaults. */
+export function updateFolder(
+  id: string,
+  patch: { name?: string; systemPrompt?: string; model?: string | null },
+): Promise<FolderItem> {
+  return call("PATCH", `/api/folders/${id}`, patch);
+}
+
+/** Deletes a folder; its conversations move out of it. */
+export function deleteFolder(id: string): Promise<void> {
+  return call("DELETE", `/api/folders/${id}`);
+}
+
+/** Moves a conversation into a folder (null: out of any), pins or archives it. */
+export function placeConversation(
+  id: string,
+  patch: { folderId?: string | null; pinned?: boolean; archived?: boolean },
+): Promise<ConversationItem> {
+  return call("PATCH", `/api/conversations/${id}`, patch);
+}
+
 /** Creates a conversation. */
 export function createConversation(
-  init: { systemPrompt?: string; model?: string | null },
+  init: { systemPrompt?: string; model?: string | null; folderId?: string },
 ): Promise<ConversationItem & { systemPrompt: string; model: string | null }> {
   return call("POST", "/api/conversations", init);
 }
@@ -296,4 +378,35 @@ export function codePoints(text: string): number {
   let n = 0;
   for (const _ of text) n++;
   return n;
+}
+
+/** A piece of a search snippet; `mark` on the words that matched. */
+export interface SearchSegment {
+  text: string;
+  mark: boolean;
+}
+
+/** One result of `GET /api/search`. */
+export interface SearchResult {
+  conversationId: string;
+  messageId: string | null;
+  role: "user" | "assistant" | null;
+  title: SearchSegment[];
+  snippet: SearchSegment[];
+  createdAt: string;
+  archived: boolean;
+  folderId: string | null;
+}
+
+/** Searches this session's titles and messages (every word as a prefix). */
+export async function searchConversations(query: string, signal?: AbortSignal): Promise<SearchResult[]> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/search?q=${encodeURIComponent(query.slice(0, 200))}`, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError("network", "The server could not be reached.");
+  }
+  if (!res.ok) throw await failure(res);
+  return ((await res.json()) as { results: SearchResult[] }).results;
 }

@@ -62,15 +62,35 @@ export async function loadChatPage(
 ): Promise<ChatAppProps | null> {
   const { db } = state.services;
   const query = (url.searchParams.get("q") ?? "").slice(0, MAX_QUERY);
-  const [list, open, model] = await Promise.all([
-    db.listConversations(state.sessionId, { query: query || undefined, limit: 100 }),
-    conversationId ? db.getConversation(state.sessionId, conversationId) : Promise.resolve(null),
-    modelInfo(state),
-  ]);
+  const folderParam = url.searchParams.get("folder");
+  const filter = { query: query || undefined, archived: false };
+  // Sequential: PGlite serves one query at a time anyway, and a pool may be small.
+  const pinned = await db.listConversationPage(state.sessionId, { ...filter, pinned: true, limit: 100 });
+  const rest = await db.listConversationPage(state.sessionId, { ...filter, pinned: false, limit: 100 });
+  const folders = await db.listFolders(state.sessionId);
+  const open = conversationId ? await db.getConversation(state.sessionId, conversationId) : null;
   if (conversationId && !open) return null;
+  const list = [...pinned.conversations, ...rest.conversations];
+  const model = await modelInfo(state);
   const files = open ? await attachmentsByMessage(db.sql, state.sessionId, open.messages) : new Map();
   return {
-    conversations: list.map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt })),
+    conversations: list.map((c) => ({
+      id: c.id,
+      title: c.title,
+      updatedAt: c.updatedAt,
+      folderId: c.folderId,
+      pinned: c.pinned,
+      archived: c.archived,
+    })),
+    nextCursor: rest.nextCursor,
+    folders: folders.map((f) => ({
+      id: f.id,
+      name: f.name,
+      systemPrompt: f.systemPrompt,
+      model: f.model,
+      conversationCount: f.conversationCount,
+    })),
+    newChatFolderId: !conversationId && folders.some((f) => f.id === folderParam) ? folderParam : null,
     conversation: open
       ? {
         id: open.id,

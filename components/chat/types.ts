@@ -36,7 +36,25 @@ export interface ConversationItem {
   id: string;
   title: string;
   updatedAt: string;
+  /** The folder it is in (absent or null: none). */
+  folderId?: string | null;
+  pinned?: boolean;
+  archived?: boolean;
 }
+
+/** A folder (project) in the sidebar. */
+export interface FolderItem {
+  id: string;
+  name: string;
+  /** Given to new conversations created in the folder. */
+  systemPrompt: string;
+  /** Given to new conversations created in the folder; null = the default model. */
+  model: string | null;
+  conversationCount: number;
+}
+
+/** Which conversations the sidebar lists. */
+export type ListView = { kind: "all" } | { kind: "folder"; id: string } | { kind: "archived" };
 
 /** The open conversation. */
 export interface OpenConversation {
@@ -88,6 +106,12 @@ export interface AccountInfo {
 /** Props of the `ChatApp` island. */
 export interface ChatAppProps {
   conversations: ConversationItem[];
+  /** Cursor of the list's next page (`before`), null when everything is shown. */
+  nextCursor?: string | null;
+  /** The session's folders. */
+  folders?: FolderItem[];
+  /** On `/?folder=<id>`: the new chat is created in this folder (with its prompt and model). */
+  newChatFolderId?: string | null;
   /** Null on `/` (a new chat). */
   conversation: OpenConversation | null;
   model: ModelInfo;

@@ -20,7 +20,10 @@ export async function claimConversations(
   userOwnerId: string,
 ): Promise<number> {
   if (anonymousOwnerId.startsWith("user:") || anonymousOwnerId === userOwnerId) return 0;
-  const rows = await sql`
-    update conversations set owner_id = ${userOwnerId} where owner_id = ${anonymousOwnerId} returning id`;
-  return rows.length;
+  const before = await sql`select count(*)::int as n from conversations where owner_id = ${anonymousOwnerId}`;
+  // Folders first: the conversations in them follow (foreign key on update cascade, migration 0007);
+  // then the conversations outside any folder.
+  await sql`update folders set owner_id = ${userOwnerId} where owner_id = ${anonymousOwnerId}`;
+  await sql`update conversations set owner_id = ${userOwnerId} where owner_id = ${anonymousOwnerId}`;
+  return before[0].n as number;
 }

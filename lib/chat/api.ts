@@ -7,6 +7,7 @@ import type {
   Conversation,
   ConversationSummary,
   ConversationWithMessages,
+  Folder,
   Message,
   PathMessage,
 } from "../db/mod.ts";
@@ -34,11 +35,14 @@ const model = z.string().regex(
   "model must be a model id such as gemini-2.5-flash",
 ).nullable();
 
-/** `POST /api/conversations`. */
+const folderId = z.string().uuid("folderId must be a folder id").nullable();
+
+/** `POST /api/conversations`; in a folder, omitted systemPrompt/model come from the folder. */
 export const CreateConversationBody = z.strictObject({
   title: title.optional(),
   systemPrompt: systemPrompt.optional(),
   model: model.optional(),
+  folderId: folderId.optional(),
 });
 
 /** `PATCH /api/conversations/:id`. */
@@ -46,7 +50,44 @@ export const PatchConversationBody = z.strictObject({
   title: title.optional(),
   systemPrompt: systemPrompt.optional(),
   model: model.optional(),
-}).refine((b) => Object.keys(b).length > 0, "send at least one of title, systemPrompt, model");
+  folderId: folderId.optional(),
+  pinned: z.boolean().optional(),
+  archived: z.boolean().optional(),
+}).refine(
+  (b) => Object.keys(b).length > 0,
+  "send at least one of title, systemPrompt, model, folderId, pinned, archived",
+);
+
+/** Longest folder name, in characters. */
+export const MAX_FOLDER_NAME_CHARS = 200;
+const folderName = z.string().trim().min(1, "name must not be empty").max(
+  MAX_FOLDER_NAME_CHARS,
+  `name is longer than ${MAX_FOLDER_NAME_CHARS} characters`,
+);
+
+/** `POST /api/folders`. */
+export const CreateFolderBody = z.strictObject({
+  name: folderName,
+  systemPrompt: systemPrompt.optional(),
+  model: model.optional(),
+});
+
+/** `PATCH /api/folders/:id`. */
+export const PatchFolderBody = z.strictObject({
+  name: folderName.optional(),
+  systemPrompt: systemPrompt.optional(),
+  model: model.optional(),
+}).refine((b) => Object.keys(b).length > 0, "send at least one of name, systemPrompt, model");
+
+/** `GET /api/conversations` query: filters and keyset paging. */
+export const ListConversationsQuery = z.object({
+  q: z.string().max(200, "q is longer than 200 characters").optional(),
+  limit: z.coerce.number().int("limit must be an integer").min(1).max(500).default(100),
+  before: z.string().regex(/^[1-9][0-9]{0,18}$/, "before must be a cursor from x-next-cursor").optional(),
+  folder: z.string().uuid("folder must be a folder id").optional(),
+  archived: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  pinned: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+});
 
 /**
  * `POST /api/conversations/:id/messages`: content checked for length separately (413); content may be
@@ -93,7 +134,33 @@ export function checkMessageLength(content: string): void {
 
 /** A conversation list row as the API returns it. */
 export function summaryJson(c: ConversationSummary) {
-  return { id: c.id, title: c.title, createdAt: c.createdAt, updatedAt: c.updatedAt };
+  return {
+    id: c.id,
+    title: c.title,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    folderId: c.folderId,
+    pinned: c.pinned,
+    archived: c.archived,
+  };
+}
+
+/** A folder as the API returns it. */
+export function folderJson(f: Folder) {
+  return {
+    id: f.id,
+    name: f.name,
+    systemPrompt: f.systemPrompt,
+    model: f.model,
+    conversationCount: f.conversationCount,
+    createdAt: f.createdAt,
+    updatedAt: f.updatedAt,
+  };
+}
+
+/** The 404 for an unknown id or another session's folder. */
+export function folderNotFound(): HttpError {
+  return new HttpError(404, "not_found", "Folder not found");
 }
 
 /** A conversation (without messages) as the API returns it. */

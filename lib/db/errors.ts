@@ -10,6 +10,7 @@
 export type DatabaseErrorCode =
   | "database_unavailable"
   | "invalid_input"
+  | "not_found"
   | "migration_failed"
   | "data_dir_locked";
 
@@ -30,6 +31,14 @@ export class DatabaseUnavailableError extends DatabaseError {
   constructor(message = "database unavailable", options?: { cause?: unknown }) {
     super("database_unavailable", message, options);
     this.name = "DatabaseUnavailableError";
+  }
+}
+
+/** An id the request refers to (a folder to move into) is not the owner's: HTTP 404. */
+export class NotFoundError extends DatabaseError {
+  constructor(message: string) {
+    super("not_found", message);
+    this.name = "NotFoundError";
   }
 }
 

@@ -14,6 +14,7 @@ export {
 } from "./connection_options.ts";
 export {
   type Conversation,
+  type ConversationPage,
   type ConversationPatch,
   type ConversationSummary,
   type ConversationWithMessages,
@@ -28,7 +29,9 @@ export {
   DatabaseUnavailableError,
   InvalidInputError,
   isConnectionError,
+  NotFoundError,
 } from "./errors.ts";
+export { type Folder, type FolderPatch, MAX_FOLDER_NAME_LENGTH, type NewFolder } from "./folders.ts";
 export { isUuid } from "./ids.ts";
 export {
   type Message,
@@ -41,5 +44,12 @@ export {
 export { type ReplyLock } from "./reply_lock.ts";
 export { type PathMessage } from "./tree.ts";
 export { type Owner } from "./owners.ts";
+export {
+  MAX_QUERY_CHARS,
+  MAX_QUERY_TERMS,
+  type SearchHit,
+  type SearchOptions,
+  type Segment,
+} from "./search.ts";
 export { type Store } from "./store.ts";
 export { autoTitle, DEFAULT_TITLE, MAX_TITLE_LENGTH } from "./title.ts";

@@ -3,10 +3,14 @@
  * connection failures mapped to `database_unavailable`. This is what {@link Database} exposes.
  */
 import type postgres from "postgres";
+import type { ExportedConversation, ExportedFolder } from "../transfer/format.ts";
 import * as conversations from "./conversations.ts";
 import { toDatabaseError } from "./errors.ts";
+import * as folders from "./folders.ts";
 import * as messages from "./messages.ts";
 import * as owners from "./owners.ts";
+import * as search from "./search.ts";
+import * as transfer from "./transfer.ts";
 import * as replyLock from "./reply_lock.ts";
 import * as tree from "./tree.ts";
 
@@ -18,6 +22,10 @@ export interface Store {
     ownerId: string,
     options?: conversations.ListOptions,
   ): Promise<conversations.ConversationSummary[]>;
+  listConversationPage(
+    ownerId: string,
+    options?: conversations.ListOptions,
+  ): Promise<conversations.ConversationPage>;
   createConversation(
     ownerId: string,
     input?: conversations.NewConversation,
@@ -50,6 +58,21 @@ export interface Store {
   /** Only meaningful inside {@link Database.transaction}: the lock lasts until it ends. */
   lockForReply(ownerId: string, conversationId: string): Promise<replyLock.ReplyLock | null>;
   lastMessages(ownerId: string, conversationId: string, limit: number): Promise<messages.Message[] | null>;
+  listFolders(ownerId: string): Promise<folders.Folder[]>;
+  getFolder(ownerId: string, id: string): Promise<folders.Folder | null>;
+  createFolder(ownerId: string, input: folders.NewFolder): Promise<folders.Folder>;
+  updateFolder(ownerId: string, id: string, patch: folders.FolderPatch): Promise<folders.Folder | null>;
+  deleteFolder(ownerId: string, id: string): Promise<boolean>;
+  exportFolders(ownerId: string): Promise<ExportedFolder[]>;
+  exportConversations(
+    ownerId: string,
+    options?: { afterId?: string | null; limit?: number; ids?: string[] },
+  ): Promise<ExportedConversation[]>;
+  searchConversations(
+    ownerId: string,
+    query: string,
+    options?: search.SearchOptions,
+  ): Promise<search.SearchHit[]>;
 }
 
 /** Binds the repositories to `sql`; `ready` runs before each call (pending migrations). */
@@ -67,6 +90,9 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     ensureOwner: guard((ownerId) => owners.ensureOwner(sql, ownerId)),
     deleteOwner: guard((ownerId) => owners.deleteOwner(sql, ownerId)),
     listConversations: guard((ownerId, options) => conversations.listConversations(sql, ownerId, options)),
+    listConversationPage: guard((ownerId, options) =>
+      conversations.listConversationPage(sql, ownerId, options)
+    ),
     createConversation: guard((ownerId, input) => conversations.createConversation(sql, ownerId, input)),
     getConversation: guard((ownerId, id) => conversations.getConversation(sql, ownerId, id)),
     updateConversation: guard((ownerId, id, patch) =>
@@ -90,6 +116,16 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     lockForReply: guard((ownerId, conversationId) => replyLock.lockForReply(sql, ownerId, conversationId)),
     lastMessages: guard((ownerId, conversationId, limit) =>
       tree.lastMessages(sql, ownerId, conversationId, limit)
+    ),
+    listFolders: guard((ownerId) => folders.listFolders(sql, ownerId)),
+    getFolder: guard((ownerId, id) => folders.getFolder(sql, ownerId, id)),
+    createFolder: guard((ownerId, input) => folders.createFolder(sql, ownerId, input)),
+    updateFolder: guard((ownerId, id, patch) => folders.updateFolder(sql, ownerId, id, patch)),
+    deleteFolder: guard((ownerId, id) => folders.deleteFolder(sql, ownerId, id)),
+    exportFolders: guard((ownerId) => transfer.exportFolders(sql, ownerId)),
+    exportConversations: guard((ownerId, options) => transfer.exportConversations(sql, ownerId, options)),
+    searchConversations: guard((ownerId, query, options) =>
+      search.searchConversations(sql, ownerId, query, options)
     ),
   };
 }

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import type { Database } from "../../lib/db/mod.ts";
 import { DEFAULT_TITLE, InvalidInputError } from "../../lib/db/mod.ts";
 import { loadMigrations, migrate } from "../../lib/db/migrate.ts";
+import { runFoldersSuite } from "./folders_suite.ts";
+import { runSearchSuite } from "./search_suite.ts";
 import { runTreeSteps } from "./tree_steps.ts";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -60,6 +62,9 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
       title: created.title,
       createdAt: created.createdAt,
       updatedAt: created.updatedAt,
+      folderId: null,
+      pinned: false,
+      archived: false,
     }]);
 
     const renamed = await db.updateConversation(me, created.id, {
@@ -380,4 +385,7 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
       await db.sql`delete from schema_migrations where version = 9002`;
     }
   });
+
+  await runSearchSuite(t, db);
+  await runFoldersSuite(t, db);
 }

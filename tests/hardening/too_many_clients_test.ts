@@ -34,9 +34,6 @@ Deno.test({
     const server = await startTestServer({
       DATABASE_URL: cluster.url,
       DATABASE_POOL_MAX: "2",
-      // The LISTEN connection for resumable replies reconnects at once after being terminated and
-      // would take one of the five slots the test hands to its hog; this test is about the pool.
-      DATABASE_LISTEN: "off",
       GEMINI_API_KEY: "k-overload-1234",
       GEMINI_BASE_URL: stub.url,
     });
