@@ -22,14 +22,14 @@ Deno.test({
       await sendMessage(page, "hello export");
       await waitIdle(page);
       await page.locator(".settings-toggle").click();
-      await page.locator(".training-export-format").selectOption("openai");
+      await page.locator("#settings .training-export-format").selectOption("openai");
       const id = new URL(page.url()).pathname.split("/").at(-1)!;
       assert.equal(
         await page.locator(".training-export-one").getAttribute("href"),
         `/api/export/training?format=openai&ids=${id}`,
       );
       assert.equal(
-        await page.locator(".training-export-all").getAttribute("href"),
+        await page.locator("#settings .training-export-all").getAttribute("href"),
         "/api/export/training?format=openai",
       );
       assert.equal(
@@ -46,6 +46,16 @@ Deno.test({
       assert.ok(record.messages[1].content.length > 0);
       // Scoped to this component: the panel's Save button (white on the light accent, 3.9:1) is an older finding.
       assert.deepEqual(await axeViolations(page, ".training-export"), []);
+      // Next to the sidebar's "Export all": a "Training data" menu for all conversations.
+      await page.locator(".settings-toggle").click();
+      await page.locator(".training-export-menu > summary").click();
+      await page.locator(".transfer .training-export-format").selectOption("alpaca");
+      assert.equal(
+        await page.locator(".transfer .training-export-all").getAttribute("href"),
+        "/api/export/training?format=alpaca",
+      );
+      assert.equal(await page.locator(".transfer .training-export-one").count(), 0);
+      assert.deepEqual(await axeViolations(page, ".transfer"), []);
       assert.deepEqual(problems, []);
     } finally {
       await fx.close();
