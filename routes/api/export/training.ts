@@ -10,27 +10,22 @@ import {
   TrainingExportQuery,
   trainingExportStream,
 } from "../../../lib/transfer/training_export.ts";
-import { HttpError } from "../../../lib/web/errors.ts";
+import { readQuery } from "../../../lib/web/query.ts";
 import type { Handlers } from "../../../lib/web/types.ts";
 
 export const handler: Handlers<AppState> = {
   async GET(_req, ctx) {
-    const parsed = TrainingExportQuery.safeParse(Object.fromEntries(ctx.url.searchParams));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-      throw new HttpError(400, "invalid_query", `${where}${issue.message}`);
-    }
+    const query = readQuery(ctx.url, TrainingExportQuery);
     const { db } = ctx.state.services;
     const owner = ctx.state.sessionId;
-    if (parsed.data.ids && (await foreignIds(db.sql, owner, parsed.data.ids)).length > 0) {
+    if (query.ids && (await foreignIds(db.sql, owner, query.ids)).length > 0) {
       throw conversationNotFound();
     }
     const date = new Date().toISOString().slice(0, 10);
-    return new Response(trainingExportStream(db, owner, parsed.data), {
+    return new Response(trainingExportStream(db, owner, query), {
       headers: {
         "content-type": "application/jsonl; charset=utf-8",
-        "content-disposition": `attachment; filename="mini-claude-${parsed.data.format}-${date}.jsonl"`,
+        "content-disposition": `attachment; filename="mini-claude-${query.format}-${date}.jsonl"`,
         "cache-control": "no-store",
       },
     });
