@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { isLoopbackUrl, type OidcSettings } from "./accounts/oidc_settings.ts";
-import type { BucketPolicy } from "./voice/limits.ts";
+import type { BucketPolicy } from "./security/token_bucket.ts";
 import { parseRateSpec, RateSpecError } from "./security/rate_spec.ts";
 import { type OpenAIProviderConfig, openAIProviders, parseOpenAIProviders } from "./chat/openai_config.ts";
 
@@ -34,7 +34,9 @@ const seconds = (min: number, max: number) => {
 
 const schema = z.object({
   PORT: z.coerce.number({ message: "expected a port number" }).int().min(0).max(65535).default(8000),
-  HOSTNAME: z.string().trim().min(1).default("0.0.0.0"),
+  LISTEN_HOST: z.string().trim().min(1).optional(),
+  /** Old name of LISTEN_HOST (collides with the shell's own HOSTNAME); still read, with a warning. */
+  HOSTNAME: z.string().trim().min(1).optional(),
   DATABASE_URL: z.string().trim()
     .refine((u) => /^postgres(ql)?:\/\//.test(u), { message: "expected a postgres:// or postgresql:// URL" })
     .optional(),
@@ -191,6 +193,8 @@ export interface Config {
   /** Reverse proxies in front whose `X-Forwarded-For` entry is trusted for the client IP. */
   trustProxyHops: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Configuration problems that do not stop the app (e.g. a deprecated variable), one line each. */
+  warnings?: string[];
   /** Accounts (docs/accounts.md): `open` = one anonymous owner per browser; `accounts` = sign-in required. */
   auth: {
     mode: "open" | "accounts";
@@ -244,7 +248,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   return {
     port: e.PORT,
-    hostname: e.HOSTNAME,
+    hostname: e.LISTEN_HOST ?? e.HOSTNAME ?? "0.0.0.0",
+    warnings: e.LISTEN_HOST === undefined && e.HOSTNAME !== undefined
+      ? [`HOSTNAME is deprecated as the listen address (it is also the shell's host name): set LISTEN_HOST`]
+      : [],
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: e.DATA_DIR,

@@ -17,6 +17,7 @@ import { requestLog } from "./web/middleware/request_log.ts";
 import { securityHeaders } from "./web/middleware/security_headers.ts";
 import { fromFileUrl } from "./web/paths.ts";
 import type { Middleware } from "./web/types.ts";
+import { log, logEnabled } from "./log.ts";
 
 /**
  * Maps store errors to HTTP: a value PostgreSQL refuses as data (SQLSTATE class 22: bad encoding,
@@ -37,12 +38,10 @@ export function mapError(error: unknown): HttpError | null {
   if (!(error instanceof DatabaseError) && !isPostgresError(error)) return null;
   if (!isConnectionError(error) && !isConnectionError((error as Error).cause)) {
     // Not an outage: worth a look, but still no 500 for the client.
-    console.error(JSON.stringify({
-      level: "error",
-      msg: "database failure",
+    log.error("database failure", {
       code: (error as { code?: unknown }).code ?? null,
       error: String((error as Error)?.message ?? error),
-    }));
+    });
   }
   return new HttpError(
     503,
@@ -80,10 +79,8 @@ const projectRoot = fromFileUrl(new URL("..", import.meta.url)).replace(/\/$/, "
 /** Builds the web app for `services`. */
 export async function createApp(services: Services, opts: { dev?: boolean } = {}): Promise<WebApp> {
   const m = webConfig.middleware;
-  const logs = services.config.logLevel !== "silent" && services.config.logLevel !== "error" &&
-    services.config.logLevel !== "warn";
   const middleware = [
-    m.requestLog && logs ? requestLog() : null,
+    m.requestLog && logEnabled("info") ? requestLog() : null,
     methodGuard(),
     m.securityHeaders ? securityHeaders() : null,
     m.csrf ? csrf() : null,

@@ -25,6 +25,7 @@ import { type MultiKeyRateLimiter, PostgresRateLimiter } from "./security/rate_l
 import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
 import { StreamGate } from "./security/stream_gate.ts";
 import { voiceHealth, type VoiceService } from "./voice/service.ts";
+import { log, setLogLevel } from "./log.ts";
 
 /** Everything the routes use, created once per server. */
 export interface Services {
@@ -116,17 +117,20 @@ export async function createChatProviders(config: Config): Promise<ChatProvider[
     };
     const discovered = await findLocalAdapters(sources);
     for (const r of discovered.refused) {
-      console.warn(`local model: adapter ${r.dir} not offered: ${r.reason}`);
+      log.warn("local model: adapter not offered", { dir: r.dir, reason: r.reason });
     }
     const start = () =>
       createLocalProvider({
         ...sources,
         discovered,
         onReply: (s) =>
-          console.log(
-            `local model ${s.model}: ${s.completionTokens} tokens in ${Math.round(s.generateMs)} ms ` +
-              `(${s.tokensPerSecond.toFixed(1)} tokens/s, prompt ${s.promptTokens})`,
-          ),
+          log.info("local model reply", {
+            model: s.model,
+            promptTokens: s.promptTokens,
+            completionTokens: s.completionTokens,
+            generateMs: Math.round(s.generateMs),
+            tokensPerSecond: Math.round(s.tokensPerSecond * 10) / 10,
+          }),
       });
     // Alone it is the default and loads at once; next to another provider it loads when first picked.
     providers.push(
@@ -164,6 +168,7 @@ export async function createVoiceService(config: Config): Promise<VoiceService |
 
 /** Builds the services for `config`. */
 export async function createServices(config: Config, shutdown: AbortSignal): Promise<Services> {
+  setLogLevel(config.logLevel);
   const signer = await SessionSigner.create(await loadSessionSecrets(config.sessionSecrets, config.dataDir));
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -192,13 +197,11 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       policies: config.rateLimits,
       ready: () => db.migrate(),
       onFallback: (error) => {
-        if (warned || config.logLevel === "error" || config.logLevel === "silent") return;
+        if (warned) return;
         warned = true;
-        console.error(JSON.stringify({
-          level: "warn",
-          msg: "rate limits: database unreachable, using in-process buckets",
+        log.warn("rate limits: database unreachable, using in-process buckets", {
           error: String((error as Error)?.message ?? error),
-        }));
+        });
       },
     }),
     streams: new StreamGate(config.maxStreamsPerSession),
@@ -234,11 +237,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       await pruneTokenUsage(db.sql, utcDay(Date.now() - 7 * 86_400_000));
       if (config.anonymousRetentionDays <= 0) return;
       const expired = await expireAnonymousOwners(db.sql, config.anonymousRetentionDays);
-      if (expired.length > 0 && config.logLevel !== "silent" && config.logLevel !== "error") {
-        console.log(
-          JSON.stringify({ level: "info", msg: "expired anonymous owners", count: expired.length }),
-        );
-      }
+      if (expired.length > 0) log.info("expired anonymous owners", { count: expired.length });
     } catch { /* database away: the next sweep tries again */ }
   };
   sweepOwners();
@@ -267,7 +266,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       clearInterval(ownerTimer);
       await replies.drain();
       await unlisten?.();
-      chat?.close?.();
+      await chat?.close?.();
       await db.close();
     },
   };

@@ -11,6 +11,7 @@ import type { AppState } from "../lib/services.ts";
 import { clientIp } from "../lib/security/client_ip.ts";
 import { readCookie, SESSION_COOKIE, sessionCookie, SessionSigner } from "../lib/security/session.ts";
 import { jsonError } from "../lib/web/errors.ts";
+import { withHeaders } from "../lib/web/headers.ts";
 import type { Middleware, RouteContext } from "../lib/web/types.ts";
 
 export const handler: Middleware<AppState> = async (req, ctx) => {
@@ -33,11 +34,12 @@ export const handler: Middleware<AppState> = async (req, ctx) => {
   } else {
     res = isAccountsOnlyPath(ctx.url.pathname) ? await ctx.renderNotFound() : await ctx.next();
   }
+  const cookies = [...extraCookies];
   if (!verified || verified.stale) {
-    res.headers.append("set-cookie", sessionCookie(await signer.sign(ctx.state.anonymousOwnerId), secure));
+    cookies.unshift(sessionCookie(await signer.sign(ctx.state.anonymousOwnerId), secure));
   }
-  for (const c of extraCookies) res.headers.append("set-cookie", c);
-  return res;
+  if (cookies.length === 0) return res;
+  return withHeaders(res, (h) => cookies.forEach((c) => h.append("set-cookie", c)));
 };
 
 async function signedInOnly(

@@ -71,8 +71,8 @@ export async function loadChatPage(
   const open = conversationId ? await db.getConversation(state.sessionId, conversationId) : null;
   if (conversationId && !open) return null;
   const list = [...pinned.conversations, ...rest.conversations];
-  const model = await modelInfo(state);
   const files = open ? await attachmentsByMessage(db.sql, state.sessionId, open.messages) : new Map();
+  const model = await modelInfo(state);
   return {
     conversations: list.map((c) => ({
       id: c.id,

@@ -78,17 +78,6 @@ export function modelLabel(id: string, known: readonly ChatModelInfo[] = GEMINI_
   return id.split("-").map((w) => (w === "" ? w : w[0].toUpperCase() + w.slice(1))).join(" ");
 }
 
-/** Reads `GEMINI_API_KEY`, `GEMINI_MODEL`, `GEMINI_BASE_URL`; null when no key is set. */
-export function geminiOptionsFromEnv(
-  get: (name: string) => string | undefined = (n) => Deno.env.get(n),
-): GeminiProviderOptions | null {
-  const apiKey = get("GEMINI_API_KEY")?.trim();
-  if (!apiKey) return null;
-  const model = get("GEMINI_MODEL")?.trim() || undefined;
-  const baseUrl = get("GEMINI_BASE_URL")?.trim() || undefined;
-  return { apiKey, model, baseUrl };
-}
-
 /** What the last HTTP response of an attempt looked like (the SDK drops headers from its errors). */
 export interface SeenResponse {
   status?: number;

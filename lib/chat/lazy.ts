@@ -44,9 +44,9 @@ export function lazyProvider(info: LazyProviderInfo, start: () => ChatProvider):
       }
       return inner.health(signal);
     },
-    close() {
+    async close() {
       closed = true;
-      inner?.close?.();
+      await inner?.close?.();
     },
   };
 }

@@ -32,7 +32,8 @@ export type WorkerRequest =
     topP: number;
     seed: number;
   }
-  | { type: "abort"; id: number };
+  | { type: "abort"; id: number }
+  | { type: "close" };
 
 /** Messages from the worker. */
 export type WorkerReply =
@@ -50,7 +51,8 @@ export type WorkerReply =
     adapterLoads: number;
     aborted: boolean;
   }
-  | { type: "error"; id: number; message: string };
+  | { type: "error"; id: number; message: string }
+  | { type: "closed" };
 
 /** The one model id the local provider offers. */
 export const LOCAL_MODEL_ID = "local-tiny";
@@ -109,9 +111,16 @@ type Listener = (m: WorkerReply) => void;
 export interface LocalProvider extends ChatProvider {
   /** Resolves when the checkpoint is loaded (rejects when it cannot be). */
   ready(): Promise<LocalModelInfo>;
-  /** Terminates the worker. */
-  close(): void;
+  /**
+   * Stops the worker and resolves once it has stopped between two calls into native code (or after
+   * {@link CLOSE_GRACE_MS} when it does not answer). Terminating it mid-call and then exiting the
+   * process crashed it (docs/hardening.md, "The exit-134 flake").
+   */
+  close(): Promise<void>;
 }
+
+/** How long `close()` waits for the worker to stop by itself before terminating it. */
+export const CLOSE_GRACE_MS = 5_000;
 
 /** Starts the worker (it loads the checkpoint right away) and returns the provider. */
 export function createLocalProvider(options: LocalProviderOptions): LocalProvider {
@@ -120,6 +129,9 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
   let nextId = 1;
   let seed = options.seed ?? Date.now() % 2_147_483_647;
   let closed = false;
+  let closing: Promise<void> | null = null;
+  let workerGone = false;
+  const { promise: workerClosed, resolve: onWorkerClosed } = Promise.withResolvers<void>();
   let resolveReady!: (info: LocalModelInfo) => void;
   let rejectReady!: (e: Error) => void;
   const readyPromise = new Promise<LocalModelInfo>((res, rej) => {
@@ -129,12 +141,16 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
   readyPromise.catch(() => {});
   worker.onmessage = (e: MessageEvent<WorkerReply>) => {
     const m = e.data;
-    if (m.type === "ready") resolveReady({ loadMs: m.loadMs, parameters: m.parameters, adapter: m.adapter });
-    else if (m.type === "failed") rejectReady(new Error(m.message));
+    if (m.type === "closed") onWorkerClosed();
+    else if (m.type === "ready") {
+      resolveReady({ loadMs: m.loadMs, parameters: m.parameters, adapter: m.adapter });
+    } else if (m.type === "failed") rejectReady(new Error(m.message));
     else listeners.get(m.id)?.(m);
   };
   worker.onerror = (e) => {
     e.preventDefault();
+    workerGone = true;
+    onWorkerClosed();
     rejectReady(new Error(e.message));
     for (const l of listeners.values()) l({ type: "error", id: 0, message: e.message });
   };
@@ -266,10 +282,19 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       }
     },
     close() {
-      if (closed) return;
-      closed = true;
-      worker.terminate();
-      rejectReady(new Error("closed"));
+      closing ??= (async () => {
+        closed = true;
+        rejectReady(new Error("closed"));
+        if (!workerGone) {
+          worker.postMessage({ type: "close" } satisfies WorkerRequest);
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, CLOSE_GRACE_MS));
+          await Promise.race([workerClosed, grace]);
+          clearTimeout(timer);
+        }
+        worker.terminate();
+      })();
+      return closing;
     },
   };
 }

@@ -37,7 +37,12 @@ const loaded = (async () => {
 
 function onMessage(e: MessageEvent<WorkerRequest>): void {
   const m = e.data;
-  if (m.type === "abort") {
+  if (m.type === "close") {
+    // Handling a message means no native (OpenBLAS) call is running in this worker; after close()
+    // none will start, so the parent can terminate it and the process can exit safely.
+    post({ type: "closed" });
+    self.close();
+  } else if (m.type === "abort") {
     requests.abort(m.id);
   } else if (m.type === "generate") {
     requests.queue(m.id);

@@ -102,26 +102,5 @@ export interface ChatProvider {
   /** Checks that the provider is reachable and the credentials work. Never throws. */
   health(signal?: AbortSignal): Promise<ProviderHealth>;
   /** Releases what the provider holds (e.g. the local model's Worker); optional. */
-  close?(): void;
-}
-
-/** The whole reply of a stream, for callers that do not stream (tests, titles, scripts). */
-export interface CollectedReply {
-  text: string;
-  usage?: ChatUsage;
-}
-
-/** Reads a provider stream to the end. Errors propagate unchanged. */
-export async function collectReply(stream: AsyncIterable<ChatChunk>): Promise<CollectedReply> {
-  let text = "";
-  let usage: ChatUsage | undefined;
-  for await (const chunk of stream) {
-    if (chunk.type === "text") text += chunk.text;
-    else {usage = {
-        promptTokens: chunk.promptTokens,
-        completionTokens: chunk.completionTokens,
-        totalTokens: chunk.totalTokens,
-      };}
-  }
-  return { text, usage };
+  close?(): void | Promise<void>;
 }

@@ -15,6 +15,7 @@ import type { ReplyStore } from "../db/replies.ts";
 import { ChatError, isChatError } from "./errors.ts";
 import type { ChatProvider, ChatTurn } from "./provider.ts";
 import { codePointLength, type ReplyEnd, type ReplyEvent, utf16Index } from "./reply_events.ts";
+import { log } from "../log.ts";
 
 /** How often partial text is saved while tokens arrive. */
 export const SAVE_INTERVAL_MS = 250;
@@ -219,7 +220,7 @@ export class ReplyRun {
           ? error
           : new ChatError("upstream_unavailable", undefined, { cause: error });
         if (!isChatError(error)) {
-          console.error(JSON.stringify({ level: "error", msg: "reply failed", error: String(error) }));
+          log.error("reply failed", { error: String(error) });
         }
         failure = { code: chatError.code, message: chatError.message };
       }
@@ -240,9 +241,7 @@ export class ReplyRun {
     try {
       await input.onSettled?.(final);
     } catch (error) {
-      console.error(
-        JSON.stringify({ level: "error", msg: "reply settle hook failed", error: String(error) }),
-      );
+      log.error("reply settle hook failed", { error: String(error) });
     }
     const offset = this.#length;
     if (failure) this.#end = { type: "error", ...failure, messageId: this.messageId, offset };
@@ -315,9 +314,7 @@ async function saveFinal(
       return message ? { kind: "stored", message } : { kind: "gone" };
     } catch { /* retry */ }
   }
-  console.error(
-    JSON.stringify({ level: "error", msg: "reply not saved yet; retrying in the background", messageId: id }),
-  );
+  log.error("reply not saved yet; retrying in the background", { messageId: id });
   saveLate(replies, id, patch, retry);
   return { kind: "unavailable" };
 }
@@ -331,7 +328,7 @@ function saveLate(replies: ReplyStore, id: string, patch: FinalPatch, retry: Sav
       return;
     } catch { /* still down */ }
     if (performance.now() >= giveUpAt) {
-      console.error(JSON.stringify({ level: "error", msg: "reply could not be saved", messageId: id }));
+      log.error("reply could not be saved", { messageId: id });
       return;
     }
     Deno.unrefTimer(setTimeout(attempt, retry.lateEveryMs));

@@ -28,6 +28,7 @@ import { type ChatProvider, NO_MODEL_MESSAGE } from "./provider.ts";
 import type { ListedModel } from "./registry.ts";
 import { errorReply, type ReplyEvent } from "./reply_events.ts";
 import type { ReplyService } from "./reply_service.ts";
+import { log } from "../log.ts";
 
 /** What starting a reply needs from the request (the app's `AppState` fits). */
 export interface ReplyState {
@@ -137,7 +138,7 @@ export async function respond(
         const added = { ...message, content: message.content.slice(prefix.length) };
         await limits.budget.charge(ownerId, replyTokens(added, fitted.tokens));
       } catch (error) {
-        console.error(JSON.stringify({ level: "error", msg: "token charge failed", error: String(error) }));
+        log.error("token charge failed", { error: String(error) });
       } finally {
         options.onSettled?.();
       }

@@ -15,7 +15,7 @@ import {
   type RateDecision,
   type RateLimiter,
   TokenBucketLimiter,
-} from "../voice/limits.ts";
+} from "./token_bucket.ts";
 
 export type { BucketPolicy, RateDecision, RateLimiter };
 export { parseRateSpec, RateSpecError } from "./rate_spec.ts";

@@ -1,5 +1,5 @@
 /** The `"<count>/<window>"` notation of the rate-limit settings (`RATE_LIMIT_*`). */
-import type { BucketPolicy } from "../voice/limits.ts";
+import type { BucketPolicy } from "./token_bucket.ts";
 
 /** Thrown for a malformed rate specification. */
 export class RateSpecError extends Error {

@@ -9,13 +9,8 @@
  */
 import { z } from "zod";
 import { VoiceError } from "./errors.ts";
-import {
-  DEFAULT_VOICE_LIMITS,
-  normalizeMimeType,
-  type RateLimiter,
-  TokenBucketLimiter,
-  type VoiceLimits,
-} from "./limits.ts";
+import { DEFAULT_VOICE_LIMITS, normalizeMimeType, type VoiceLimits } from "./limits.ts";
+import { type RateLimiter, TokenBucketLimiter } from "../security/token_bucket.ts";
 import { probeAudioDurationSeconds } from "./audio_probe.ts";
 import type { VoiceService } from "./service.ts";
 

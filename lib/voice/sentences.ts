@@ -242,35 +242,3 @@ export function packSentences(reply: string, maxChars: number): string[] {
   }
   return out;
 }
-
-/**
- * Incremental splitter for a reply that arrives in pieces (streamed tokens): `push` returns the
- * chunks that are complete so far, `flush` the rest at the end. The concatenation of everything
- * returned equals `splitSentences(wholeReply)`.
- */
-export class SentenceStream {
-  #buffer = "";
-  #emitted = 0;
-  #options: SplitOptions;
-
-  constructor(options: SplitOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Adds text; returns newly completed chunks (the last, possibly unfinished, one is held back). */
-  push(delta: string): string[] {
-    this.#buffer += delta;
-    const chunks = splitSentences(this.#buffer, this.#options);
-    const ready = chunks.slice(this.#emitted, Math.max(this.#emitted, chunks.length - 1));
-    this.#emitted += ready.length;
-    return ready;
-  }
-
-  /** Ends the reply; returns the remaining chunks. */
-  flush(): string[] {
-    const chunks = splitSentences(this.#buffer, this.#options);
-    const rest = chunks.slice(this.#emitted);
-    this.#emitted = chunks.length;
-    return rest;
-  }
-}

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import type { ComponentType } from "preact";
 import { buildIslands, type IslandBundle } from "./bundle.ts";
+import { BUILD_DIR, BuildMissingError, loadSavedBuild } from "./build_output.ts";
 import { runChain } from "./compose.ts";
 import { HttpError, jsonError } from "./errors.ts";
 import {
@@ -21,6 +22,7 @@ import { toFileUrl } from "./paths.ts";
 import { type PageModule, renderPage } from "./render.ts";
 import { builtFileResponse, staticFiles } from "./static.ts";
 import type { Handler, Handlers, HttpMethod, Middleware, PageComponent, RouteContext } from "./types.ts";
+import { log } from "../log.ts";
 
 /** Options of {@link createWebApp}. */
 export interface WebAppOptions<State> {
@@ -57,6 +59,27 @@ interface LoadedRoute {
   layouts: ComponentType<never>[];
 }
 
+/** Island files (relative to `islandsDir`), sorted. */
+export async function listIslandFiles(islandsDir: string): Promise<string[]> {
+  return (await exists(islandsDir) ? await crawl(islandsDir) : []).filter((f) => /\.[jt]sx?$/.test(f));
+}
+
+/**
+ * The island bundles: in dev mode always built now; otherwise the saved build (`deno task build`) when
+ * it is current, else built now in memory when a subprocess is allowed (tests, `deno run -A`).
+ */
+async function islandBundle(root: string, islandsDir: string, islandFiles: string[], dev: boolean) {
+  if (dev) return await buildIslands(root, islandsDir, islandFiles, { dev });
+  const saved = await loadSavedBuild(root, islandFiles, dev);
+  if (saved.ok) return saved.bundle;
+  if (Deno.permissions.querySync({ name: "run" }).state !== "granted") {
+    throw new BuildMissingError(
+      `The island bundles in ${BUILD_DIR}/ cannot be used (${saved.reason}): run \`deno task build\` first.`,
+    );
+  }
+  return await buildIslands(root, islandsDir, islandFiles, { dev });
+}
+
 /** Crawls the project and returns the app. */
 export async function createWebApp<State extends object>(options: WebAppOptions<State>): Promise<WebApp> {
   const { root, dev = false } = options;
@@ -65,11 +88,9 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
   const staticDir = `${root}/${options.staticDir ?? "static"}`;
   const importModule = (path: string) => import(toFileUrl(path)) as Promise<Record<string, unknown>>;
 
-  const islandFiles = (await exists(islandsDir) ? await crawl(islandsDir) : []).filter((f) =>
-    /\.[jt]sx?$/.test(f)
-  );
+  const islandFiles = await listIslandFiles(islandsDir);
   for (const file of islandFiles) registerIslandModule(file, await importModule(`${islandsDir}/${file}`));
-  const islands = await buildIslands(root, islandsDir, islandFiles, { dev });
+  const islands = await islandBundle(root, islandsDir, islandFiles, dev);
 
   const classified = (await crawl(routesDir)).map(classifyRouteFile).filter((r) => r !== null);
   const modules = new Map<string, Record<string, unknown>>();
@@ -137,14 +158,11 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
   const renderError = async (ctx: RouteContext<unknown>, error: unknown): Promise<Response> => {
     error = options.mapError?.(error) ?? error;
     if (error instanceof HttpError) return jsonError(error.status, error.code, error.message, error.headers);
-    console.error(
-      JSON.stringify({
-        level: "error",
-        path: ctx.url.pathname,
-        error: String(error),
-        stack: (error as Error)?.stack,
-      }),
-    );
+    log.error("unhandled error", {
+      path: ctx.url.pathname,
+      error: String(error),
+      stack: (error as Error)?.stack,
+    });
     if (isApi(ctx.url) || !errorPage) return jsonError(500, "internal", "Internal server error");
     try {
       return await renderPage(pageModule(errorPage, rootLayouts), ctx, undefined, { status: 500 }, error);

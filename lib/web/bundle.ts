@@ -19,6 +19,8 @@ export interface IslandBundle {
   bootUrl: string;
   /** URL of each island entry, keyed by its file name relative to `islands/`. */
   islandUrls: Map<string, string>;
+  /** Every file esbuild read (relative to the project root), for the staleness check of a saved build. */
+  inputs: string[];
 }
 
 /** URL prefix of built assets. */
@@ -52,6 +54,7 @@ export async function buildIslands(
       chunkNames: "chunk-[hash]",
       write: false,
       logLevel: "silent",
+      metafile: true,
       define: { "process.env.NODE_ENV": opts.dev ? '"development"' : '"production"' },
     });
     const files = new Map<string, BuiltFile>();
@@ -69,7 +72,8 @@ export async function buildIslands(
       return url;
     };
     const islandUrls = new Map(islandFiles.map((f) => [f, urlOf(entryName(f))]));
-    return { files, bootUrl: urlOf("boot"), islandUrls };
+    const inputs = Object.keys(result.metafile?.inputs ?? {}).sort();
+    return { files, bootUrl: urlOf("boot"), islandUrls, inputs };
   } finally {
     await esbuild.stop();
   }

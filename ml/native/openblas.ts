@@ -6,6 +6,8 @@
  * get a buffer's base address once with {@link addressOf} and add byte offsets.
  */
 
+import { pinLibrary } from "./pin.ts";
+
 /** CBLAS enum values (cblas.h). */
 const ROW_MAJOR = 101;
 const NO_TRANS = 111;
@@ -73,6 +75,8 @@ export const OPENBLAS_CANDIDATES: readonly string[] = [
 export interface OpenBlas {
   /** Path or name the library was opened from. */
   readonly path: string;
+  /** True when the library stays loaded until exit (see `pin.ts`); closing an isolate is then safe. */
+  readonly pinned: boolean;
   /** `openblas_get_config()`, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ...". */
   readonly config: string;
   /** `openblas_get_corename()`, the CPU kernel set chosen at load (e.g. "Haswell"). */
@@ -161,7 +165,8 @@ export function openOpenBlas(
       errors.push(`${path}: ${(e as Error).message.split("\n")[0]}`);
       continue;
     }
-    return { ok: true, blas: wrap(lib, path, options.threads) };
+    const pinProblem = pinLibrary(path);
+    return { ok: true, blas: wrap(lib, path, options.threads, pinProblem) };
   }
   const first = errors[0] ?? "no candidates";
   return {
@@ -199,17 +204,27 @@ type AddressSymbols = {
   ): void;
 };
 
-function wrap(lib: Deno.DynamicLibrary<typeof SYMBOLS>, path: string, threads?: number): OpenBlas {
+function wrap(
+  lib: Deno.DynamicLibrary<typeof SYMBOLS>,
+  path: string,
+  threads: number | undefined,
+  pinProblem: string | null,
+): OpenBlas {
   const s = lib.symbols;
   const addr = lib.symbols as unknown as AddressSymbols;
   const cstr = (p: Deno.PointerValue) => (p === null ? "" : Deno.UnsafePointerView.getCString(p));
   const envThreads = envGet("OPENBLAS_NUM_THREADS") ?? envGet("OMP_NUM_THREADS");
-  if (threads !== undefined) s.openblas_set_num_threads(Math.max(1, Math.floor(threads)));
-  else if (envThreads === undefined) {
-    s.openblas_set_num_threads(Math.max(1, navigator.hardwareConcurrency || 1));
-  }
+  // The library is one per process, shared with other isolates that may be computing right now:
+  // resizing its thread pool is only done when the count really changes.
+  const setThreads = (n: number) => {
+    const wanted = Math.max(1, Math.floor(n));
+    if (s.openblas_get_num_threads() !== wanted) s.openblas_set_num_threads(wanted);
+  };
+  if (threads !== undefined) setThreads(threads);
+  else if (envThreads === undefined) setThreads(navigator.hardwareConcurrency || 1);
   return {
     path,
+    pinned: pinProblem === null,
     config: cstr(s.openblas_get_config()).trim(),
     coreName: cstr(s.openblas_get_corename()).trim(),
     sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
@@ -234,7 +249,7 @@ function wrap(lib: Deno.DynamicLibrary<typeof SYMBOLS>, path: string, threads?: 
       addr.cblas_sgemv(ROW_MAJOR, trans ? TRANS : NO_TRANS, m, n, alpha, a, lda, x, incx, beta, y, incy);
     },
     threads: () => s.openblas_get_num_threads(),
-    setThreads: (n) => s.openblas_set_num_threads(Math.max(1, Math.floor(n))),
+    setThreads,
     close: () => lib.close(),
   };
 }

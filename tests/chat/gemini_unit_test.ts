@@ -5,7 +5,6 @@ import {
   type AttemptContext,
   classifyGeminiError,
   DEFAULT_GEMINI_MODEL,
-  geminiOptionsFromEnv,
   GeminiProvider,
   modelLabel,
 } from "../../lib/chat/gemini.ts";
@@ -73,21 +72,6 @@ Deno.test("classify: transport errors, abort and timeout take precedence as docu
   assert.equal(classifyGeminiError(apiError(504, { code: 504 }), ctx(), KEY).code, "upstream_unavailable");
   assert.equal(classifyGeminiError(apiError(408, { code: 408 }), ctx(), KEY).code, "upstream_unavailable");
   assert.equal(classifyGeminiError(apiError(413, { code: 413 }), ctx(), KEY).code, "bad_request");
-});
-
-Deno.test("geminiOptionsFromEnv: null without a key; trims values", () => {
-  assert.equal(geminiOptionsFromEnv(() => undefined), null);
-  assert.equal(geminiOptionsFromEnv((n) => (n === "GEMINI_API_KEY" ? "  " : undefined)), null);
-  const env: Record<string, string> = {
-    GEMINI_API_KEY: " k1 ",
-    GEMINI_MODEL: "gemini-2.5-pro",
-    GEMINI_BASE_URL: "http://127.0.0.1:9/",
-  };
-  assert.deepEqual(geminiOptionsFromEnv((n) => env[n]), {
-    apiKey: "k1",
-    model: "gemini-2.5-pro",
-    baseUrl: "http://127.0.0.1:9/",
-  });
 });
 
 Deno.test("models: the default comes first and gives the label; unknown ids get a readable label", () => {

@@ -275,7 +275,7 @@ Deno.test({
       host.dispose();
       assert.equal(a1.text, text);
     } finally {
-      provider.close();
+      await provider.close();
     }
   },
 });

@@ -4,13 +4,24 @@ import { saveCheckpoint } from "../../ml/checkpoint.ts";
 import { Gpt } from "../../ml/model.ts";
 import { Tokenizer } from "../../ml/tokenizer.ts";
 import { ChatError } from "../../lib/chat/errors.ts";
-import { collectReply } from "../../lib/chat/provider.ts";
+import type { ChatChunk } from "../../lib/chat/provider.ts";
 import { createLocalProvider, LOCAL_MODEL_LABEL } from "../../lib/chat/local.ts";
 import { ApiClient } from "../_helpers/api_client.ts";
 import { startTestServer } from "../_helpers/app_server.ts";
 import { readSse, tokenText } from "../_helpers/sse.ts";
 
 await initBackend();
+
+/** Reads a provider stream to the end; the reply text and the last usage chunk. */
+async function collectReply(stream: AsyncIterable<ChatChunk>) {
+  let text = "";
+  let usage: Extract<ChatChunk, { type: "usage" }> | undefined;
+  for await (const chunk of stream) {
+    if (chunk.type === "text") text += chunk.text;
+    else usage = chunk;
+  }
+  return { text, usage };
+}
 
 /** A tiny untrained checkpoint (byte tokenizer): it emits random bytes, which is all the test needs. */
 async function tinyCheckpoint(): Promise<string> {
@@ -86,7 +97,7 @@ Deno.test({
         (e) => e instanceof ChatError && e.code === "aborted",
       );
     } finally {
-      provider.close();
+      await provider.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -160,7 +171,7 @@ Deno.test({
       assert.ok(reply.text.length > 0);
       assert.ok(reply.usage!.completionTokens <= 16);
     } finally {
-      provider.close();
+      await provider.close();
     }
   },
 });

@@ -76,8 +76,13 @@ Deno.test({
         assert.equal(await page.evaluate(() => document.activeElement?.className), "row-move-select");
         await page.locator(".row-move-select").selectOption({ label: "Work" });
         await page.waitForFunction(() => !document.querySelector(".row-menu"));
-        const conv = await api<{ folderId: string }[]>(page, "GET", `/api/conversations?folder=${folderId}`);
-        assert.equal(conv.body.length, 1);
+        // The menu closes at once; the move is saved by the request it starts.
+        await page.waitForFunction(async (id) => {
+          const res = await fetch(`/api/conversations?folder=${id}`);
+          return ((await res.json()) as unknown[]).length === 1;
+        }, folderId);
+        const conv = await api<{ title: string }[]>(page, "GET", `/api/conversations?folder=${folderId}`);
+        assert.deepEqual(conv.body.map((c) => c.title), ["Alpha"]);
       });
 
       await t.step("Escape closes the options and returns focus to their button", async () => {

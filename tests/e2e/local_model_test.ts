@@ -22,12 +22,13 @@ Deno.test({
       await page.fill("textarea", 'Define the word "harbor".');
       await page.keyboard.press("Enter");
       await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
-      // The reply is done when the composer is usable again; it must have produced text.
-      await page.waitForSelector("textarea:not([disabled])", { timeout: 20_000 });
+      // The reply is done when it is no longer streaming (the composer stays usable meanwhile: it
+      // queues); it must have produced text.
       await page.waitForFunction(
         () => {
-          const replies = document.querySelectorAll(".message-assistant .markdown");
-          return replies.length === 1 && (replies[0].textContent ?? "").trim().length > 0;
+          const replies = document.querySelectorAll(".message-assistant");
+          return replies.length === 1 && replies[0].getAttribute("data-status") === "complete" &&
+            (replies[0].querySelector(".markdown")?.textContent ?? "").trim().length > 0;
         },
         undefined,
         { timeout: 20_000 },

@@ -7,6 +7,6 @@ export type ChildApp = ListeningChild;
 /** Starts `main.ts` with `env` (PORT=0 and loopback by default) and waits until it listens. */
 export function startChildApp(env: Record<string, string>): Promise<ChildApp> {
   return spawnListening(new URL("../../main.ts", import.meta.url), {
-    env: { PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+    env: { PORT: "0", LISTEN_HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
   });
 }

@@ -23,7 +23,7 @@ Deno.test({
       args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
       env: {
         PORT: "0",
-        HOSTNAME: "127.0.0.1",
+        LISTEN_HOST: "127.0.0.1",
         LOG_LEVEL: "warn",
         DATA_DIR: dataDir,
         GEMINI_API_KEY: KEY,

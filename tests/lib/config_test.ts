@@ -43,6 +43,17 @@ Deno.test("each invalid value gives one clear line naming the variable, and secr
   assert.doesNotMatch(error.message, /hunter2|short-secret/);
 });
 
+Deno.test("LISTEN_HOST sets the listen address; the old HOSTNAME still works with a warning", () => {
+  assert.equal(loadConfig({}).hostname, "0.0.0.0");
+  assert.deepEqual(loadConfig({}).warnings, []);
+  const both = loadConfig({ LISTEN_HOST: "127.0.0.1", HOSTNAME: "my-laptop" });
+  assert.equal(both.hostname, "127.0.0.1");
+  assert.deepEqual(both.warnings, []);
+  const old = loadConfig({ HOSTNAME: "::1" });
+  assert.equal(old.hostname, "::1");
+  assert.match(old.warnings![0], /HOSTNAME is deprecated.*LISTEN_HOST/);
+});
+
 Deno.test("ML_BACKEND and ML_NATIVE are validated at start like every other setting", () => {
   assert.deepEqual(loadConfig({}).ml, { backend: "wasm", native: true });
   assert.deepEqual(loadConfig({ ML_BACKEND: " CPU ", ML_NATIVE: "Off" }).ml, {

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { handleStt, handleTts, handleVoices, type VoiceContext } from "../../lib/voice/handlers.ts";
 import { createElevenLabsService } from "../../lib/voice/elevenlabs.ts";
-import { DEFAULT_VOICE_LIMITS, TokenBucketLimiter } from "../../lib/voice/limits.ts";
+import { DEFAULT_VOICE_LIMITS } from "../../lib/voice/limits.ts";
+import { TokenBucketLimiter } from "../../lib/security/token_bucket.ts";
 import { parseMpegFrameHeader } from "../../lib/voice/audio_probe.ts";
 import { type ElevenLabsStub, startElevenLabsStub } from "../stubs/elevenlabs_server.ts";
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { normalizeMimeType, TokenBucketLimiter } from "../../lib/voice/limits.ts";
+import { normalizeMimeType } from "../../lib/voice/limits.ts";
+import { TokenBucketLimiter } from "../../lib/security/token_bucket.ts";
 import {
   mp3DurationSeconds,
   oggDurationSeconds,

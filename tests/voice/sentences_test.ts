@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { packSentences, SentenceStream, splitSentences, toSpeakableText } from "../../lib/voice/sentences.ts";
+import { packSentences, splitSentences, toSpeakableText } from "../../lib/voice/sentences.ts";
 
 Deno.test("sentences: plain sentence ends split; abbreviations, initials and decimals do not", () => {
   const text = "Hello there. Dr. Smith paid $3.14 for it, e.g. a coffee. Was it worth it? Yes! " +
@@ -70,32 +70,6 @@ Deno.test("sentences: short chunks after the first join the next one", () => {
       "Yes. No. This sentence is long enough on its own.",
     ],
   );
-});
-
-Deno.test("sentences: SentenceStream fed char by char equals the batch split", () => {
-  const replies = [
-    "Hello there. Dr. Smith paid $3.14 for it, e.g. a coffee. Was it worth it? Yes! The end...",
-    "Intro:\n\n```js\nlet a = 1. b\n```\nAfter code. In the U.S. people say hi. Done",
-    "- one\n- two\n\n## Title\nThis is a rather long sentence that keeps going, and going, with many clauses; " +
-    "it would take a while to synthesize in one piece, which is why we cut it.",
-    "Numbers like 1.5 and 2.25 stay whole. So do initials, e.g. J. K. Rowling. Fin.",
-  ];
-  for (const reply of replies) {
-    for (const options of [{}, { maxChars: 60, minChars: 10 }]) {
-      const stream = new SentenceStream(options);
-      const got: string[] = [];
-      for (const ch of reply) got.push(...stream.push(ch));
-      got.push(...stream.flush());
-      assert.deepEqual(got, splitSentences(reply, options), reply);
-    }
-  }
-});
-
-Deno.test("sentences: SentenceStream releases the first sentence before the reply ends", () => {
-  const stream = new SentenceStream();
-  assert.deepEqual(stream.push("Sure, here is the answer"), []);
-  assert.deepEqual(stream.push(". It has two"), ["Sure, here is the answer."]);
-  assert.deepEqual(stream.flush(), ["It has two."]);
 });
 
 Deno.test("sentences: packSentences fills requests up to maxChars at sentence ends", () => {

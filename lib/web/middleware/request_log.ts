@@ -1,8 +1,9 @@
-/** One structured JSON log line per request: method, path, status, milliseconds to headers. */
+/** One structured log line per request (lib/log.ts): method, path, status, milliseconds to headers. */
+import { log } from "../../log.ts";
 import type { Middleware } from "../types.ts";
 
-/** Middleware writing the request log through `write` (default: console.log). */
-export function requestLog(write: (line: string) => void = console.log): Middleware {
+/** Middleware writing the request log at `info` (`error` for 5xx). */
+export function requestLog(): Middleware {
   return async (req, ctx) => {
     const start = performance.now();
     let status = 500;
@@ -11,15 +12,14 @@ export function requestLog(write: (line: string) => void = console.log): Middlew
       status = res.status;
       return res;
     } finally {
-      write(JSON.stringify({
-        time: new Date().toISOString(),
-        level: status >= 500 ? "error" : "info",
-        msg: "request",
+      const fields = {
         method: req.method,
         path: ctx.url.pathname,
         status,
         ms: Math.round((performance.now() - start) * 10) / 10,
-      }));
+      };
+      if (status >= 500) log.error("request", fields);
+      else log.info("request", fields);
     }
   };
 }

@@ -3,6 +3,7 @@
  * framing), nosniff, a referrer policy, and a permissions policy that allows only the microphone
  * for this origin (voice input).
  */
+import { withHeaders } from "../headers.ts";
 import type { Middleware } from "../types.ts";
 
 /** Options of {@link securityHeaders}. */
@@ -36,14 +37,13 @@ export function contentSecurityPolicy(extra: Record<string, string[]> = {}): str
 export function securityHeaders(options: SecurityHeadersOptions = {}): Middleware {
   const csp = contentSecurityPolicy(options.extraSources);
   return async (_req, ctx) => {
-    const res = await ctx.next();
-    const h = res.headers;
-    h.set("content-security-policy", csp);
-    h.set("x-content-type-options", "nosniff");
-    h.set("referrer-policy", "strict-origin-when-cross-origin");
-    h.set("x-frame-options", "DENY");
-    h.set("cross-origin-opener-policy", "same-origin");
-    h.set("permissions-policy", "microphone=(self), camera=(), geolocation=()");
-    return res;
+    return withHeaders(await ctx.next(), (h) => {
+      h.set("content-security-policy", csp);
+      h.set("x-content-type-options", "nosniff");
+      h.set("referrer-policy", "strict-origin-when-cross-origin");
+      h.set("x-frame-options", "DENY");
+      h.set("cross-origin-opener-policy", "same-origin");
+      h.set("permissions-policy", "microphone=(self), camera=(), geolocation=()");
+    });
   };
 }

@@ -2,6 +2,7 @@
  * `GET`, `PATCH` (rename, default system prompt and model) and `DELETE /api/folders/:id` (its
  * conversations move out of the folder; they are not deleted). Another session's folder is a 404.
  */
+import { allowedModel } from "../../../lib/chat/allowlist.ts";
 import { folderJson, folderNotFound, PatchFolderBody } from "../../../lib/chat/api.ts";
 import { limitConversationChange } from "../../../lib/security/conversation_limits.ts";
 import type { AppState } from "../../../lib/services.ts";
@@ -16,6 +17,7 @@ export const handler: Handlers<AppState> = {
   },
   async PATCH(req, ctx) {
     const body = await readJson(req, PatchFolderBody);
+    if (body.model) await allowedModel(ctx.state, body.model);
     await limitConversationChange(ctx.state);
     const folder = await ctx.state.services.db.updateFolder(ctx.state.sessionId, ctx.params.id, body);
     if (!folder) throw folderNotFound();

@@ -1,4 +1,5 @@
 /** `GET /api/folders` (the session's folders, oldest first) and `POST` to create one. */
+import { allowedModel } from "../../../lib/chat/allowlist.ts";
 import { CreateFolderBody, folderJson } from "../../../lib/chat/api.ts";
 import { limitConversationChange } from "../../../lib/security/conversation_limits.ts";
 import type { AppState } from "../../../lib/services.ts";
@@ -12,6 +13,7 @@ export const handler: Handlers<AppState> = {
   },
   async POST(req, ctx) {
     const body = await readJson(req, CreateFolderBody);
+    if (body.model) await allowedModel(ctx.state, body.model);
     await limitConversationChange(ctx.state);
     const created = await ctx.state.services.db.createFolder(ctx.state.sessionId, body);
     return Response.json(folderJson(created), { status: 201 });

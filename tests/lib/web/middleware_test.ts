@@ -67,3 +67,26 @@ Deno.test("a session cookie is issued once and then kept", async () => {
     await server.close();
   }
 });
+
+Deno.test("security headers reach responses whose headers are immutable (Response.redirect, fetch)", async () => {
+  const { securityHeaders } = await import("../../../lib/web/middleware/security_headers.ts");
+  const { withHeaders } = await import("../../../lib/web/headers.ts");
+  const redirect = Response.redirect("http://127.0.0.1/elsewhere", 302);
+  assert.throws(() => redirect.headers.set("x-test", "1"), TypeError);
+  const middleware = securityHeaders();
+  const ctx = { next: () => Promise.resolve(redirect) } as unknown as Parameters<typeof middleware>[1];
+  const res = await middleware(new Request("http://127.0.0.1/"), ctx);
+  assert.equal(res.status, 302);
+  assert.equal(res.headers.get("location"), "http://127.0.0.1/elsewhere");
+  assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+  const mutable = new Response("body", { status: 201 });
+  assert.equal(
+    withHeaders(mutable, (h) => h.set("x-a", "1")),
+    mutable,
+    "mutable headers are changed in place",
+  );
+  const upstream = Response.redirect("http://127.0.0.1/x", 307);
+  const copied = withHeaders(upstream, (h) => h.set("x-a", "1"));
+  assert.notEqual(copied, upstream);
+  assert.deepEqual([copied.status, copied.headers.get("x-a")], [307, "1"]);
+});

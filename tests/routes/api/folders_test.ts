@@ -25,7 +25,11 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const server = await startTestServer();
+    // A Gemini key makes its (static) model list the allowlist for folder models; the model is never called.
+    const server = await startTestServer({
+      GEMINI_API_KEY: "folders-test-key",
+      GEMINI_BASE_URL: "http://127.0.0.1:9",
+    });
     try {
       const alice = new ApiClient(server.url);
       const bob = new ApiClient(server.url);

@@ -90,6 +90,23 @@ Deno.test({
           assert.equal(malformed.status, 400);
           const after = await client.json<{ model: string }>(`/api/conversations/${ok.body.id}`);
           assert.equal(after.body.model, "ollama:llama3.2:3b");
+          // Folders hand their model to new conversations: the same allowlist applies.
+          const folder = await client.json<{ error: { code: string } }>("/api/folders", {
+            method: "POST",
+            json: { name: "Local", model: "ollama:not-pulled" },
+          });
+          assert.equal(folder.status, 400);
+          assert.equal(folder.body.error.code, "unknown_model");
+          const good = await client.json<{ id: string; model: string }>("/api/folders", {
+            method: "POST",
+            json: { name: "Local", model: "ollama:llava:7b" },
+          });
+          assert.equal(good.status, 201);
+          const patched = await client.json<{ error: { code: string } }>(`/api/folders/${good.body.id}`, {
+            method: "PATCH",
+            json: { model: "gpt-4o" },
+          });
+          assert.equal(patched.status, 400);
         },
       );
 
