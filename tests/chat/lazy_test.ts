@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { lazyProvider } from "../../lib/chat/lazy.ts";
 import type { ChatChunk, ChatProvider } from "../../lib/chat/provider.ts";
-import { collectReply } from "../../lib/chat/provider.ts";
+import { collectReply } from "../_helpers/collect_reply.ts";
 
 Deno.test("lazyProvider: starts on the first reply only, once; health does not start it; close reaches it", async () => {
   let starts = 0;

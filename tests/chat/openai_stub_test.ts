@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { ChatError } from "../../lib/chat/errors.ts";
 import { OpenAICompatibleProvider, type OpenAIProviderOptions } from "../../lib/chat/openai.ts";
-import { type ChatChunk, type ChatRequest, collectReply } from "../../lib/chat/provider.ts";
+import type { ChatChunk, ChatRequest } from "../../lib/chat/provider.ts";
+import { collectReply } from "../_helpers/collect_reply.ts";
 import { openAIStubReply, startOpenAIStub } from "../stubs/openai_server.ts";
 
 function provider(url: string, extra: Partial<OpenAIProviderOptions> = {}) {

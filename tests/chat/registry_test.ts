@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { ChatError } from "../../lib/chat/errors.ts";
 import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest } from "../../lib/chat/provider.ts";
-import { collectReply } from "../../lib/chat/provider.ts";
+import { collectReply } from "../_helpers/collect_reply.ts";
 import { ProviderRegistry, UnknownModelError } from "../../lib/chat/registry.ts";
 
 /** A provider that answers "<id> says hi" and whose listing can be made to fail. */
