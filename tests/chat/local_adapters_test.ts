@@ -12,7 +12,7 @@ import { createLocalProvider, LOCAL_MODEL_ID } from "../../lib/chat/local.ts";
 import { findLocalAdapters } from "../../lib/chat/local_adapters.ts";
 import { baseLoadCount, generateReply, LocalModelHost } from "../../lib/chat/local_host.ts";
 import { localPrompt, StopSequence } from "../../lib/chat/local_prompt.ts";
-import { collectReply } from "../../lib/chat/provider.ts";
+import { collectReply } from "../_helpers/collect_reply.ts";
 import { ApiClient } from "../_helpers/api_client.ts";
 import { startTestServer } from "../_helpers/app_server.ts";
 import { readSse, tokenText } from "../_helpers/sse.ts";
