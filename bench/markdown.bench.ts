@@ -6,7 +6,7 @@
 import * as esbuild from "esbuild";
 import { CHROMIUM, launchBrowser } from "../tests/_helpers/browser.ts";
 import { renderToString } from "preact-render-to-string";
-import { highlight, parseMarkdown, renderMarkdown } from "../lib/markdown/mod.ts";
+import { highlight, IncrementalMarkdown, parseMarkdown, renderMarkdown } from "../lib/markdown/mod.ts";
 
 const SECTION = `## Section N
 
@@ -98,6 +98,46 @@ for (const size of [1_000, 5_000, 10_000]) {
     }% |`,
   );
 }
+
+// Incremental parsing (lib/markdown/incremental.ts): the cost of one token (4 chars) near the end of a
+// 10 KB and a 100 KB reply, parsing the whole prefix vs updating an IncrementalMarkdown that has followed
+// the stream so far. Goal: the incremental cost per token does not grow with the reply (ratio ≈ 1).
+console.log(
+  "\n| parse per token (4 chars) near the end | full parse ms/token | incremental ms/token | incremental / full |",
+);
+console.log("| --- | ---: | ---: | ---: |");
+const perToken: number[] = [];
+for (const size of [10_000, 100_000]) {
+  const text = makeDoc(size);
+  const tokens = 400, from = text.length - tokens * 4;
+  const inc = new IncrementalMarkdown();
+  for (let end = 4; end < from; end += 4) inc.update(text.slice(0, end)); // follow the stream
+  const fullSamples: number[] = [], incSamples: number[] = [];
+  for (let end = from; end <= text.length; end += 4) {
+    const prefix = text.slice(0, end);
+    let t = performance.now();
+    inc.update(prefix);
+    incSamples.push(performance.now() - t);
+    if ((end - from) % 16 === 0) { // the full parse is slow at 100 KB: every 4th token
+      t = performance.now();
+      parseMarkdown(prefix);
+      fullSamples.push(performance.now() - t);
+    }
+  }
+  const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const full = med(fullSamples), incremental = med(incSamples);
+  perToken.push(incremental);
+  console.log(
+    `| ${(text.length / 1000).toFixed(0)} KB | ${fmt(full)} | ${fmt(incremental)} | ${
+      (incremental / full).toFixed(3)
+    } |`,
+  );
+}
+console.log(
+  `| **incremental 100 KB / 10 KB** | | ${
+    (perToken[1] / perToken[0]).toFixed(2)
+  } (1 = constant in the reply length) | |`,
+);
 
 // Browser bundle: what an island that renders markdown adds on top of preact.
 const built = await esbuild.build({

@@ -175,7 +175,7 @@ if (probe.active) {
       kernels: ["BatchMatMul", "_FusedMatMul"],
       threads: cores,
     },
-    ...(["Transpose", "Sum", "Pow", "Identity"] as const).map((k) => ({
+    ...(["Transpose", "Sum", "Pow", "Identity", "Tanh", "Cast", "MlAdamWUpdate"] as const).map((k) => ({
       label: `matMul + ${k}`,
       kernels: ["BatchMatMul", "_FusedMatMul", k] as NativeKernelName[],
       threads: cores,

@@ -2,9 +2,11 @@
  * A compact GPT-style decoder used only by `bench/native.bench.ts` (until `ml/model.ts` exists):
  * token embedding as oneHot(ids)·E (the gradient of gather fails on wasm), learned positions,
  * pre-LayerNorm blocks with fused QKV projection, causal softmax attention, tanh-GELU MLP, tied
- * output head, softmax cross-entropy, Adam. `bench/torch_reference.py` builds the same model.
+ * output head, softmax cross-entropy, Adam (`ml/optim.ts`'s AdamW without decay). `bench/torch_reference.py` builds the same model.
  */
 import * as tf from "@tensorflow/tfjs";
+import { gelu, layerNorm as fusedLayerNorm } from "../ml/model.ts";
+import { AdamW } from "../ml/optim.ts";
 
 /** Model and batch sizes. */
 export interface FixtureConfig {
@@ -88,16 +90,18 @@ export function buildFixture(config: FixtureConfig, seed = 1): FixtureModel {
   const ids = tf.tensor2d(Array.from({ length: B * T }, () => Math.floor(rnd() * V)), [B, T], "int32");
   const targets = tf.tensor1d(Array.from({ length: B * T }, () => Math.floor(rnd() * V)), "int32");
   const mask = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9));
-  const optimizer = tf.train.adam(1e-3);
+  // torch.optim.Adam(lr=1e-3)'s defaults (bench/torch_reference.py): AdamW without decay is Adam. With the
+  // native kernels installed it runs as one fused kernel per parameter (ml/native/adamw.ts).
+  const optimizer = new AdamW(vars.map((variable) => ({ name: variable.name, variable, decay: false })), {
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: 0,
+  });
 
-  const layerNorm = (x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b) as tf.Tensor2D;
-  };
-  const gelu = (x: tf.Tensor) => {
-    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-  };
+  // ml/model.ts's LayerNorm and GELU: fused kernels with the native kernels installed, tfjs ops otherwise.
+  const layerNorm = (x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D =>
+    fusedLayerNorm(x, g, b, 1e-5) as tf.Tensor2D;
   const linear = (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x, w as tf.Tensor2D), b);
 
   const loss = (): tf.Scalar => {
@@ -122,9 +126,10 @@ export function buildFixture(config: FixtureConfig, seed = 1): FixtureModel {
     config,
     parameterCount: vars.reduce((s, v) => s + v.size, 0),
     step() {
-      const value = optimizer.minimize(loss, true, vars)!;
+      const { value, grads } = tf.variableGrads(loss, vars);
+      optimizer.apply(vars.map((v) => grads[v.name]), 1e-3);
       const out = value.dataSync()[0];
-      value.dispose();
+      tf.dispose([value, ...Object.values(grads)]);
       return out;
     },
     dispose() {

@@ -13,6 +13,8 @@ import { MultiHeadAttention, scaledDotProductAttention } from "./attention.ts";
 import { tf } from "./backend.ts";
 import { Linear, matMul2d } from "./linear.ts";
 import { type ForwardOptions, Module } from "./module.ts";
+import { GELU_KERNEL } from "./native/gelu.ts";
+import { LAYER_NORM_KERNEL } from "./native/layer_norm.ts";
 import { normalArray, Rng } from "./random.ts";
 import type {
   Rank,
@@ -107,8 +109,19 @@ function variableOf<R extends Rank>(t: tfc.Tensor<R>): tfc.Variable<R> {
   return v;
 }
 
-/** GELU, tanh approximation (GPT-2's). */
+/** True when `kernel` (a fused native kernel) is registered for the active backend. */
+function fused(kernel: string): boolean {
+  return tf.getKernel(kernel, tf.getBackend()) !== undefined;
+}
+
+/**
+ * GELU, tanh approximation (GPT-2's). One fused kernel (and one for its gradient) when the native
+ * kernels are installed (`ml/native/gelu.ts`); composed tfjs ops otherwise.
+ */
 export function gelu(x: Tensor): Tensor {
+  if (x.dtype === "float32" && fused(GELU_KERNEL)) {
+    return tf.engine().runKernel(GELU_KERNEL, { x } as unknown as tfc.NamedTensorMap) as Tensor;
+  }
   return tf.tidy(() => {
     const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
@@ -128,15 +141,27 @@ export class LayerNorm extends Module {
 
   /** Normalizes x [..., dim]. */
   forward(x: Tensor): Tensor {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      const y = tf.mul(
-        tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.eps))),
-        this.parameter("weight"),
-      );
-      return this.#bias ? tf.add(y, this.parameter("bias")) : y;
-    });
+    return layerNorm(x, this.parameter("weight"), this.#bias ? this.parameter("bias") : undefined, this.eps);
   }
+}
+
+/**
+ * LayerNorm of x [..., d] over the last axis with gain [d] and optional bias [d]. One fused kernel (and
+ * one for its gradient) when the native kernels are installed (`ml/native/layer_norm.ts`); composed tfjs
+ * ops otherwise.
+ */
+export function layerNorm(x: Tensor, weight: Tensor, bias?: Tensor, eps = 1e-5): Tensor {
+  if (x.dtype === "float32" && fused(LAYER_NORM_KERNEL)) {
+    const inputs = bias === undefined ? { x, gamma: weight } : { x, gamma: weight, beta: bias };
+    return tf.engine().runKernel(LAYER_NORM_KERNEL, inputs as unknown as tfc.NamedTensorMap, {
+      eps,
+    }) as Tensor;
+  }
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const y = tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), weight);
+    return bias === undefined ? y : tf.add(y, bias);
+  });
 }
 
 /** The feed-forward part of a block: `proj(gelu(fc(x)))`. */

@@ -8,6 +8,7 @@
  */
 import { tf } from "./backend.ts";
 import type { Tensor, Variable } from "./tensor_types.ts";
+import { ADAMW_KERNEL, type AdamWKernelAttrs } from "./native/adamw.ts";
 
 /** Hyper-parameters of {@link AdamW}. */
 export interface AdamWOptions {
@@ -60,6 +61,10 @@ export class AdamW {
     this.step++;
     const { beta1: b1, beta2: b2, eps } = this;
     const c1 = 1 - b1 ** this.step, c2 = 1 - b2 ** this.step;
+    if (tf.getKernel(ADAMW_KERNEL, tf.getBackend()) !== undefined) {
+      this.#applyFused(grads, { lr, beta1: b1, beta2: b2, eps, c1, c2, decay: 0 });
+      return;
+    }
     tf.tidy(() => {
       this.params.forEach((p, i) => {
         const g = grads[i];
@@ -72,6 +77,22 @@ export class AdamW {
         if (p.decay && this.weightDecay > 0) next = tf.sub(next, tf.mul(p.variable, lr * this.weightDecay));
         p.variable.assign(next);
       });
+    });
+  }
+
+  /** The same update through the fused native kernel (`ml/native/adamw.ts`): one kernel per parameter. */
+  #applyFused(grads: readonly Tensor[], attrs: AdamWKernelAttrs): void {
+    this.params.forEach((p, i) => {
+      const decay = p.decay && this.weightDecay > 0 ? attrs.lr * this.weightDecay : 0;
+      const [next, m, v] = tf.engine().runKernel(
+        ADAMW_KERNEL,
+        { p: p.variable, m: this.#m[i], v: this.#v[i], g: grads[i] },
+        { ...attrs, decay } as unknown as tf.NamedAttrMap,
+      ) as Tensor[];
+      p.variable.assign(next);
+      this.#m[i].assign(m);
+      this.#v[i].assign(v);
+      tf.dispose([next, m, v]);
     });
   }
 

@@ -10,6 +10,7 @@
  */
 export type { Align, Block, Inline, ListItem } from "./ast.ts";
 export { parseMarkdown } from "./parse.ts";
+export { IncrementalMarkdown } from "./incremental.ts";
 export { parseInline, plainText } from "./inline.ts";
 export { Markdown, type MarkdownProps, renderBlocks, renderInlines, renderMarkdown } from "./render.tsx";
 export { highlight, supportsLanguage, type Token, type TokenType } from "./highlight.ts";

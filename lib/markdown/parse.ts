@@ -53,8 +53,17 @@ const MAX_DEPTH = 16;
 
 const PARSERS: BlockParser[] = [fencedCode, indentedCode, atxHeading, thematicBreak, blockquote, list, table];
 
+/**
+ * Parses the lines of a document (split on newlines, not yet tab-expanded) into top-level blocks and the
+ * line index where each block starts (for the incremental parser, `incremental.ts`).
+ */
+export function parseTopLevel(rawLines: string[]): { blocks: Block[]; starts: number[] } {
+  const starts: number[] = [];
+  return { blocks: parseBlocks(rawLines.map(expandTabs), 0, starts).blocks, starts };
+}
+
 /** Parses lines into blocks; `gaps` tells whether blank lines separated two blocks (loose lists). */
-function parseBlocks(lines: string[], depth = 0): { blocks: Block[]; gaps: boolean } {
+function parseBlocks(lines: string[], depth = 0, starts?: number[]): { blocks: Block[]; gaps: boolean } {
   const blocks: Block[] = [];
   let gaps = false, blankSeen = false;
   let i = 0;
@@ -69,6 +78,7 @@ function parseBlocks(lines: string[], depth = 0): { blocks: Block[]; gaps: boole
     parsed ??= paragraph(lines, i);
     gaps ||= blankSeen;
     blankSeen = false;
+    starts?.push(i);
     blocks.push(parsed.block);
     i = parsed.next;
   }

@@ -4,9 +4,11 @@
  * as text; images become links to the image (never `<img>`); code-fence languages only reach a
  * class name after being reduced to `[a-z0-9_+#.-]`. Runs the same on the server and in islands.
  */
-import type { ComponentChildren, VNode } from "preact";
+import { Component, type ComponentChildren, type VNode } from "preact";
+import { useRef } from "preact/hooks";
 import type { Align, Block, Inline, ListItem } from "./ast.ts";
 import { highlight, type Token } from "./highlight.ts";
+import { IncrementalMarkdown } from "./incremental.ts";
 import { parseMarkdown } from "./parse.ts";
 import { safeHref } from "./url.ts";
 
@@ -18,14 +20,38 @@ export interface MarkdownProps {
   class?: string;
 }
 
-/** Renders markdown text inside `<div class="markdown">`. Usable as a component or a function. */
+/**
+ * Renders markdown text inside `<div class="markdown">` as a component. While the text grows (a reply
+ * streaming), an {@link IncrementalMarkdown} parses only the blocks the new characters can change, and the
+ * final blocks sit in a component that re-renders only when more of them become final, so the work per
+ * token does not grow with the reply. The HTML is the same as {@link renderMarkdown}'s.
+ */
 export function Markdown({ text, class: extra }: MarkdownProps): VNode {
-  return <div class={extra ? `markdown ${extra}` : "markdown"}>{renderBlocks(parseMarkdown(text))}</div>;
+  const ref = useRef<IncrementalMarkdown | null>(null);
+  const parser = (ref.current ??= new IncrementalMarkdown());
+  parser.update(text);
+  return (
+    <div class={extra ? `markdown ${extra}` : "markdown"}>
+      <FinalBlocks blocks={parser.finalBlocks} count={parser.finalCount} />
+      {renderBlocks(parser.tailBlocks as Block[])}
+    </div>
+  );
 }
 
-/** `renderMarkdown(text)` is `<Markdown text={text} />` rendered directly (no component layer). */
+/** The final blocks of a streaming text; `blocks` only grows, so `count` says when to render again. */
+class FinalBlocks extends Component<{ blocks: readonly Block[]; count: number }> {
+  override shouldComponentUpdate(next: { blocks: readonly Block[]; count: number }): boolean {
+    return next.count !== this.props.count || next.blocks !== this.props.blocks;
+  }
+
+  override render(): ComponentChildren {
+    return renderBlocks(this.props.blocks.slice(0, this.props.count));
+  }
+}
+
+/** The markdown as one VNode tree without components or state (parses the whole text). */
 export function renderMarkdown(text: string): VNode {
-  return Markdown({ text });
+  return <div class="markdown">{renderBlocks(parseMarkdown(text))}</div>;
 }
 
 /** Renders already-parsed blocks (without the wrapper div). */

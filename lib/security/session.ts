@@ -10,8 +10,18 @@ export const SESSION_COOKIE = "mc_session";
 const ONE_YEAR_S = 365 * 24 * 3600;
 const encoder = new TextEncoder();
 
-/** Signs and verifies session cookies with one or more secrets (newest first). */
+/** Verified cookie values remembered per signer (a returning browser skips the HMAC). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Signs and verifies session cookies with one or more secrets (newest first). Verification results of
+ * valid cookies are remembered (bounded, least recently used evicted): the answer depends only on the
+ * value and this signer's fixed keys, and the HMAC was 3 % of a `GET /`'s CPU (docs/performance.md).
+ * Invalid values are never cached, so garbage cannot push valid sessions out.
+ */
 export class SessionSigner {
+  readonly #verified = new Map<string, { id: string; stale: boolean }>();
+
   private constructor(private readonly keys: CryptoKey[]) {}
 
   /** Imports HMAC-SHA256 keys for `secrets` (newest first, at least one). */
@@ -41,6 +51,28 @@ export class SessionSigner {
 
   /** The id if `value` is validly signed, and whether it was signed with an older secret. */
   async verify(value: string): Promise<{ id: string; stale: boolean } | null> {
+    const cached = this.#verified.get(value);
+    if (cached !== undefined) {
+      this.#verified.delete(value); // move to the most recently used end
+      this.#verified.set(value, cached);
+      return { ...cached };
+    }
+    const result = await this.#verifyHmac(value);
+    if (result !== null) {
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+        this.#verified.delete(this.#verified.keys().next().value!);
+      }
+      this.#verified.set(value, result);
+    }
+    return result === null ? null : { ...result };
+  }
+
+  /** Number of remembered valid cookie values (for tests). */
+  get cachedCount(): number {
+    return this.#verified.size;
+  }
+
+  async #verifyHmac(value: string): Promise<{ id: string; stale: boolean } | null> {
     const dot = value.lastIndexOf(".");
     if (dot <= 0) return null;
     const id = value.slice(0, dot);

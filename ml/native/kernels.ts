@@ -10,9 +10,11 @@
  * ```
  */
 import {
+  getGradient,
   getKernel,
   type KernelConfig,
   type KernelFunc,
+  registerGradient,
   registerKernel,
   type TensorInfo,
   unregisterKernel,
@@ -23,6 +25,16 @@ import { isWasmBackend, type WasmBackendLike } from "./wasm_heap.ts";
 import { nativeTranspose } from "./transpose.ts";
 import { nativeSum } from "./reduce.ts";
 import { nativeIdentity, nativePow } from "./elementwise.ts";
+import { nativeCast, nativeTanh } from "./pointwise.ts";
+import { ADAMW_KERNEL, fusedAdamW } from "./adamw.ts";
+import { GELU_GRAD_KERNEL, GELU_GRADIENT, GELU_KERNEL, nativeGelu, nativeGeluGrad } from "./gelu.ts";
+import {
+  LAYER_NORM_GRAD_KERNEL,
+  LAYER_NORM_GRADIENT,
+  LAYER_NORM_KERNEL,
+  nativeLayerNorm,
+  nativeLayerNormGrad,
+} from "./layer_norm.ts";
 import { selfTest } from "./self_test.ts";
 
 /** What {@link installNativeKernels} did. */
@@ -54,12 +66,23 @@ export const NATIVE_KERNEL_NAMES = [
   "Sum",
   "Pow",
   "Identity",
+  "Tanh",
+  "Cast",
+  "MlAdamWUpdate",
+  "MlGelu",
+  "MlGeluGrad",
+  "MlLayerNorm",
+  "MlLayerNormGrad",
 ] as const;
 
 /** Name of one native kernel override. */
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
-type NativeImpl = (blas: OpenBlas, backend: WasmBackendLike, args: never) => TensorInfo | null;
+type NativeImpl = (
+  blas: OpenBlas,
+  backend: WasmBackendLike,
+  args: never,
+) => TensorInfo | TensorInfo[] | null;
 
 const IMPLS: Record<NativeKernelName, NativeImpl> = {
   BatchMatMul: nativeBatchMatMul as NativeImpl,
@@ -68,10 +91,33 @@ const IMPLS: Record<NativeKernelName, NativeImpl> = {
   Sum: nativeSum as NativeImpl,
   Pow: nativePow as NativeImpl,
   Identity: nativeIdentity as NativeImpl,
+  Tanh: nativeTanh as NativeImpl,
+  Cast: nativeCast as NativeImpl,
+  MlAdamWUpdate: fusedAdamW as NativeImpl,
+  MlGelu: nativeGelu as NativeImpl,
+  MlGeluGrad: nativeGeluGrad as NativeImpl,
+  MlLayerNorm: nativeLayerNorm as NativeImpl,
+  MlLayerNormGrad: nativeLayerNormGrad as NativeImpl,
 };
+
+/** Fused kernels this module adds to the registry (no stock kernel has these names). */
+const ADDED_KERNELS: ReadonlySet<string> = new Set([
+  ADAMW_KERNEL,
+  GELU_KERNEL,
+  GELU_GRAD_KERNEL,
+  LAYER_NORM_KERNEL,
+  LAYER_NORM_GRAD_KERNEL,
+]);
+
+// The tape gradients of the fused forward kernels (used only when those kernels run).
+for (const config of [GELU_GRADIENT, LAYER_NORM_GRADIENT]) {
+  if (getGradient(config.kernelName) === undefined) registerGradient(config);
+}
 
 let blasCache: OpenBlas | null = null;
 const originals = new Map<string, KernelConfig>();
+/** Kernels this module adds (no stock kernel of that name): removed again on uninstall. */
+const added = new Set<string>();
 const counts: NativeCallCounts = {};
 let current: NativeStatus = { active: false, summary: "native kernels: not installed", kernels: [] };
 
@@ -92,7 +138,28 @@ function inactive(reason: string): NativeStatus {
   return current;
 }
 
+/** Registers a kernel that has no stock counterpart (the fused AdamW update, GELU, LayerNorm). */
+function add(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
+  if (getKernel(name, "wasm") !== undefined) return false;
+  const tally = (counts[name] ??= { native: 0, fallback: 0 });
+  registerKernel({
+    kernelName: name,
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const out = isWasmBackend(args.backend) ? impl(blas, args.backend, args as never) : null;
+      if (out === null) {
+        throw new TypeError(`${name}: float32 inputs of one size on the wasm backend expected`);
+      }
+      tally.native++;
+      return out;
+    },
+  });
+  added.add(name);
+  return true;
+}
+
 function override(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
+  if (ADDED_KERNELS.has(name)) return add(name, blas, impl);
   const stock = getKernel(name, "wasm");
   if (stock === undefined) return false;
   const stockFunc = stock.kernelFunc;
@@ -125,7 +192,7 @@ function override(name: string, blas: OpenBlas, impl: NativeImpl): boolean {
 export function installNativeKernels(
   options: { threads?: number; kernels?: readonly NativeKernelName[] } = {},
 ): NativeStatus {
-  if (originals.size > 0) return current;
+  if (originals.size > 0 || added.size > 0) return current;
   const flag = (envGet("ML_NATIVE") ?? "").toLowerCase();
   if (["off", "0", "false", "no"].includes(flag)) return inactive("ML_NATIVE=off");
   try {
@@ -176,6 +243,14 @@ export function uninstallNativeKernels(): void {
     registerKernel(stock);
   }
   originals.clear();
+  for (const name of added) {
+    try {
+      unregisterKernel(name, "wasm");
+    } catch {
+      // already gone
+    }
+  }
+  added.clear();
   current = { active: false, summary: "native kernels: not installed", kernels: [] };
 }
 

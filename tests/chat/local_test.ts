@@ -101,6 +101,7 @@ Deno.test({
     const healthToken = "h".repeat(32);
     const server = await startTestServer({
       LOCAL_MODEL_DIR: dir,
+      LOCAL_MODEL_SEED: "7",
       GEMINI_API_KEY: "",
       HEALTH_TOKEN: healthToken,
     });

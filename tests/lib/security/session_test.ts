@@ -21,6 +21,24 @@ Deno.test("a signed id verifies; a tampered id or signature does not", async () 
   assert.equal(await signer.verify(""), null);
 });
 
+Deno.test("verified cookies are remembered: same answers, only valid values cached, bounded at 10,000", async () => {
+  const signer = await SessionSigner.create([B, A]);
+  const old = await SessionSigner.create([A]);
+  const id = SessionSigner.newId();
+  const fresh = await signer.sign(id), stale = await old.sign(id);
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(await signer.verify(fresh), { id, stale: false }, `round ${round}`);
+    assert.deepEqual(await signer.verify(stale), { id, stale: true }, `round ${round}`);
+    assert.equal(await signer.verify(`${id}.${fresh.split(".")[1].slice(0, -2)}AA`), null);
+  }
+  assert.equal(signer.cachedCount, 2, "tampered values are not cached");
+  const result = await signer.verify(fresh);
+  result!.id = "mutated";
+  assert.deepEqual(await signer.verify(fresh), { id, stale: false }, "callers get copies");
+  for (let i = 0; i < 10_050; i++) await signer.verify(await signer.sign(SessionSigner.newId()));
+  assert.equal(signer.cachedCount, 10_000);
+});
+
 Deno.test("rotation: cookies signed with the old secret still verify and are marked stale", async () => {
   const old = await SessionSigner.create([A]);
   const rotated = await SessionSigner.create([B, A]);

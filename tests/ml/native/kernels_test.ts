@@ -10,6 +10,9 @@ import {
   uninstallNativeKernels,
 } from "../../../ml/native/kernels.ts";
 import { planMatMul } from "../../../ml/native/matmul.ts";
+import { tanhInto } from "../../../ml/native/pointwise.ts";
+import { AdamW } from "../../../ml/optim.ts";
+import { gelu, layerNorm } from "../../../ml/model.ts";
 
 assert.ok(await tf.setBackend("wasm"), "tfjs wasm backend must start");
 const probe = openOpenBlas();
@@ -153,11 +156,25 @@ Deno.test({
     const stockTranspose = tf.getKernel("Transpose", "wasm");
     const status = installNativeKernels();
     assert.ok(status.active, status.summary);
-    assert.deepEqual(status.kernels, ["BatchMatMul", "_FusedMatMul", "Transpose", "Sum", "Pow", "Identity"]);
+    assert.deepEqual(status.kernels, [
+      "BatchMatMul",
+      "_FusedMatMul",
+      "Transpose",
+      "Sum",
+      "Pow",
+      "Identity",
+      "Tanh",
+      "Cast",
+      "MlAdamWUpdate",
+      "MlGelu",
+      "MlGeluGrad",
+      "MlLayerNorm",
+      "MlLayerNormGrad",
+    ]);
     assert.ok((status.threads ?? 0) >= 1);
     assert.match(
       status.summary,
-      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity via OpenBLAS/,
+      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate, MlGelu, MlGeluGrad, MlLayerNorm, MlLayerNormGrad via OpenBLAS/,
     );
     assert.equal(installNativeKernels(), status, "second install returns the same status");
     assert.equal(nativeStatus(), status);
@@ -503,6 +520,152 @@ Deno.test({
       true,
       1e-5,
     );
+  },
+});
+
+Deno.test("tanhInto matches Math.tanh within 3e-7 (about 2 float32 ulp near ±1) from -20 to 20, saturates to ±1 and keeps NaN", () => {
+  const n = 400_001;
+  const x = new Float32Array(n + 3);
+  for (let i = 0; i < n; i++) x[i] = -20 + (40 * i) / (n - 1);
+  x.set([Infinity, -Infinity, NaN], n);
+  const y = new Float32Array(x.length);
+  tanhInto(x, y);
+  let worst = 0;
+  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i] - Math.tanh(x[i])));
+  assert.ok(worst < 3e-7, `max |error| ${worst}`);
+  assert.deepEqual([y[n], y[n + 1]], [1, -1]);
+  assert.ok(Number.isNaN(y[n + 2]));
+  assert.equal(y[(n - 1) / 2], 0, "tanh(0) is exactly 0");
+});
+
+Deno.test({
+  name: "Tanh forward and gradient (seeded, wide range) equal the cpu reference and stock wasm",
+  ignore: !ok,
+  async fn() {
+    const before = nativeCallCounts().Tanh?.native ?? 0;
+    await compare(() => tf.tanh(tf.mul(rand([257, 63], 21), 12)), "tanh", true, 3e-7);
+    await compare(
+      () => {
+        const w = rand([257, 63], 22);
+        return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.tanh(t), w)))(tf.mul(rand([257, 63], 23), 6));
+      },
+      "tanh grad",
+      true,
+      1e-6,
+    );
+    assert.ok(nativeCallCounts().Tanh.native > before, "the native Tanh ran");
+  },
+});
+
+Deno.test({
+  name: "Cast to the same dtype aliases without a copy; other casts fall back and equal reference",
+  ignore: !ok,
+  async fn() {
+    installNativeKernels();
+    const x = rand([7, 5], 24);
+    const y = tf.cast(x, "float32");
+    assert.equal(y.dataId, x.dataId, "the cast shares its input's memory");
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()).length, 35, "the alias outlives the disposed input");
+    y.dispose();
+    const fallbacks = nativeCallCounts().Cast.fallback;
+    await compare(() => tf.cast(tf.cast(tf.mul(rand([9, 4], 25), 10), "int32"), "float32"), "cast int");
+    assert.ok(nativeCallCounts().Cast.fallback > fallbacks, "float32 <-> int32 casts use the stock kernel");
+  },
+});
+
+Deno.test({
+  name: "fused AdamW kernel: three updates (decay on and off) equal the composed ops on cpu and stock wasm",
+  ignore: !ok,
+  async fn() {
+    /** Three AdamW updates of two parameters (one decays) with seeded gradients; returns p, m, v. */
+    const run = async () => {
+      const params = [
+        { name: "w", variable: tf.tidy(() => tf.variable(rand([33, 17], 30))), decay: true },
+        { name: "b", variable: tf.tidy(() => tf.variable(rand([17], 31))), decay: false },
+      ];
+      const opt = new AdamW(params, { weightDecay: 0.1 });
+      for (let step = 0; step < 3; step++) {
+        const grads = [rand([33, 17], 40 + step), rand([17], 50 + step)];
+        opt.apply(grads, 0.01);
+        tf.dispose(grads);
+      }
+      const state = await opt.state();
+      const out = [
+        ...params.map((p) => p.variable.dataSync() as Float32Array),
+        ...["w", "b"].flatMap((k) => [state.m.get(k)!, state.v.get(k)!]),
+      ];
+      opt.dispose();
+      tf.dispose(params.map((p) => p.variable));
+      return out;
+    };
+    assert.ok(await tf.setBackend("cpu"));
+    const cpu = await run();
+    assert.ok(await tf.setBackend("wasm"));
+    uninstallNativeKernels();
+    const stock = await run();
+    installNativeKernels();
+    const before = nativeCallCounts().MlAdamWUpdate?.native ?? 0;
+    const tensors = tf.memory().numTensors;
+    const fused = await run();
+    assert.equal(tf.memory().numTensors, tensors, "no tensors leak");
+    assert.equal(
+      nativeCallCounts().MlAdamWUpdate.native - before,
+      6,
+      "one fused call per parameter and step",
+    );
+    fused.forEach((f, i) => {
+      assertClose(f, cpu[i], 1e-5, `output ${i}, fused vs cpu`);
+      assertClose(f, stock[i], 1e-5, `output ${i}, fused vs stock wasm`);
+    });
+    uninstallNativeKernels();
+    assert.equal(tf.getKernel("MlAdamWUpdate", "wasm"), undefined, "uninstall removes the added kernel");
+  },
+});
+
+Deno.test({
+  name: "fused GELU: forward and gradient equal the composed ops on cpu and stock wasm",
+  ignore: !ok,
+  async fn() {
+    const before = nativeCallCounts().MlGeluGrad?.native ?? 0;
+    await compare(() => gelu(tf.mul(rand([65, 47], 60), 8)), "gelu", true, 2e-6);
+    await compare(
+      () => {
+        const w = rand([65, 47], 61);
+        return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), w)))(tf.mul(rand([65, 47], 62), 8));
+      },
+      "gelu grad",
+      true,
+      2e-6,
+    );
+    assert.ok(nativeCallCounts().MlGeluGrad.native > before, "the fused gradient ran");
+  },
+});
+
+Deno.test({
+  name:
+    "fused LayerNorm: forward and gradients of x, gain and bias (with and without bias) equal the composed ops",
+  ignore: !ok,
+  async fn() {
+    const before = nativeCallCounts().MlLayerNormGrad?.native ?? 0;
+    for (const withBias of [true, false]) {
+      await compare(
+        () => {
+          const x = tf.add(tf.mul(rand([3, 5, 40], 70), 4), 1.5);
+          const g = tf.add(rand([40], 71), 1), b = rand([40], 72), w = rand([3, 5, 40], 73);
+          if (!withBias) {
+            const f = (xx: tf.Tensor, gg: tf.Tensor) => tf.sum(tf.mul(layerNorm(xx, gg, undefined, 1e-5), w));
+            return [layerNorm(x, g), ...tf.grads(f)([x, g])];
+          }
+          const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(layerNorm(xx, gg, bb), w));
+          return [layerNorm(x, g, b), ...tf.grads(f)([x, g, b])];
+        },
+        `layer norm, bias ${withBias}`,
+        true,
+        1e-5,
+      );
+    }
+    assert.equal(nativeCallCounts().MlLayerNormGrad.native - before, 2, "the fused gradient ran");
   },
 });
 

@@ -1,0 +1,59 @@
+/**
+ * A fused AdamW update as one wasm-backend kernel: for one parameter, reads p, m, v and the gradient
+ * from the wasm heap and writes the new p, m and v in a single JS loop, instead of the ~14 tfjs ops
+ * (each a kernel call plus engine bookkeeping) that `ml/optim.ts` composes otherwise. Registered by
+ * `installNativeKernels` under {@link ADAMW_KERNEL}; `AdamW.apply` uses it when it is registered for the
+ * active backend.
+ */
+import type { TensorInfo } from "@tensorflow/tfjs-core";
+import { heapF32, offsetOf, type WasmBackendLike } from "./wasm_heap.ts";
+
+/** Name of the fused kernel in tfjs's registry. */
+export const ADAMW_KERNEL = "MlAdamWUpdate";
+
+/** Scalars of one update: the bias corrections and the decay are folded in by the caller. */
+export interface AdamWKernelAttrs {
+  /** Learning rate. */
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** 1 − β1ᵗ. */
+  c1: number;
+  /** 1 − β2ᵗ. */
+  c2: number;
+  /** lr · weight decay, or 0 for parameters that do not decay. */
+  decay: number;
+}
+
+/**
+ * The update, as `ml/optim.ts` writes it: m' = β1·m + (1−β1)·g, v' = β2·v + (1−β2)·g²,
+ * p' = p − lr·(m'/c1)/(sqrt(v'/c2) + ε) − decay·p. Returns [p', m', v'] (new tensors); null unless all
+ * four inputs are float32 of one size.
+ */
+export function fusedAdamW(
+  _blas: unknown,
+  backend: WasmBackendLike,
+  args: { inputs: { p: TensorInfo; m: TensorInfo; v: TensorInfo; g: TensorInfo }; attrs: AdamWKernelAttrs },
+): TensorInfo[] | null {
+  const { p, m, v, g } = args.inputs;
+  const n = p.shape.reduce((a, d) => a * d, 1);
+  for (const t of [p, m, v, g]) {
+    if (t.dtype !== "float32" || t.shape.reduce((a, d) => a * d, 1) !== n) return null;
+  }
+  const { lr, beta1, beta2, eps, c1, c2, decay } = args.attrs;
+  const outs = [p, m, v].map((t) => backend.makeOutput([...t.shape], "float32"));
+  const view = (t: TensorInfo) => heapF32(backend, offsetOf(backend, t), n);
+  const [pi, mi, vi, gi] = [p, m, v, g].map(view);
+  const [po, mo, vo] = outs.map(view);
+  const a1 = 1 - beta1, a2 = 1 - beta2;
+  for (let i = 0; i < n; i++) {
+    const gr = gi[i];
+    const mm = beta1 * mi[i] + a1 * gr;
+    const vv = beta2 * vi[i] + a2 * gr * gr;
+    mo[i] = mm;
+    vo[i] = vv;
+    po[i] = pi[i] - (lr * (mm / c1)) / (Math.sqrt(vv / c2) + eps) - decay * pi[i];
+  }
+  return outs;
+}

@@ -1,0 +1,75 @@
+/**
+ * GELU (tanh approximation, GPT-2's `gelu_new`) as one fused wasm-backend kernel and its gradient as
+ * another, JS loops over the heap: the composed form costs 7 kernels forward and about 15 backward on
+ * the MLP's widest activation. `ml/model.ts`'s `gelu` runs {@link GELU_KERNEL} when it is registered for
+ * the active backend (by `installNativeKernels`); {@link GELU_GRADIENT} is its tape gradient.
+ */
+import type { GradConfig, NamedTensorMap, Tensor, TensorInfo } from "@tensorflow/tfjs-core";
+import { engine } from "@tensorflow/tfjs-core";
+import { tanhInto } from "./pointwise.ts";
+import { heapF32, offsetOf, type WasmBackendLike } from "./wasm_heap.ts";
+
+/** Forward kernel name: `{ x }` → y. */
+export const GELU_KERNEL = "MlGelu";
+/** Gradient kernel name: `{ dy, x }` → dx. */
+export const GELU_GRAD_KERNEL = "MlGeluGrad";
+
+const C = Math.sqrt(2 / Math.PI), K = 0.044715;
+const sizeOf = (t: TensorInfo) => t.shape.reduce((a, d) => a * d, 1);
+
+/** y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) for float32 x; null otherwise. */
+export function nativeGelu(
+  _blas: unknown,
+  backend: WasmBackendLike,
+  args: { inputs: { x: TensorInfo } },
+): TensorInfo | null {
+  const { x } = args.inputs;
+  if (x.dtype !== "float32") return null;
+  const n = sizeOf(x);
+  const out = backend.makeOutput([...x.shape], "float32");
+  const src = heapF32(backend, offsetOf(backend, x), n), dst = heapF32(backend, offsetOf(backend, out), n);
+  for (let i = 0; i < n; i++) {
+    const v = src[i];
+    dst[i] = C * (v + K * v * v * v);
+  }
+  tanhInto(dst, dst);
+  for (let i = 0; i < n; i++) dst[i] = 0.5 * src[i] * (1 + dst[i]);
+  return out;
+}
+
+/** dx = dy·(0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)), t the forward tanh. */
+export function nativeGeluGrad(
+  _blas: unknown,
+  backend: WasmBackendLike,
+  args: { inputs: { dy: TensorInfo; x: TensorInfo } },
+): TensorInfo | null {
+  const { dy, x } = args.inputs;
+  if (x.dtype !== "float32" || dy.dtype !== "float32" || sizeOf(dy) !== sizeOf(x)) return null;
+  const n = sizeOf(x);
+  const out = backend.makeOutput([...x.shape], "float32");
+  const xs = heapF32(backend, offsetOf(backend, x), n), g = heapF32(backend, offsetOf(backend, dy), n);
+  const dst = heapF32(backend, offsetOf(backend, out), n);
+  for (let i = 0; i < n; i++) {
+    const v = xs[i];
+    dst[i] = C * (v + K * v * v * v);
+  }
+  tanhInto(dst, dst);
+  for (let i = 0; i < n; i++) {
+    const v = xs[i], t = dst[i];
+    dst[i] = g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * C * (1 + 3 * K * v * v));
+  }
+  return out;
+}
+
+/** The tape gradient of {@link GELU_KERNEL}: runs {@link GELU_GRAD_KERNEL} on the saved input. */
+export const GELU_GRADIENT: GradConfig = {
+  kernelName: GELU_KERNEL,
+  inputsToSave: ["x"],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => ({
+    x: () =>
+      engine().runKernel(
+        GELU_GRAD_KERNEL,
+        { dy: dy as Tensor, x: saved[0] } as unknown as NamedTensorMap,
+      ) as Tensor,
+  }),
+};
