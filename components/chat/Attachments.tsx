@@ -3,6 +3,7 @@
  * and screen-reader friendly), the chips of files waiting to be sent, and the thumbnails shown in a
  * message. Images show from `/api/attachments/:id` (same origin, allowed by the CSP).
  */
+import { Icon } from "../voice/icons.tsx";
 import type { VNode } from "preact";
 import type { PendingAttachment } from "./use_attachments.ts";
 import type { AttachmentItem } from "./types.ts";
@@ -34,7 +35,7 @@ export function AttachButton({ disabled, onFiles }: AttachButtonProps): VNode {
           if (files.length) onFiles(files);
         }}
       />
-      <span aria-hidden="true">📎</span>
+      <Icon name="paperclip" />
     </label>
   );
 }
