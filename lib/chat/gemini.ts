@@ -378,37 +378,6 @@ export class GeminiProvider implements ChatProvider {
     }
   }
 
-  /**
-   * Models this key can use for chat, from the API's model listing (up to `limit`, default 100),
-   * labelled with their display names. Throws `ChatError` like {@link stream}.
-   */
-  async listRemoteModels(signal?: AbortSignal, limit = 100): Promise<ChatModelInfo[]> {
-    const ctx: AttemptContext = {
-      callerAborted: false,
-      timedOut: false,
-      yieldedText: false,
-      seen: {},
-      model: "",
-    };
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const out: ChatModelInfo[] = [];
-    try {
-      const pager = await this.#ai.models.list({ config: { pageSize: 50, abortSignal: combined } });
-      for await (const m of pager) {
-        const id = m.name?.replace(/^models\//, "");
-        if (!id || !m.supportedActions?.includes("generateContent")) continue;
-        out.push({ id, label: m.displayName || modelLabel(id) });
-        if (out.length >= limit) break;
-      }
-      return out;
-    } catch (e) {
-      ctx.callerAborted = signal?.aborted ?? false;
-      ctx.timedOut = timeout.aborted && !ctx.callerAborted;
-      throw classifyGeminiError(e, ctx, this.#apiKey);
-    }
-  }
-
   /** Lists one model page to prove the key and endpoint work; see {@link ChatProvider.health}. */
   async health(signal?: AbortSignal): Promise<ProviderHealth> {
     const started = performance.now();

@@ -22,10 +22,3 @@ export async function ensureOwner(sql: Queryable, ownerId: string): Promise<Owne
     limit 1`;
   return { id: rows[0].id as string, createdAt: iso(rows[0].created_at) };
 }
-
-/** Deletes an owner and, by cascade, all its conversations and messages. Returns whether it existed. */
-export async function deleteOwner(sql: Queryable, ownerId: string): Promise<boolean> {
-  if (!isOwnerId(ownerId)) return false;
-  const rows = await sql`delete from owners where id = ${ownerId} returning id`;
-  return rows.length > 0;
-}

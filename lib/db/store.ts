@@ -17,7 +17,6 @@ import * as tree from "./tree.ts";
 /** Owner-scoped repository methods (see the modules for each method's contract). */
 export interface Store {
   ensureOwner(ownerId: string): Promise<owners.Owner>;
-  deleteOwner(ownerId: string): Promise<boolean>;
   listConversations(
     ownerId: string,
     options?: conversations.ListOptions,
@@ -57,7 +56,6 @@ export interface Store {
   ): Promise<tree.PathMessage[] | null>;
   /** Only meaningful inside {@link Database.transaction}: the lock lasts until it ends. */
   lockForReply(ownerId: string, conversationId: string): Promise<replyLock.ReplyLock | null>;
-  lastMessages(ownerId: string, conversationId: string, limit: number): Promise<messages.Message[] | null>;
   listFolders(ownerId: string): Promise<folders.Folder[]>;
   getFolder(ownerId: string, id: string): Promise<folders.Folder | null>;
   createFolder(ownerId: string, input: folders.NewFolder): Promise<folders.Folder>;
@@ -88,7 +86,6 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     };
   return {
     ensureOwner: guard((ownerId) => owners.ensureOwner(sql, ownerId)),
-    deleteOwner: guard((ownerId) => owners.deleteOwner(sql, ownerId)),
     listConversations: guard((ownerId, options) => conversations.listConversations(sql, ownerId, options)),
     listConversationPage: guard((ownerId, options) =>
       conversations.listConversationPage(sql, ownerId, options)
@@ -114,9 +111,6 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
       tree.switchBranch(sql, ownerId, conversationId, messageId)
     ),
     lockForReply: guard((ownerId, conversationId) => replyLock.lockForReply(sql, ownerId, conversationId)),
-    lastMessages: guard((ownerId, conversationId, limit) =>
-      tree.lastMessages(sql, ownerId, conversationId, limit)
-    ),
     listFolders: guard((ownerId) => folders.listFolders(sql, ownerId)),
     getFolder: guard((ownerId, id) => folders.getFolder(sql, ownerId, id)),
     createFolder: guard((ownerId, input) => folders.createFolder(sql, ownerId, input)),

@@ -4,7 +4,6 @@
  * shown branch. The current leaf is stored on the conversation, so a reload or another tab shows
  * the same branch. All lookups are owner-scoped: another owner's or an unknown id reads as null.
  */
-import { InvalidInputError } from "./errors.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
 import { type Message, messageFromRow } from "./messages.ts";
 import type { Queryable, Transactional } from "./sql.ts";
@@ -90,18 +89,6 @@ export async function pathTo(
     ...messageFromRow(byId.get(id)!),
     siblingIds: childrenOf.get(parentOf.get(id) ?? null)!,
   }));
-}
-
-/** The last `limit` messages of the current path, oldest first; null when not the owner's. */
-export async function lastMessages(
-  sql: Queryable,
-  ownerId: string,
-  conversationId: string,
-  limit: number,
-): Promise<Message[] | null> {
-  if (!Number.isInteger(limit) || limit < 1) throw new InvalidInputError("limit must be a positive integer");
-  const path = await currentPath(sql, ownerId, conversationId);
-  return path === null ? null : path.slice(-limit).map(({ siblingIds: _, ...m }) => m);
 }
 
 /**

@@ -8,7 +8,6 @@ import {
   GeminiProvider,
   modelLabel,
 } from "../../lib/chat/gemini.ts";
-import { startGeminiStub } from "../stubs/gemini_server.ts";
 
 const KEY = "AIzaSecretKey0123";
 const ctx = (over: Partial<AttemptContext> = {}): AttemptContext => ({
@@ -91,24 +90,6 @@ Deno.test("models: the default comes first and gives the label; unknown ids get 
   assert.equal(modelLabel("gemini-2.5-flash-lite"), "Gemini 2.5 Flash-Lite");
   assert.throws(() => new GeminiProvider({ apiKey: "" }), /GEMINI_API_KEY/);
   assert.throws(() => new GeminiProvider({ apiKey: "k", model: "a/b" }), /not a valid model/);
-});
-
-Deno.test("listRemoteModels reads every page of the listing", async () => {
-  const stub = await startGeminiStub({ models: ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-x"] });
-  try {
-    const p = new GeminiProvider({ apiKey: stub.apiKey, baseUrl: stub.url });
-    assert.deepEqual(await p.listRemoteModels(), [
-      { id: "gemini-2.5-flash", label: "Gemini 2.5 flash" },
-      { id: "gemini-2.5-pro", label: "Gemini 2.5 pro" },
-      { id: "gemini-x", label: "Gemini x" },
-    ]);
-    await assert.rejects(
-      new GeminiProvider({ apiKey: "wrong-key", baseUrl: stub.url }).listRemoteModels(),
-      (e: Error & { code?: string }) => e.code === "bad_key",
-    );
-  } finally {
-    await stub.close();
-  }
 });
 
 Deno.test("classifyGeminiError: an over-long prompt is context_too_long", () => {

@@ -113,7 +113,6 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     assert.equal(await db.listSiblings(b, conv.id, msg.id), null);
     assert.equal(await db.currentPath(b, conv.id), null);
     assert.equal(await db.transaction((tx) => tx.lockForReply(b, conv.id)), null);
-    assert.equal(await db.lastMessages(b, conv.id, 10), null);
     assert.equal(await db.deleteConversation(b, conv.id), false);
 
     const still = await db.getConversation(a, conv.id);
@@ -137,7 +136,7 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
         null,
         bad,
       );
-      assert.equal(await db.lastMessages(me, bad, 5), null, bad);
+      assert.equal(await db.currentPath(me, bad), null, bad);
     }
     assert.deepEqual(await db.listConversations(""), []);
     assert.equal(await db.getConversation("x".repeat(201), conv.id), null);
@@ -176,8 +175,8 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     assert.deepEqual(got?.messages.map((m) => m.role).slice(0, 2), ["user", "assistant"]);
     assert.deepEqual((await db.listConversations(me)).map((c) => c.title), ["first", "second"]);
     assert.deepEqual((await db.listConversations(me, { limit: 1 })).map((c) => c.title), ["first"]);
-    const last = await db.lastMessages(me, first.id, 3);
-    assert.deepEqual(last?.map((m) => m.content), contents.slice(-3));
+    const path = await db.currentPath(me, first.id);
+    assert.deepEqual(path?.map((m) => m.content), contents);
   });
 
   await t.step("concurrent appends to one conversation get distinct, gap-free positions", async () => {

@@ -57,7 +57,7 @@ export async function runTreeSteps(t: Deno.TestContext, db: Database): Promise<v
       "a2",
     ]);
     assert.deepEqual(await contents(), ["u1", "a1b", "u2", "a2"], "the switch is stored");
-    assert.deepEqual((await db.lastMessages(me, conv.id, 2))?.map((m) => m.id), [u2.id, a2.id]);
+    assert.deepEqual((await db.currentPath(me, conv.id))?.slice(-2).map((m) => m.id), [u2.id, a2.id]);
     // A leaf switched to directly, and a message with no replies is its own leaf.
     assert.deepEqual((await db.switchBranch(me, conv.id, a1c.id))?.map((m) => m.content), ["u1", "a1c"]);
     assert.deepEqual((await db.switchBranch(me, conv.id, a2.id))?.map((m) => m.id), [
