@@ -650,6 +650,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             model={settings.model}
             models={props.model}
             saved={meta !== null}
+            conversationId={meta?.id}
             onSave={saveSettings}
             onClose={() => setSettingsOpen(false)}
           />

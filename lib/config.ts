@@ -70,6 +70,7 @@ const schema = z.object({
   LOCAL_MODEL_SEED: z.coerce.number({ message: "expected an integer" }).int().min(0).max(2_147_483_646)
     .optional(),
   RUNS_DIR: z.string().trim().min(1).default("./runs"),
+  ADAPTERS_DIR: z.string().trim().min(1).optional(),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
   MAX_ATTACHMENT_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).max(
     50 * 1024 * 1024,
@@ -151,8 +152,10 @@ export interface Config {
   localModelDir: string;
   /** Sampling seed of the local model's first reply (each later reply uses the next one); unset = the clock. */
   localModelSeed?: number;
-  /** Training runs listed at `/training`. */
+  /** Training runs listed at `/training`; their LoRA adapters are local models in the chat. */
   runsDir: string;
+  /** Extra PEFT adapter folders served as local models (`ADAPTERS_DIR`); unset: none. */
+  adaptersDir?: string;
   maxBodyBytes: number;
   /** Largest attached file (images, PDFs), bytes. */
   maxAttachmentBytes: number;
@@ -270,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localModelDir: e.LOCAL_MODEL_DIR,
     localModelSeed: e.LOCAL_MODEL_SEED,
     runsDir: e.RUNS_DIR,
+    adaptersDir: e.ADAPTERS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES,
     maxImportBytes: e.MAX_IMPORT_BYTES,

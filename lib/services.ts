@@ -4,7 +4,8 @@
  */
 import { createGeminiProvider } from "./chat/gemini.ts";
 import { lazyProvider } from "./chat/lazy.ts";
-import { createLocalProvider, LOCAL_MODEL_ID, LOCAL_MODEL_LABEL } from "./chat/local.ts";
+import { createLocalProvider, LOCAL_MODEL_ID, LOCAL_MODEL_LABEL, localModels } from "./chat/local.ts";
+import { findLocalAdapters } from "./chat/local_adapters.ts";
 import { type ChatProvider, NO_MODEL_MESSAGE } from "./chat/provider.ts";
 import { ProviderRegistry } from "./chat/registry.ts";
 import type { Config } from "./config.ts";
@@ -109,14 +110,37 @@ export async function createChatProviders(config: Config): Promise<ChatProvider[
     // no local checkpoint
   }
   if (hasCheckpoint) {
-    const start = () => createLocalProvider({ modelDir: config.localModelDir, seed: config.localModelSeed });
+    const sources = {
+      modelDir: config.localModelDir,
+      runsDir: config.runsDir,
+      adaptersDir: config.adaptersDir,
+    };
+    const discovered = await findLocalAdapters(sources);
+    for (const r of discovered.refused) {
+      log.warn("local model: adapter not offered", { dir: r.dir, reason: r.reason });
+    }
+    const start = () =>
+      createLocalProvider({
+        ...sources,
+        seed: config.localModelSeed,
+        discovered,
+        onReply: (s) =>
+          log.info("local model reply", {
+            model: s.model,
+            promptTokens: s.promptTokens,
+            completionTokens: s.completionTokens,
+            generateMs: Math.round(s.generateMs),
+            tokensPerSecond: Math.round(s.tokensPerSecond * 10) / 10,
+          }),
+      });
     // Alone it is the default and loads at once; next to another provider it loads when first picked.
     providers.push(
       providers.length === 0 ? start() : lazyProvider({
         id: "local",
         label: LOCAL_MODEL_LABEL,
         defaultModel: LOCAL_MODEL_ID,
-        models: [{ id: LOCAL_MODEL_ID, label: LOCAL_MODEL_LABEL }],
+        models: localModels(discovered.adapters),
+        listModels: async () => localModels((await findLocalAdapters(sources)).adapters),
       }, start),
     );
   }

@@ -1,5 +1,6 @@
 /** Per-conversation settings: the system prompt and the model. */
 import type { VNode } from "preact";
+import { TrainingExport } from "./TrainingExport.tsx";
 import type { ModelInfo, ModelOption } from "./types.ts";
 
 /** Props of {@link SettingsPanel}. */
@@ -10,6 +11,8 @@ export interface SettingsPanelProps {
   models: ModelInfo;
   /** False on a new chat: the settings apply when it is created. */
   saved: boolean;
+  /** The open conversation's id, for its training-data export. */
+  conversationId?: string;
   onSave(settings: { systemPrompt: string; model: string | null }): void;
   onClose(): void;
 }
@@ -61,6 +64,7 @@ export function SettingsPanel(props: SettingsPanelProps): VNode {
           )}
         </select>
       </label>
+      <TrainingExport conversationId={props.conversationId} />
       <div class="settings-actions">
         <span class="settings-note">{props.saved ? "" : "Applies when the chat starts."}</span>
         <button type="button" class="button" onClick={props.onClose}>Close</button>

@@ -1,10 +1,12 @@
 /**
  * Moving history in and out, at the bottom of the sidebar: "Export all" downloads the streamed JSON
  * export; "Import…" uploads a ChatGPT, open-webui or Mini-Claude export and shows progress (upload,
- * then the server's NDJSON progress lines) and the report of what was imported and left out.
+ * then the server's NDJSON progress lines) and the report of what was imported and left out. "Training
+ * data" opens the fine-tuning export (`./TrainingExport.tsx`).
  */
 import type { VNode } from "preact";
 import { useRef, useState } from "preact/hooks";
+import { TrainingExport } from "./TrainingExport.tsx";
 
 /** The server's import report (`POST /api/import`). */
 export interface ImportReport {
@@ -111,6 +113,10 @@ export function TransferBox({ ready, onImported }: TransferBoxProps): VNode {
     <section class="transfer" aria-label="Export and import">
       <div class="transfer-actions">
         <a class="button button-small export-all" href="/api/export" download>Export all</a>
+        <details class="training-export-menu">
+          <summary class="button button-small">Training data</summary>
+          <TrainingExport />
+        </details>
         <label
           class={busy || !ready
             ? "button button-small import-label disabled"

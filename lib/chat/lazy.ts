@@ -11,6 +11,8 @@ export interface LazyProviderInfo {
   label: string;
   defaultModel: string;
   models: readonly ChatModelInfo[];
+  /** Lists the models without starting the provider (e.g. the local model's adapters, rescanned). */
+  listModels?: () => Promise<ChatModelInfo[]>;
 }
 
 /** A {@link ChatProvider} that calls `start` on its first reply; `started` says whether it has. */
@@ -25,6 +27,9 @@ export function lazyProvider(info: LazyProviderInfo, start: () => ChatProvider):
   const get = () => (inner ??= start());
   return {
     ...info,
+    ...(info.listModels
+      ? { listModels: () => inner?.listModels ? inner.listModels() : info.listModels!() }
+      : {}),
     get started() {
       return inner !== null;
     },
@@ -39,9 +44,9 @@ export function lazyProvider(info: LazyProviderInfo, start: () => ChatProvider):
       }
       return inner.health(signal);
     },
-    close() {
+    async close() {
       closed = true;
-      inner?.close?.();
+      await inner?.close?.();
     },
   };
 }

@@ -1,10 +1,17 @@
 /**
  * The tiny local model as a {@link ChatProvider}: the checkpoint in `LOCAL_MODEL_DIR` (a small GPT
- * trained by `deno task train`, with its LoRA instruction adapter merged) runs in a Worker, so sampling
- * never blocks the server. The last user message is the Alpaca instruction; earlier turns and the
- * system prompt are not used (the model's context is 128 tokens). It is tiny and mostly babbles.
+ * trained by `deno task train`, with its own LoRA instruction adapter if it has one) runs in a Worker, so
+ * sampling never blocks the server. Besides the plain model (`local-tiny`), every LoRA adapter found in
+ * `RUNS_DIR` / `ADAPTERS_DIR` that fits the checkpoint (see `./local_adapters.ts`) is a model
+ * `local:<name>`: the Worker holds the base once and switches adapters per request. Alpaca-trained models
+ * see the last user message as the instruction; chat-trained ones (ChatML) see the system prompt and the
+ * whole conversation (the model's context is small: the prompt keeps its tail). It is tiny and mostly
+ * babbles.
  */
 import { ChatError } from "./errors.ts";
+import { type AdapterDiscovery, findLocalAdapters, type LocalAdapter } from "./local_adapters.ts";
+import type { AdapterRef } from "./local_host.ts";
+import { localPrompt } from "./local_prompt.ts";
 import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
 
 /** Messages to the worker. */
@@ -13,9 +20,12 @@ export type WorkerRequest =
   | {
     type: "generate";
     id: number;
-    instruction: string;
-    /** Text the reply already has (continuing a stopped reply): generation picks up after it. */
-    prefix?: string;
+    /** Adapter of the picked model; null: the plain local model. */
+    adapter: AdapterRef | null;
+    /** The formatted prompt, ending with a continued reply's text, if any. */
+    prompt: string;
+    /** Text that ends the reply (ChatML). */
+    stop?: string;
     maxNewTokens: number;
     temperature: number;
     topK: number;
@@ -30,7 +40,17 @@ export type WorkerReply =
   | { type: "ready"; loadMs: number; parameters: number; adapter: boolean }
   | { type: "failed"; message: string }
   | { type: "token"; id: number; text: string }
-  | { type: "done"; id: number; promptTokens: number; completionTokens: number; aborted: boolean }
+  | {
+    type: "done";
+    id: number;
+    promptTokens: number;
+    completionTokens: number;
+    /** Generation wall time, ms (tokens/s = completionTokens / generateMs · 1000). */
+    generateMs: number;
+    /** Adapter folders the Worker has read so far. */
+    adapterLoads: number;
+    aborted: boolean;
+  }
   | { type: "error"; id: number; message: string }
   | { type: "closed" };
 
@@ -51,6 +71,31 @@ export interface LocalProviderOptions {
   topP?: number;
   /** Seed of the first reply (each reply uses the next one); default from the clock. */
   seed?: number;
+  /** Where to look for adapters (`RUNS_DIR`, `ADAPTERS_DIR`); none when both are unset. */
+  runsDir?: string;
+  adaptersDir?: string;
+  /** Adapters already found (skips the first scan). */
+  discovered?: AdapterDiscovery;
+  /** Told about each finished reply (the server logs tokens/s). */
+  onReply?: (stats: LocalReplyStats) => void;
+}
+
+/** Facts about one finished reply. */
+export interface LocalReplyStats {
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  generateMs: number;
+  tokensPerSecond: number;
+  adapterLoads: number;
+}
+
+/** The models of the local provider: the plain model, then one per adapter. */
+export function localModels(adapters: readonly LocalAdapter[]): ChatModelInfo[] {
+  return [
+    { id: LOCAL_MODEL_ID, label: LOCAL_MODEL_LABEL },
+    ...adapters.map((a) => ({ id: a.id, label: a.label })),
+  ];
 }
 
 /** Facts about the loaded model. */
@@ -111,7 +156,15 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
   };
   worker.postMessage({ type: "load", modelDir: options.modelDir } satisfies WorkerRequest);
 
-  const models: readonly ChatModelInfo[] = [{ id: LOCAL_MODEL_ID, label: LOCAL_MODEL_LABEL }];
+  let adapters: LocalAdapter[] = options.discovered?.adapters ?? [];
+  const scan = options.runsDir || options.adaptersDir
+    ? () =>
+      findLocalAdapters({
+        modelDir: options.modelDir,
+        runsDir: options.runsDir,
+        adaptersDir: options.adaptersDir,
+      })
+    : null;
 
   async function* stream(request: ChatRequest): AsyncGenerator<ChatChunk> {
     if (closed) throw new ChatError("upstream_unavailable", "The local model has been shut down.");
@@ -123,9 +176,20 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         detail: (e as Error).message,
       });
     }
-    const instruction = [...request.history].reverse().find((t) => t.role === "user")?.content ?? "";
-    const last = request.history.at(-1);
-    const prefix = last?.role === "assistant" ? last.content : undefined;
+    const modelId = request.model ?? LOCAL_MODEL_ID;
+    let adapter: LocalAdapter | undefined;
+    if (modelId !== LOCAL_MODEL_ID) {
+      adapter = adapters.find((a) => a.id === modelId);
+      if (!adapter && scan) adapter = (adapters = (await scan()).adapters).find((a) => a.id === modelId);
+      if (!adapter) {
+        throw new ChatError("bad_request", `The local model has no adapter "${modelId.slice(0, 120)}".`);
+      }
+    }
+    const { prompt, stop } = localPrompt(
+      adapter?.template ?? "alpaca",
+      request.history,
+      request.systemPrompt,
+    );
     const id = nextId++;
     const pending: WorkerReply[] = [];
     let wake: (() => void) | null = null;
@@ -139,8 +203,9 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       {
         type: "generate",
         id,
-        instruction,
-        prefix,
+        adapter: adapter ? { name: adapter.name, dir: adapter.dir } : null,
+        prompt,
+        stop,
         maxNewTokens: options.maxNewTokens ?? 64,
         temperature: options.temperature ?? 0.7,
         topK: options.topK ?? 40,
@@ -161,6 +226,14 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         else if (m.type === "done") {
           if (m.aborted || request.signal.aborted) throw new ChatError("aborted");
           const total = m.promptTokens + m.completionTokens;
+          options.onReply?.({
+            model: modelId,
+            promptTokens: m.promptTokens,
+            completionTokens: m.completionTokens,
+            generateMs: m.generateMs,
+            tokensPerSecond: m.generateMs > 0 ? m.completionTokens / (m.generateMs / 1000) : 0,
+            adapterLoads: m.adapterLoads,
+          });
           yield {
             type: "usage",
             promptTokens: m.promptTokens,
@@ -182,7 +255,17 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     id: "local",
     label: LOCAL_MODEL_LABEL,
     defaultModel: LOCAL_MODEL_ID,
-    models,
+    get models() {
+      return localModels(adapters);
+    },
+    ...(scan
+      ? {
+        async listModels(): Promise<ChatModelInfo[]> {
+          adapters = (await scan()).adapters;
+          return localModels(adapters);
+        },
+      }
+      : {}),
     stream,
     ready: () => readyPromise,
     async health(): Promise<ProviderHealth> {

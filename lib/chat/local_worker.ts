@@ -1,22 +1,16 @@
 /**
- * The local model's Worker: loads the checkpoint once, then answers generation requests one at a time,
- * posting each token's text as it is sampled, so generation never blocks the server's event loop.
- * Messages are described by {@link WorkerRequest} and {@link WorkerReply} in `./local.ts`.
+ * The local model's Worker: loads the checkpoint's base weights once (see {@link LocalModelHost}), then
+ * answers generation requests one at a time, each with its own adapter, posting each piece of text as it
+ * is sampled, so generation never blocks the server's event loop. Messages are described by
+ * {@link WorkerRequest} and {@link WorkerReply} in `./local.ts`.
  */
 /// <reference lib="deno.worker" />
 import { initBackend } from "../../ml/backend.ts";
-import { loadCheckpoint } from "../../ml/checkpoint.ts";
-import { formatPrompt } from "../../ml/data/alpaca.ts";
-import { generateTokens } from "../../ml/generate.ts";
 import type { WorkerReply, WorkerRequest } from "./local.ts";
 import { RequestAborts } from "./local_aborts.ts";
+import { generateReply, LocalModelHost } from "./local_host.ts";
 
 const post = (m: WorkerReply) => self.postMessage(m);
-// A byte-level model can emit any byte: control characters (NUL cannot even be stored in PostgreSQL
-// text) and U+FFFD (what an invalid UTF-8 sequence decodes to) are dropped from replies; newlines and
-// tabs are kept.
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/g;
 const requests = new RequestAborts();
 const queue: Array<Extract<WorkerRequest, { type: "generate" }>> = [];
 let running = false;
@@ -28,14 +22,14 @@ const loaded = (async () => {
   })) as Extract<WorkerRequest, { type: "load" }>;
   self.onmessage = onMessage;
   await initBackend();
-  const ckpt = await loadCheckpoint(dir.modelDir);
+  const host = await LocalModelHost.load(dir.modelDir);
   post({
     type: "ready",
     loadMs: performance.now() - t0,
-    parameters: ckpt.model.parameterCount().total,
-    adapter: ckpt.adapter,
+    parameters: host.model.parameterCount().total,
+    adapter: host.hasOwnAdapter,
   });
-  return ckpt;
+  return host;
 })().catch((e) => {
   post({ type: "failed", message: (e as Error).message });
   return null;
@@ -61,15 +55,15 @@ async function drain(): Promise<void> {
   if (running) return;
   running = true;
   try {
-    const ckpt = await loaded;
+    const host = await loaded;
     while (queue.length > 0) {
       const req = queue.shift()!;
-      if (!ckpt) {
+      if (!host) {
         requests.finish(req.id);
         post({ type: "error", id: req.id, message: "the local model failed to load" });
         continue;
       }
-      await generate(ckpt, req);
+      await generate(host, req);
     }
   } finally {
     running = false;
@@ -77,47 +71,28 @@ async function drain(): Promise<void> {
 }
 
 async function generate(
-  ckpt: NonNullable<Awaited<typeof loaded>>,
+  host: LocalModelHost,
   req: Extract<WorkerRequest, { type: "generate" }>,
 ): Promise<void> {
-  const { model, tokenizer } = ckpt;
   try {
-    // The prompt keeps its tail (instruction, "### Response:" and a continued reply's text) when longer
-    // than the context; the reply may run past blockSize, the context then slides (see ml/generate.ts).
-    const prompt = tokenizer.encode(
-      formatPrompt({ instruction: req.instruction, input: "" }) + (req.prefix ?? ""),
-    );
-    const ids = prompt.slice(-Math.max(1, model.config.blockSize - 8));
-    const decoder = tokenizer.streamDecoder();
-    let completion = 0;
     const signal = requests.start(req.id);
-    for await (
-      const id of generateTokens(model, ids, {
-        temperature: req.temperature,
-        topK: req.topK,
-        topP: req.topP,
-        seed: req.seed,
-        maxNewTokens: req.maxNewTokens,
-        eosId: tokenizer.eosId,
-        signal,
-      })
-    ) {
-      completion++;
-      if (id === tokenizer.eosId) break;
-      const text = decoder.push(id).replace(CONTROL, "");
-      if (text) post({ type: "token", id: req.id, text });
+    const reply = generateReply(host, { ...req, signal });
+    while (true) {
+      const step = await reply.next();
+      if (step.done) {
+        post({
+          type: "done",
+          id: req.id,
+          ...step.value,
+          adapterLoads: host.adapterLoads,
+          aborted: signal.aborted,
+        });
+        break;
+      }
+      post({ type: "token", id: req.id, text: step.value });
       // Lets an abort message arrive between tokens.
       await new Promise((r) => setTimeout(r, 0));
     }
-    const rest = decoder.flush().replace(CONTROL, "");
-    if (rest) post({ type: "token", id: req.id, text: rest });
-    post({
-      type: "done",
-      id: req.id,
-      promptTokens: ids.length,
-      completionTokens: completion,
-      aborted: signal.aborted,
-    });
   } catch (e) {
     post({ type: "error", id: req.id, message: (e as Error).message });
   } finally {

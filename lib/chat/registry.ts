@@ -174,7 +174,7 @@ export class ProviderRegistry implements ChatProvider {
   }
 
   /** Closes every provider. */
-  close(): void {
-    for (const p of this.providers) p.close?.();
+  async close(): Promise<void> {
+    await Promise.all(this.providers.map((p) => p.close?.()));
   }
 }
