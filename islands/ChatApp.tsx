@@ -31,6 +31,9 @@ import type {
   OpenConversation,
 } from "../components/chat/types.ts";
 import { type SpokenReply, useVoice } from "../components/voice/use_voice.ts";
+import { MAX_MESSAGE_CHARS, tooLongMessage } from "../lib/chat/limits.ts";
+import { replyAnnouncement } from "../components/chat/announce.ts";
+import { trapTab } from "../components/chat/focus.ts";
 import { HandsFreeBar, HandsFreeButton, MicButton, VoiceMenu } from "../components/voice/VoiceControls.tsx";
 import ThemeToggle from "./ThemeToggle.tsx";
 import { AccountMenu } from "../components/chat/AccountMenu.tsx";
@@ -76,15 +79,18 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [atBottom, setAtBottom] = useState(true);
+  /** Text of the polite live region: streaming state and the finished reply, never per token. */
+  const [announcement, setAnnouncement] = useState("");
   const [dragging, setDragging] = useState(false);
   const [queue, setQueue] = useState<QueuedMessage[]>([]);
 
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const scrollRef = useRef<HTMLElement>(null);
+  const menuRef = useRef<HTMLButtonElement>(null);
   const stick = useRef(true);
   const live = useRef<LiveReply | null>(null);
-  const latest = useRef({ meta, messages, busy, query, view });
-  latest.current = { meta, messages, busy, query, view };
+  const latest = useRef({ meta, messages, busy, query, view, editingId, sidebarOpen });
+  latest.current = { meta, messages, busy, query, view, editingId, sidebarOpen };
 
   useEffect(() => {
     setReady(true);
@@ -120,6 +126,26 @@ export default function ChatApp(props: ChatAppProps): VNode {
       pendingReveal.current = null;
     }
   }, [messages]);
+  // The tab title follows the conversation's title (the server renders the first one).
+  useEffect(() => {
+    if (ready) document.title = meta?.title ? `${meta.title} · Mini-Claude` : "Mini-Claude";
+  }, [ready, meta?.title]);
+
+  const closeSidebar = () => setSidebarOpen(false);
+  // While the drawer is open, the page behind it is inert and Tab cycles inside the drawer; when it
+  // closes (the page is no longer inert by then), focus goes back to the button that opened it.
+  useEffect(() => {
+    if (!sidebarOpen) return;
+    const sidebar = document.getElementById("sidebar");
+    sidebar?.querySelector<HTMLElement>(".sidebar-close")?.focus();
+    const onKey = (e: KeyboardEvent) => sidebar && trapTab(sidebar, e);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      const active = document.activeElement;
+      if (!active || active === document.body || sidebar?.contains(active)) menuRef.current?.focus();
+    };
+  }, [sidebarOpen]);
 
   const voice = useVoice({
     config: props.voice ?? { provider: "browser", defaultVoiceId: null },
@@ -146,6 +172,16 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const el = scrollRef.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   }, [messages]);
+  // The view also stays at the bottom when it shrinks (the usage meter or a notice appears below it).
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
   const onScroll = () => {
     const el = scrollRef.current!;
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight <= STICK_PX;
@@ -239,6 +275,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     setBusy(true);
     setNotice(null);
     setEditingId(null);
+    setAnnouncement("Mini-Claude is writing a reply…");
     stick.current = true;
     setMessages(
       into
@@ -252,6 +289,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     });
     const end = await api.streamReply(id, request, watch);
     live.current = null;
+    setAnnouncement(replyAnnouncement(end, replyText));
     if (end.kind === "error" && end.refused) {
       // Nothing was stored: put things back as they were and say why.
       setMessages(before);
@@ -288,6 +326,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const content = spoken ?? text;
     const withFiles = spoken === undefined && files.items.length > 0;
     if (content.trim() === "" && !withFiles) return null;
+    if (content.length > MAX_MESSAGE_CHARS) {
+      // Refused here, before a conversation is created or a message queued (the server would refuse it too).
+      setNotice(tooLongMessage(content.length));
+      return null;
+    }
     if (latest.current.busy) {
       // Only text is queued; files stay in the composer until the reply has ended.
       if (spoken !== undefined || content.trim() === "") return null;
@@ -404,7 +447,17 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const { meta, busy } = latest.current;
     if (!meta) return;
     if (action.kind === "edit-start") return setEditingId(action.message.id);
-    if (action.kind === "edit-cancel") return setEditingId(null);
+    if (action.kind === "edit-cancel") {
+      // Back to the Edit button the editor came from.
+      const id = latest.current.editingId;
+      setEditingId(null);
+      const message = `[data-message-id="${CSS.escape(id ?? "")}"]`;
+      setTimeout(() =>
+        scrollRef.current?.querySelector<HTMLElement>(`${message} .edit-message, ${message} .edit-reply`)
+          ?.focus()
+      );
+      return;
+    }
     if (action.kind === "speak") {
       return voiceRef.current.toggleSpeak({ id: action.message.id, text: action.message.content });
     }
@@ -553,7 +606,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
         if (live.current) {
           e.preventDefault();
           stop();
-        } else setSidebarOpen(false);
+        } else if (latest.current.sidebarOpen) closeSidebar();
       } else if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
         e.preventDefault();
         inputRef.current?.focus();
@@ -581,12 +634,13 @@ export default function ChatApp(props: ChatAppProps): VNode {
         onQuery={onQuery}
         onRename={rename}
         onDelete={remove}
-        onClose={() => setSidebarOpen(false)}
+        onClose={closeSidebar}
         organize={organize}
       />
-      {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />}
+      {sidebarOpen && <div class="backdrop" aria-hidden="true" onClick={closeSidebar} />}
       <div
         class={dragging ? "main dragging" : "main"}
+        inert={sidebarOpen}
         onDragOver={(e) => {
           if (!e.dataTransfer?.types.includes("Files") || !ready || busy) return;
           e.preventDefault();
@@ -603,6 +657,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       >
         <header class="topbar">
           <button
+            ref={menuRef}
             type="button"
             class="icon-button menu-toggle"
             aria-label="Show conversations"
@@ -613,7 +668,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           >
             ☰
           </button>
-          <h1 class="chat-title" title={meta?.title}>{meta?.title ?? "New chat"}</h1>
+          <h1 class="chat-title" title={meta?.title} dir="auto">{meta?.title ?? "New chat"}</h1>
           {modelLabel && (
             <span class="model-badge" title="The model that writes the replies">{modelLabel}</span>
           )}
@@ -663,6 +718,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
                 <p>
                   {modelLabel ? `Chatting with ${modelLabel}.` : "Start a conversation below."}
                 </p>
+                {props.model.demo && <DemoModelNote />}
               </div>
             )
             : (
@@ -716,9 +772,24 @@ export default function ChatApp(props: ChatAppProps): VNode {
           }
         />
         <UsageMeter busy={busy} ready={ready} />
+        <div class="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="announcer">
+          {announcement}
+        </div>
         <audio class="voice-audio" ref={voice.audioRef} preload="none" />
       </div>
     </div>
+  );
+}
+
+/** What a new user with only the committed tiny model needs to know. */
+function DemoModelNote(): VNode {
+  return (
+    <p class="demo-note">
+      <strong>The tiny local model is a demonstration.</strong>{" "}
+      It was trained in minutes on this machine and writes text that looks like English without answering. To
+      chat with a real model, set <code>GEMINI_API_KEY</code>{" "}
+      (a free key from Google AI Studio) and restart the server; see the README's configuration table.
+    </p>
   );
 }
 

@@ -16,6 +16,17 @@ export default function ThemeToggle({ initial }: { initial?: Theme }) {
     document.documentElement.dataset.theme = next;
     document.cookie = `mc_theme=${next}; Path=/; Max-Age=31536000; SameSite=Lax`;
   };
+  // The shortcut the title advertises: Ctrl/Cmd+Shift+L, anywhere on the page.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && !e.altKey && e.key.toLowerCase() === "l") {
+        e.preventDefault();
+        toggle();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  });
   return (
     <button
       type="button"

@@ -18,6 +18,9 @@ export default function App({ Component, state, data }: LayoutProps<AppState>) {
         <title>{pageTitle(data)}</title>
         <link rel="stylesheet" href="/app.css" />
         <link rel="stylesheet" href="/markdown.css" />
+        <noscript>
+          <link rel="stylesheet" href="/noscript.css" />
+        </noscript>
         <link rel="stylesheet" href="/attachments.css" />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
       </head>

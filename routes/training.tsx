@@ -24,29 +24,31 @@ const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ?
 /** Perplexity and per-token loss of each `deno task eval` of the run. */
 function EvalTable({ run }: { run: RunSummary }) {
   return (
-    <table class="evals">
-      <caption>Evaluations (deno task eval)</caption>
-      <thead>
-        <tr>
-          <th scope="col">data</th>
-          <th scope="col">tokens</th>
-          <th scope="col">loss (nats/token)</th>
-          <th scope="col">perplexity</th>
-          <th scope="col">per-token loss p50 / p90 / max</th>
-        </tr>
-      </thead>
-      <tbody>
-        {run.evals.map((e) => (
-          <tr key={e.data}>
-            <td>{e.data.split("/").at(-1)} ({e.kind})</td>
-            <td>{e.tokens}</td>
-            <td>{fmt(e.loss)}</td>
-            <td>{e.perplexity.toFixed(3)}</td>
-            <td>{fmt(e.perToken.p50)} / {fmt(e.perToken.p90)} / {fmt(e.perToken.max)}</td>
+    <div class="table-scroll" role="region" aria-label={`Evaluations of ${run.name}`} tabIndex={0}>
+      <table class="evals">
+        <caption>Evaluations (deno task eval)</caption>
+        <thead>
+          <tr>
+            <th scope="col">data</th>
+            <th scope="col">tokens</th>
+            <th scope="col">loss (nats/token)</th>
+            <th scope="col">perplexity</th>
+            <th scope="col">per-token loss p50 / p90 / max</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {run.evals.map((e) => (
+            <tr key={e.data}>
+              <td>{e.data.split("/").at(-1)} ({e.kind})</td>
+              <td>{e.tokens}</td>
+              <td>{fmt(e.loss)}</td>
+              <td>{e.perplexity.toFixed(3)}</td>
+              <td>{fmt(e.perToken.p50)} / {fmt(e.perToken.p90)} / {fmt(e.perToken.max)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -56,7 +58,7 @@ function RunCard({ run }: { run: RunSummary }) {
   return (
     <section class="run" id={`run-${run.name}`}>
       <h2>{run.name}</h2>
-      <p>
+      <p class="run-summary">
         {String(run.config.mode ?? "?")} · step {run.lastStep}/{String(run.config.steps ?? "?")} · train loss
         {" "}
         {fmt(run.lastTrainLoss)} · val loss {fmt(run.lastValLoss)}
@@ -74,9 +76,9 @@ function RunCard({ run }: { run: RunSummary }) {
         )
         : <p>No metrics yet.</p>}
       {run.evals.length > 0 && <EvalTable run={run} />}
-      <details>
+      <details class="run-config">
         <summary>config</summary>
-        <pre>{JSON.stringify(run.config, null, 2)}</pre>
+        <pre tabIndex={0}>{JSON.stringify(run.config, null, 2)}</pre>
       </details>
     </section>
   );
@@ -87,6 +89,9 @@ export default function Training({ data }: PageProps<Data, AppState>) {
     <div class="shell">
       <header class="topbar">
         <a class="brand" href="/">Mini-Claude</a>
+        <span class="topbar-sep" aria-hidden="true">/</span>
+        <span class="topbar-page">Training</span>
+        <a class="button back-to-chat" href="/">Back to chat</a>
       </header>
       <main class="training">
         <h1>Training runs</h1>

@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren, RefObject, VNode } from "preact";
 import { useLayoutEffect } from "preact/hooks";
+import { COUNTER_FROM_CHARS, MAX_MESSAGE_CHARS } from "../../lib/chat/limits.ts";
 
 /** Tallest the box grows before it scrolls, in px (CSS caps it too). */
 const MAX_HEIGHT = 240;
@@ -41,8 +42,9 @@ export function Composer(
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight + 2, MAX_HEIGHT)}px`;
   }, [text]);
+  const tooLong = text.length > MAX_MESSAGE_CHARS;
   // While a reply streams, text can be queued; files alone wait for the reply to end.
-  const canSend = ready && (text.trim() !== "" || (canSendEmpty === true && !busy));
+  const canSend = ready && !tooLong && (text.trim() !== "" || (canSendEmpty === true && !busy));
   return (
     <form
       class="composer"
@@ -61,9 +63,13 @@ export function Composer(
           class="composer-input"
           name="content"
           rows={1}
-          placeholder={ready ? "Message Mini-Claude…" : "Loading…"}
+          placeholder={ready ? "Ask Mini-Claude…" : "Loading…"}
           aria-label="Message"
-          aria-describedby="composer-hint"
+          aria-describedby={text.length >= COUNTER_FROM_CHARS
+            ? "composer-hint composer-count"
+            : "composer-hint"}
+          aria-invalid={tooLong ? "true" : undefined}
+          dir="auto"
           disabled={!ready}
           value={text}
           onInput={(e) => onText(e.currentTarget.value)}
@@ -95,6 +101,13 @@ export function Composer(
           {busy ? "Queue" : "Send"}
         </button>
       </div>
+      {text.length >= COUNTER_FROM_CHARS && (
+        <p id="composer-count" class={tooLong ? "composer-count over" : "composer-count"}>
+          {text.length.toLocaleString("en-US")} / {MAX_MESSAGE_CHARS.toLocaleString("en-US")} characters
+          {tooLong ? ": too long to send" : ""}
+        </p>
+      )}
+      <p class="no-js-note">Sending messages needs JavaScript. Conversations stay readable without it.</p>
       <p
         id="composer-hint"
         class={notice ? "composer-hint composer-notice" : "composer-hint"}

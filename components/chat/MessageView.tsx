@@ -81,14 +81,17 @@ export class MessageView extends Component<MessageViewProps> {
           {status === "error" && <span class="badge badge-error">Error</span>}
           {message.usage && <UsageBadge usage={message.usage} />}
         </div>
-        {editing ? <MessageEditor message={message} onAction={onAction} /> : (
-          <div class="message-body">
-            <MessageAttachments items={message.attachments} />
-            {content !== "" && <Markdown text={content} class={role === "user" ? "breaks" : undefined} />}
-            {streaming && <span class="typing" aria-label="Writing">{content === "" ? "Thinking…" : ""}
-            </span>}
-          </div>
-        )}
+        {editing
+          ? <MessageEditor message={message} onAction={onAction} />
+          : (
+            <div class="message-body" dir="auto">
+              <MessageAttachments items={message.attachments} />
+              {content !== "" && <Markdown text={content} class={role === "user" ? "breaks" : undefined} />}
+              {streaming && (
+                <span class="typing" aria-label="Writing">{content === "" ? "Thinking…" : ""}</span>
+              )}
+            </div>
+          )}
         {status === "error" && (
           <div class="message-error" role="alert">
             <span>{message.error ?? "The reply failed before it was finished."}</span>
@@ -201,6 +204,7 @@ function MessageEditor({ message, onAction }: Pick<MessageViewProps, "message" |
         name="content"
         class="editor-input"
         aria-label={message.role === "user" ? "Edit your message" : "Edit the reply's text"}
+        dir="auto"
         rows={message.role === "user" ? 3 : 8}
         defaultValue={message.content}
         ref={(el) => el?.focus()}

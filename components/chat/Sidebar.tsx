@@ -3,7 +3,7 @@
  * Plain links and a GET filter form, so it also works without JavaScript; the island adds the rest.
  */
 import type { VNode } from "preact";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { CONVERSATION_DRAG_TYPE, FolderBar } from "./FolderBar.tsx";
 import { FolderPanel } from "./FolderPanel.tsx";
 import { type Placement, RowMenu } from "./RowMenu.tsx";
@@ -39,7 +39,8 @@ export interface SidebarProps {
   open: boolean;
   onQuery(query: string): void;
   onRename(id: string, title: string): void;
-  onDelete(id: string): void;
+  /** Resolves once the row is gone (or the delete failed). */
+  onDelete(id: string): void | Promise<void>;
   onClose(): void;
   organize?: SidebarOrganize;
 }
@@ -127,6 +128,7 @@ export function Sidebar(props: SidebarProps): VNode {
         )}
       </nav>
       {organize && <TransferBox ready={ready} onImported={organize.onImported} />}
+      <a class="sidebar-link" href="/training">Training runs</a>
     </aside>
   );
 }
@@ -136,22 +138,45 @@ interface RowProps {
   active: boolean;
   ready: boolean;
   onRename(id: string, title: string): void;
-  onDelete(id: string): void;
+  onDelete(id: string): void | Promise<void>;
   organize?: SidebarOrganize;
 }
 
 function ConversationRow({ item, active, ready, onRename, onDelete, organize }: RowProps): VNode {
   const [mode, setMode] = useState<"view" | "rename" | "confirm">("view");
   const renaming = useRef(false);
-  const finishRename = (value: string, save: boolean) => {
+  const row = useRef<HTMLLIElement>(null);
+  /** Where focus goes when the row is back to "view" (after Enter/Esc in rename, Cancel/Esc in confirm). */
+  const refocus = useRef<string | null>(null);
+  useEffect(() => {
+    if (mode !== "view" || refocus.current === null) return;
+    row.current?.querySelector<HTMLElement>(refocus.current)?.focus();
+    refocus.current = null;
+  }, [mode]);
+  const cancelDelete = () => {
+    refocus.current = ".delete";
+    setMode("view");
+  };
+  const confirmDelete = async () => {
+    // Focus moves to the next conversation (or the previous, or New chat) once this one is gone.
+    const li = row.current;
+    const next = (li?.nextElementSibling ?? li?.previousElementSibling)?.querySelector<HTMLElement>(
+      ".conversation-link",
+    ) ?? document.querySelector<HTMLElement>(".new-chat");
+    await onDelete(item.id);
+    if (!row.current?.isConnected) next?.focus();
+  };
+  const finishRename = (value: string, save: boolean, keyboard = false) => {
     if (!renaming.current) return;
     renaming.current = false;
+    if (keyboard) refocus.current = ".conversation-link";
     setMode("view");
     const title = value.trim();
     if (save && title !== "" && title !== item.title) onRename(item.id, title);
   };
   return (
     <li
+      ref={row}
       class={active ? "conversation-item active" : "conversation-item"}
       data-id={item.id}
       draggable={organize && ready && mode === "view" ? true : undefined}
@@ -167,6 +192,7 @@ function ConversationRow({ item, active, ready, onRename, onDelete, organize }: 
           <input
             class="rename-input"
             aria-label="New title"
+            dir="auto"
             maxLength={200}
             defaultValue={item.title}
             ref={(el) => {
@@ -178,11 +204,11 @@ function ConversationRow({ item, active, ready, onRename, onDelete, organize }: 
             onKeyDown={(e) => {
               if (e.key === "Enter") {
                 e.preventDefault();
-                finishRename(e.currentTarget.value, true);
+                finishRename(e.currentTarget.value, true, true);
               } else if (e.key === "Escape") {
                 e.preventDefault();
                 e.stopPropagation();
-                finishRename("", false);
+                finishRename("", false, true);
               }
             }}
             onBlur={(e) => finishRename(e.currentTarget.value, true)}
@@ -194,6 +220,7 @@ function ConversationRow({ item, active, ready, onRename, onDelete, organize }: 
             href={`/c/${item.id}`}
             aria-current={active ? "page" : undefined}
             title={item.title}
+            dir="auto"
           >
             {item.pinned && (
               <>
@@ -206,17 +233,28 @@ function ConversationRow({ item, active, ready, onRename, onDelete, organize }: 
         )}
       {mode === "confirm"
         ? (
-          <div class="confirm-delete" role="group" aria-label={`Delete “${item.title}”?`}>
+          <div
+            class="confirm-delete"
+            role="group"
+            aria-label={`Delete “${item.title}”?`}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") {
+                e.preventDefault();
+                e.stopPropagation();
+                cancelDelete();
+              }
+            }}
+          >
             <span>Delete?</span>
             <button
               type="button"
               class="button button-small button-danger confirm-yes"
               ref={(el) => el?.focus()}
-              onClick={() => onDelete(item.id)}
+              onClick={() => void confirmDelete()}
             >
               Delete
             </button>
-            <button type="button" class="button button-small confirm-no" onClick={() => setMode("view")}>
+            <button type="button" class="button button-small confirm-no" onClick={cancelDelete}>
               Cancel
             </button>
           </div>

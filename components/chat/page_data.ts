@@ -25,6 +25,7 @@ export async function modelInfo(state: AppState): Promise<ModelInfo> {
     unavailableMessage: fallback
       ? null
       : "No model is available right now: the configured model servers did not answer.",
+    demo: fallback?.provider === "local",
   };
 }
 

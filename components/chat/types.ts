@@ -84,6 +84,8 @@ export interface ModelInfo {
   models: ModelOption[];
   /** Shown as a banner when no model is configured. */
   unavailableMessage: string | null;
+  /** The default model is the tiny local demonstration model (no hosted model is configured). */
+  demo?: boolean;
 }
 
 /**

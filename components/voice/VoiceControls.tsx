@@ -23,6 +23,16 @@ export function VoiceMenu({ voice, ready }: VoiceControlProps): VNode {
       onToggle={(e) => {
         if ((e.currentTarget as HTMLDetailsElement).open) voice.loadVoices();
       }}
+      onKeyDown={(e) => {
+        // Esc closes the popover and puts focus back on its button.
+        const menu = e.currentTarget as HTMLDetailsElement;
+        if (e.key === "Escape" && menu.open) {
+          e.preventDefault();
+          e.stopPropagation();
+          menu.open = false;
+          menu.querySelector<HTMLElement>("summary")?.focus();
+        }
+      }}
     >
       <summary class="icon-button voice-menu-toggle" aria-label="Voice settings" title="Voice settings">
         <Icon name="speaker" />

@@ -11,6 +11,14 @@ import type { ClientVoice } from "../../lib/voice/client/api.ts";
 import type { SpeechPlayer } from "../../lib/voice/client/player.ts";
 import type { VoiceConfig } from "../chat/types.ts";
 import { canRecognize, canRecord, canSynthesize } from "./support.ts";
+import { voiceErrorSentence } from "./voice_errors.ts";
+import {
+  HANDS_FREE_OFF,
+  type HandsFreeEffect,
+  type HandsFreeEvent,
+  type HandsFreeMachine,
+  transition,
+} from "./hands_free.ts";
 
 type Engine = typeof import("./engine.ts");
 let enginePromise: Promise<Engine> | null = null;
@@ -24,7 +32,7 @@ export type MicMode = "server" | "browser" | "none";
 export type MicState = "idle" | "recording" | "transcribing";
 
 /** Hands-free conversation state (`off` = not in hands-free mode). */
-export type HandsFreeState = "off" | "listening" | "thinking" | "speaking";
+export type HandsFreeState = HandsFreeMachine["phase"];
 
 /** A finished reply, as the chat hands it to the voice layer. */
 export interface SpokenReply {
@@ -88,10 +96,8 @@ const TURN_SILENCE_MS = 1200;
 const TURN_MAX_MS = 30_000;
 /** Input level (RMS) that counts as speech (the recorder's default). */
 const SPEECH_LEVEL = 0.02;
-/** Hands-free stops after this many turns in a row with nothing heard. */
-const MAX_EMPTY_TURNS = 3;
 
-const message = (err: unknown) => err instanceof Error ? err.message : String(err);
+const message = voiceErrorSentence;
 /** A `VoiceApiError` for a 501: the server has no voice provider. */
 const notConfigured = (err: unknown) => (err as { status?: unknown } | null)?.status === 501;
 
@@ -146,6 +152,7 @@ export function useVoice(host: VoiceHost): Voice {
   const speaking = useRef<AbortController | null>(null);
   const capture = useRef<{ stop(): void; cancel(): void } | null>(null);
   const handsFreeOn = useRef(false);
+  const handsFreeState = useRef<HandsFreeMachine>(HANDS_FREE_OFF);
   const voicesRequested = useRef(false);
   const state = useRef({ autoSpeak, speakingId, mic, micMode, handsFree, voiceId });
   state.current = { autoSpeak, speakingId, mic, micMode, handsFree, voiceId };
@@ -211,7 +218,7 @@ export function useVoice(host: VoiceHost): Voice {
         await e.speakWithBrowser(reply.text, { signal: controller.signal });
       }
     } catch (err) {
-      if (!controller.signal.aborted) setNotice(`The reply could not be spoken: ${message(err)}`);
+      if (!controller.signal.aborted) setNotice(`The reply could not be read aloud. ${message(err)}`);
     } finally {
       if (speaking.current === controller) {
         speaking.current = null;
@@ -286,38 +293,46 @@ export function useVoice(host: VoiceHost): Voice {
     setNotice(null);
     listenOnce(false).then((text) => {
       if (text.trim() !== "") hostRef.current.insertText(text.trim());
-    }, (err) => setNotice(`Voice input failed: ${message(err)}`));
+    }, (err) => setNotice(`Voice input failed. ${message(err)}`));
   }
 
-  async function handsFreeLoop(): Promise<void> {
-    let empty = 0;
-    while (handsFreeOn.current) {
-      setHandsFree("listening");
-      let text: string;
-      try {
-        text = (await listenOnce(true)).trim();
-      } catch (err) {
-        if (handsFreeOn.current) setNotice(`Hands-free stopped: ${message(err)}`);
-        break;
-      }
-      if (!handsFreeOn.current) break;
-      if (text === "") {
-        if (++empty >= MAX_EMPTY_TURNS) {
-          setNotice("Hands-free stopped: nothing was heard.");
-          break;
-        }
-        continue;
-      }
-      empty = 0;
-      setHandsFree("thinking");
-      const reply = await hostRef.current.send(text);
-      if (!handsFreeOn.current) break;
-      if (reply && reply.text.trim() !== "") {
-        setHandsFree("speaking");
-        await speak(reply);
-      }
+  /** Applies one event to the hands-free machine; returns the effect to run. */
+  function handsFreeStep(event: HandsFreeEvent): HandsFreeEffect {
+    const next = transition(handsFreeState.current, event);
+    handsFreeState.current = next.state;
+    handsFreeOn.current = next.state.phase !== "off";
+    setHandsFree(next.state.phase);
+    if (next.state.notice) setNotice(next.state.notice);
+    if (next.effect.kind === "release") {
+      capture.current?.cancel();
+      stopSpeaking();
+      if (next.effect.stopReply) hostRef.current.stopReply();
     }
-    if (handsFreeOn.current) stopHandsFree();
+    return next.effect;
+  }
+
+  /** Runs the machine's effects (listen, send, speak) and feeds their outcomes back, until it is off. */
+  async function handsFreeLoop(first: HandsFreeEffect): Promise<void> {
+    let effect = first;
+    while (handsFreeOn.current) {
+      let event: HandsFreeEvent;
+      if (effect.kind === "listen") {
+        try {
+          event = { type: "heard", text: await listenOnce(true) };
+        } catch (err) {
+          event = { type: "listen-failed", message: message(err) };
+        }
+      } else if (effect.kind === "send") {
+        const reply = await hostRef.current.send(effect.text);
+        event = { type: "replied", reply };
+      } else if (effect.kind === "speak") {
+        await speak(effect.reply);
+        event = { type: "spoken" };
+      } else break;
+      // Stopped meanwhile (button or Esc): the stop event already released everything.
+      if (!handsFreeOn.current) break;
+      effect = handsFreeStep(event);
+    }
   }
 
   function startHandsFree(): void {
@@ -325,17 +340,11 @@ export function useVoice(host: VoiceHost): Voice {
     capture.current?.cancel();
     stopSpeaking();
     setNotice(null);
-    handsFreeOn.current = true;
-    void handsFreeLoop();
+    void handsFreeLoop(handsFreeStep({ type: "start" }));
   }
 
   function stopHandsFree(): void {
-    const wasThinking = state.current.handsFree === "thinking";
-    handsFreeOn.current = false;
-    capture.current?.cancel();
-    stopSpeaking();
-    if (wasThinking) hostRef.current.stopReply();
-    setHandsFree("off");
+    handsFreeStep({ type: "stop" });
   }
 
   return {

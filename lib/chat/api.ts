@@ -14,8 +14,9 @@ import type {
 import type { AttachmentJson } from "../attachments/listing.ts";
 import { HttpError } from "../http_error.ts";
 
-/** Longest message a user may send, in characters. */
-export const MAX_MESSAGE_CHARS = 32_000;
+import { MAX_MESSAGE_CHARS } from "./limits.ts";
+
+export { MAX_MESSAGE_CHARS };
 /** Longest system prompt, in characters. */
 export const MAX_SYSTEM_PROMPT_CHARS = 8_000;
 /** Longest title, in characters. */

@@ -78,7 +78,7 @@ function renderBlock(block: Block, tight: boolean): ComponentChildren {
     }
     case "table":
       return (
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Table" tabIndex={0}>
           <table>
             <thead>
               <tr>
@@ -111,7 +111,12 @@ function renderItem(item: ListItem, tight: boolean): VNode {
   if (item.checked === null) return <li>{body}</li>;
   return (
     <li class="task-item">
-      <input type="checkbox" disabled checked={item.checked} />
+      <input
+        type="checkbox"
+        disabled
+        checked={item.checked}
+        aria-label={item.checked ? "Done" : "Not done"}
+      />
       {body}
     </li>
   );
@@ -183,7 +188,9 @@ function CodeBlock({ lang, text, closed }: CodeBlockProps): VNode {
         <span class="code-lang">{name || "text"}</span>
         <button type="button" class="copy-code" data-copy="" aria-label="Copy code">Copy</button>
       </div>
-      <pre><code class={name ? `language-${name}` : undefined}>{tokens.map(renderToken)}</code></pre>
+      <pre
+        tabIndex={0}
+      ><code class={name ? `language-${name}` : undefined}>{tokens.map(renderToken)}</code></pre>
     </div>
   );
 }

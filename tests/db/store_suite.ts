@@ -344,7 +344,7 @@ export async function runStoreSuite(t: Deno.TestContext, db: Database): Promise<
     const health = await db.ping();
     assert.equal(health.ok, true);
     assert.equal(health.engine, db.engine);
-    assert.ok(health.latencyMs >= 0 && health.latencyMs < 5000);
+    assert.ok(Number.isFinite(health.latencyMs) && health.latencyMs >= 0);
     assert.equal(health.error, undefined);
   });
 

@@ -36,7 +36,10 @@ Deno.test({
         assert.equal(await page.locator(".sidebar").isVisible(), false);
         await page.locator(".menu-toggle").click();
         await page.waitForSelector(".sidebar.open .conversation-link");
-        await page.waitForTimeout(250); // the drawer's slide-in transition
+        // the drawer's slide-in transition has finished
+        await page.waitForFunction(() =>
+          document.querySelector(".sidebar")!.getBoundingClientRect().left === 0
+        );
         await page.screenshot({ path: `${shots}/chat-375-drawer.png` });
         assert.equal(await page.locator(".menu-toggle").getAttribute("aria-expanded"), "true");
         await page.keyboard.press("Escape");
@@ -103,7 +106,9 @@ Deno.test({
             await p.mouse.wheel(0, -400);
             await p.waitForSelector(".jump-latest");
             const top = await p.$eval("#conversation", (el) => el.scrollTop);
-            await p.waitForTimeout(300); // more tokens arrive
+            const height = await p.$eval("#conversation", (el) => el.scrollHeight);
+            // more tokens arrive
+            await p.waitForFunction((h) => document.getElementById("conversation")!.scrollHeight > h, height);
             assert.equal(
               await p.$eval("#conversation", (el) => el.scrollTop),
               top,
@@ -111,8 +116,11 @@ Deno.test({
             );
             assert.ok(await distance() > 48);
             await p.locator(".jump-latest").click();
-            await p.waitForTimeout(200);
-            assert.ok(await distance() <= 48, "follows again after Latest");
+            // follows again after Latest
+            await p.waitForFunction(() => {
+              const el = document.getElementById("conversation")!;
+              return el.scrollHeight - el.scrollTop - el.clientHeight <= 48;
+            });
             await waitIdle(p);
             assert.ok(await distance() <= 48);
           } finally {

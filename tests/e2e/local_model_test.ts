@@ -19,6 +19,10 @@ Deno.test({
       await page.waitForSelector("html[data-hydrated=true]");
       assert.equal(await page.locator(".model-badge").textContent(), "Tiny local model");
       assert.equal(await page.locator(".banner-warning").count(), 0, "no 'configure a model' banner");
+      // A new user learns plainly that this model is a demonstration, and how to connect a real one.
+      const note = (await page.locator(".demo-note").textContent()) ?? "";
+      assert.match(note, /The tiny local model is a demonstration\./);
+      assert.match(note, /set GEMINI_API_KEY/);
       await page.fill("textarea", 'Define the word "harbor".');
       await page.keyboard.press("Enter");
       await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);

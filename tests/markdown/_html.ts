@@ -59,7 +59,8 @@ function decode(value: string): string {
 
 /** Elements and attributes the renderer may produce. */
 export const ALLOWED: Record<string, string[]> = {
-  div: ["class"],
+  // A scrollable table wrapper is a labelled, focusable region (keyboard scrolling, axe-core).
+  div: ["class", "role", "aria-label", "tabindex"],
   p: [],
   h1: [],
   h2: [],
@@ -71,7 +72,7 @@ export const ALLOWED: Record<string, string[]> = {
   strong: [],
   del: [],
   code: ["class"],
-  pre: [],
+  pre: ["tabindex"],
   span: ["class"],
   button: ["type", "class", "data-copy", "aria-label"],
   a: ["href", "title", "rel", "target", "class"],
@@ -87,7 +88,7 @@ export const ALLOWED: Record<string, string[]> = {
   tr: [],
   th: ["class"],
   td: ["class"],
-  input: ["type", "disabled", "checked"],
+  input: ["type", "disabled", "checked", "aria-label"],
 };
 
 const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:"]);

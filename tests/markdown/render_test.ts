@@ -62,7 +62,7 @@ Deno.test("emphasis, strong, strikethrough follow the delimiter rules", () => {
     [
       "~~~ tildes",
       '<div class="code-block code-open"><div class="code-header"><span class="code-lang">tildes</span>' +
-      COPY + '</div><pre><code class="language-tildes"></code></pre></div>',
+      COPY + '</div><pre tabindex="0"><code class="language-tildes"></code></pre></div>',
     ],
     ["a ~~~b~~~", "<p>a ~~~b~~~</p>"],
   ]);
@@ -83,7 +83,9 @@ Deno.test("fenced and indented code blocks with highlighting and a copy button",
   const block = (lang: string, body: string, open = false) =>
     `<div class="code-block${open ? " code-open" : ""}"><div class="code-header"><span class="code-lang">${
       lang || "text"
-    }</span>${COPY}</div><pre><code${lang ? ` class="language-${lang}"` : ""}>${body}</code></pre></div>`;
+    }</span>${COPY}</div><pre tabindex="0"><code${
+      lang ? ` class="language-${lang}"` : ""
+    }>${body}</code></pre></div>`;
   cases([
     [
       "```js\nlet a = 1;\n```",
@@ -117,13 +119,13 @@ Deno.test("lists: bullets, ordered with start, nested, loose, tasks", () => {
     ["- a\n\nafter", "<ul><li>a</li></ul><p>after</p>"],
     [
       "- [ ] todo\n- [x] done",
-      '<ul><li class="task-item"><input type="checkbox" disabled/>todo</li>' +
-      '<li class="task-item"><input type="checkbox" disabled checked/>done</li></ul>',
+      '<ul><li class="task-item"><input type="checkbox" disabled aria-label="Not done"/>todo</li>' +
+      '<li class="task-item"><input type="checkbox" disabled checked aria-label="Done"/>done</li></ul>',
     ],
     [
       "- ```sh\n  ls\n  ```",
       '<ul><li><div class="code-block"><div class="code-header"><span class="code-lang">sh</span>' + COPY +
-      '</div><pre><code class="language-sh"><span class="tok-builtin">ls</span></code></pre></div></li></ul>',
+      '</div><pre tabindex="0"><code class="language-sh"><span class="tok-builtin">ls</span></code></pre></div></li></ul>',
     ],
     ["text\n- item", "<p>text</p><ul><li>item</li></ul>"],
     ["text\n2. not a list", "<p>text\n2. not a list</p>"],
@@ -146,20 +148,23 @@ Deno.test("GFM tables: alignment, escaped pipes, ragged rows", () => {
   cases([
     [
       "| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |",
-      '<div class="table-wrap"><table><thead><tr><th class="align-left">a</th><th class="align-center">b</th>' +
+      '<div class="table-wrap" role="region" aria-label="Table" tabindex="0"><table><thead><tr><th class="align-left">a</th><th class="align-center">b</th>' +
       '<th class="align-right">c</th></tr></thead><tbody><tr><td class="align-left">1</td>' +
       '<td class="align-center">2</td><td class="align-right">3</td></tr></tbody></table></div>',
     ],
     [
       "a | b\n--|--\n`x\\|y` | **z** | extra\nonly",
-      '<div class="table-wrap"><table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>' +
+      '<div class="table-wrap" role="region" aria-label="Table" tabindex="0"><table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>' +
       "<tr><td><code>x|y</code></td><td><strong>z</strong></td></tr><tr><td>only</td><td></td></tr></tbody></table></div>",
     ],
-    ["| h |\n| - |", '<div class="table-wrap"><table><thead><tr><th>h</th></tr></thead></table></div>'],
+    [
+      "| h |\n| - |",
+      '<div class="table-wrap" role="region" aria-label="Table" tabindex="0"><table><thead><tr><th>h</th></tr></thead></table></div>',
+    ],
     ["| a | b |\n| - |", "<p>| a | b |\n| - |</p>"],
     [
       "intro\n| a |\n|---|\n| 1 |\n\nafter",
-      '<p>intro</p><div class="table-wrap"><table><thead><tr><th>a</th></tr></thead><tbody><tr><td>1</td></tr></tbody>' +
+      '<p>intro</p><div class="table-wrap" role="region" aria-label="Table" tabindex="0"><table><thead><tr><th>a</th></tr></thead><tbody><tr><td>1</td></tr></tbody>' +
       "</table></div><p>after</p>",
     ],
   ]);

@@ -44,13 +44,13 @@ Deno.test("streaming: an unclosed fence renders as a code block in progress", ()
   equal(
     md("```py\ndef f("),
     '<div class="code-block code-open"><div class="code-header"><span class="code-lang">py</span>' + COPY +
-      '</div><pre><code class="language-py"><span class="tok-keyword">def</span> <span class="tok-function">f</span>(</code></pre></div>',
+      '</div><pre tabindex="0"><code class="language-py"><span class="tok-keyword">def</span> <span class="tok-function">f</span>(</code></pre></div>',
   );
   equal(
     md("text\n\n```"),
     '<p>text</p><div class="code-block code-open"><div class="code-header"><span class="code-lang">text</span>' +
       COPY +
-      "</div><pre><code></code></pre></div>",
+      '</div><pre tabindex="0"><code></code></pre></div>',
   );
   deepEqual(parseMarkdown("```js\nlet a = `tmpl\n"), [{
     type: "code",

@@ -31,7 +31,7 @@ async function withApi(
 
 /** A sink that "plays" each clip for `ms` and records when. */
 function recordingSink(ms: number) {
-  const played: Array<{ bytes: number; start: number; end: number; valid: boolean }> = [];
+  const played: Array<{ bytes: number; start: number; end: number; valid: boolean; aborted: boolean }> = [];
   const sink: AudioSink = {
     async play(clip, signal) {
       const bytes = new Uint8Array(await clip.arrayBuffer());
@@ -48,6 +48,7 @@ function recordingSink(ms: number) {
         start,
         end: performance.now(),
         valid: parseMpegFrameHeader(bytes) !== null,
+        aborted: signal.aborted,
       });
     },
   };
@@ -126,7 +127,7 @@ Deno.test("client player: a provider failure mid-reply hands the rest to the bro
 
 Deno.test("client player: stop() interrupts playback and a new speak() replaces the old one", async () => {
   await withApi(async ({ url }) => {
-    const { sink } = recordingSink(2000);
+    const { sink, played } = recordingSink(2000);
     const player = new SpeechPlayer({ baseUrl: url, sink, fallback: null });
     const first = player.speak(REPLY);
     // Waits for playback to start (a fixed 150 ms sleep found it still "loading" on a busy machine).
@@ -134,6 +135,8 @@ Deno.test("client player: stop() interrupts playback and a new speak() replaces 
     player.stop();
     // "stopped" (not "done") proves the 2 s of audio were interrupted.
     assert.equal(await first, "stopped");
+    // The clip ended because of stop(), not because its 2 s ran out (no wall-clock bound needed).
+    assert.deepEqual(played.map((p) => p.aborted), [true]);
     const a = player.speak("One sentence here.");
     const b = player.speak("Another one.");
     assert.equal(await a, "stopped");

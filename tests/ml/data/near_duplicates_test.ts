@@ -68,11 +68,12 @@ Deno.test("finds exactly the planted near-duplicates among 5,000 instructions, v
 
 Deno.test("template-generated instructions are near-duplicates of the first one, found quickly", () => {
   const texts = Array.from({ length: 3000 }, (_, i) => `Define the word "w${i}".`);
-  const start = performance.now();
-  const { duplicates } = findNearDuplicates(texts);
+  const { duplicates, stats } = findNearDuplicates(texts);
   assert.equal(duplicates.length, 2999);
   assert.ok(duplicates.every((d) => d.of === 0 && Math.abs(d.score - 0.75) < 1e-12));
-  assert.ok(performance.now() - start < 3000);
+  // "Quickly" as work done, not wall time: one comparison per text, not one per pair (4.5 million).
+  assert.equal(stats.candidates, 2999);
+  assert.equal(stats.lcsComputed, 2999);
 });
 
 Deno.test("threshold is strict (> 0.7, as Alpaca) and configurable", () => {

@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { axeViolations, formatViolations } from "../_helpers/axe.ts";
+import { browserAvailable, openPage } from "../_helpers/browser.ts";
+import { openChat, sendMessage, startChatFixture, waitIdle } from "./_chat_fixture.ts";
+
+const ok = browserAvailable("browser: accessibility (axe-core)");
+
+/** A message whose echo exercises the Markdown renderer: code, a wide table, task lists, links. */
+const RICH = [
+  "Rich **Markdown** with `inline code` and a [link](https://example.com/docs).",
+  "",
+  "```ts",
+  "const answer: number = 42; // a fairly long line of code that has to scroll on a phone screen",
+  "```",
+  "",
+  "| name | value | a much longer column heading | another | and one more |",
+  "|---|---|---|---|---|",
+  "| alpha | 1 | some text in the cell | x | y |",
+  "",
+  "- [ ] an open task",
+  "- [x] a finished task",
+  "",
+  "> a quotation",
+  "",
+  "1. first",
+  "2. second",
+].join("\n");
+
+/** A runs folder with one run (config, metrics, an evaluation), as `deno task train`/`eval` write them. */
+async function runsDir(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "mc-a11y-runs-" });
+  await Deno.mkdir(`${dir}/tiny-base/model`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/tiny-base/config.json`, JSON.stringify({ mode: "pretrain", steps: 40 }));
+  const metrics = [];
+  for (let step = 1; step <= 40; step++) {
+    metrics.push({ type: "train", step, loss: 5 - step * 0.05 });
+    if (step % 10 === 0) metrics.push({ type: "val", step, loss: 5.1 - step * 0.045 });
+  }
+  await Deno.writeTextFile(
+    `${dir}/tiny-base/metrics.jsonl`,
+    metrics.map((m) => JSON.stringify(m)).join("\n"),
+  );
+  await Deno.writeTextFile(
+    `${dir}/tiny-base/eval.json`,
+    JSON.stringify({
+      evaluations: [{
+        data: "data/corpus.val.txt",
+        kind: "text",
+        weights: "model",
+        tokens: 4096,
+        sequences: 32,
+        loss: 3.25,
+        perplexity: Math.exp(3.25),
+        perToken: { mean: 3.25, p50: 3, p90: 5, p99: 7, max: 9 },
+        seqLen: 128,
+        at: "2026-12-03T06:00:00.000Z",
+        elapsedMs: 5,
+      }],
+    }),
+  );
+  return dir;
+}
+
+async function setTheme(page: Page, url: string, theme: "light" | "dark"): Promise<void> {
+  await page.context().addCookies([{ name: "mc_theme", value: theme, url }]);
+}
+
+Deno.test({
+  name:
+    "accessibility: zero axe-core WCAG 2.2 AA violations on every page and panel, light and dark, 1280 and 375 px",
+  ignore: !ok,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const runs = await runsDir();
+    const fx = await startChatFixture({ env: { RUNS_DIR: runs } });
+    try {
+      // One conversation with rich Markdown, owned by this session.
+      const first = await openChat(fx, "/");
+      await sendMessage(first.page, RICH);
+      await waitIdle(first.page);
+      const conversation = new URL(first.page.url()).pathname;
+      const cookies = await first.page.context().cookies();
+      await first.page.context().close();
+
+      const found: string[] = [];
+      const check = async (page: Page, where: string) => {
+        found.push(...formatViolations(where, await axeViolations(page)));
+      };
+      for (const width of [1280, 375]) {
+        for (const theme of ["light", "dark"] as const) {
+          await t.step(`${width} px, ${theme}`, async () => {
+            const { page, problems } = await openPage(fx.browser, { width, height: 800 });
+            await page.context().addCookies(cookies);
+            await setTheme(page, fx.server.url, theme);
+            const at = (what: string) => `${what} @${width}/${theme}`;
+            const open = async (path: string) => {
+              await page.goto(fx.server.url + path);
+              await page.waitForSelector("html[data-hydrated=true]");
+              assert.equal(await page.getAttribute("html", "data-theme"), theme);
+            };
+
+            await open("/");
+            await check(page, at("/"));
+            // The composer's placeholder fits on its one line.
+            const fits = await page.evaluate(() => {
+              const box = document.querySelector<HTMLTextAreaElement>("#composer-input")!;
+              const style = getComputedStyle(box);
+              const ctx = document.createElement("canvas").getContext("2d")!;
+              ctx.font = style.font;
+              return [ctx.measureText(box.placeholder).width, box.clientWidth];
+            });
+            assert.ok(fits[0] <= fits[1], `placeholder ${fits[0]} px in a ${fits[1]} px box`);
+
+            await open(conversation);
+            await page.waitForSelector(".message-assistant .markdown table");
+            await check(page, at("conversation"));
+            // The title gets room; wide tables scroll inside their wrapper instead of widening the page.
+            const title = await page.locator(".chat-title").boundingBox();
+            assert.ok(title && title.width >= Math.min(width / 3, 300), `title ${JSON.stringify(title)}`);
+            assert.ok(
+              await page.evaluate(() => document.querySelector(".conversation")!.scrollWidth) <= width,
+              "no horizontal page scroll",
+            );
+
+            await page.locator(".settings-toggle").click();
+            await page.waitForSelector("#settings");
+            await check(page, at("settings panel"));
+            await page.locator("#settings button", { hasText: "Close" }).click();
+
+            await page.locator(".voice-menu-toggle").click();
+            await page.waitForSelector(".voice-menu[open] .voice-panel");
+            await check(page, at("voice panel"));
+            const panel = await page.locator(".voice-panel").boundingBox();
+            assert.ok(
+              panel && panel.x >= 0 && panel.x + panel.width <= width,
+              `voice panel on screen: ${JSON.stringify(panel)}`,
+            );
+            await page.keyboard.press("Escape");
+            await page.waitForSelector(".voice-menu:not([open])");
+
+            const narrow = width < 760;
+            if (narrow) {
+              await page.locator(".menu-toggle").click();
+              await page.waitForSelector(".sidebar.open .conversation-link");
+              await check(page, at("drawer"));
+            }
+            await page.locator(".conversation-item .delete").first().click();
+            await page.waitForSelector(".confirm-delete");
+            await check(page, at("delete confirmation"));
+            await page.keyboard.press("Escape");
+            await page.waitForSelector(".confirm-delete", { state: "detached" });
+            if (narrow) {
+              await page.keyboard.press("Escape");
+              await page.waitForSelector(".sidebar:not(.open)");
+            }
+
+            await page.goto(fx.server.url + "/training");
+            await page.waitForSelector(".run .loss-chart");
+            await check(page, at("/training"));
+            assert.ok(
+              await page.evaluate(() => document.scrollingElement!.scrollWidth) <= width,
+              "/training fits",
+            );
+
+            assert.deepEqual(problems, []);
+            await page.context().close();
+          });
+        }
+      }
+      assert.deepEqual(found, [], `\n${found.join("\n")}`);
+    } finally {
+      await fx.close();
+      await Deno.remove(runs, { recursive: true });
+    }
+  },
+});
