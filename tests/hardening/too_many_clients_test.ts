@@ -37,8 +37,11 @@ Deno.test({
       GEMINI_API_KEY: "k-overload-1234",
       GEMINI_BASE_URL: stub.url,
     });
-    const hog = postgres(cluster.url, { max: MAX_CONNECTIONS, onnotice: () => {}, idle_timeout: 0 });
-    const held: postgres.ReservedSql[] = [];
+    // The hog holds every slot with one single-connection client per slot: a refused connection
+    // rejects that client's query at once (a pool's reserve() can wait forever after one).
+    const held: postgres.Sql[] = [];
+    const pids: number[] = [];
+    const release = () => Promise.all(held.splice(0).map((c) => c.end({ timeout: 1 }).catch(() => {})));
     try {
       const client = new ApiClient(server.url);
       const created = await client.json<{ id: string }>("/api/conversations", { method: "POST", json: {} });
@@ -47,19 +50,19 @@ Deno.test({
 
       // Take every slot: drop the app's connections, then hold all the others. The app reconnects
       // (its LISTEN connection for live replies does so at once), so terminate whatever is not ours
-      // again before each reservation until every slot is held.
-      const first = await hog.reserve();
-      held.push(first);
-      const pids: number[] = [(await first`select pg_backend_pid() as pid`)[0].pid];
+      // again before each new connection until every slot is held.
       for (let attempt = 0; held.length < MAX_CONNECTIONS; attempt++) {
         assert.ok(attempt < 100, "could not take every connection slot");
-        await first`select pg_terminate_backend(pid) from pg_stat_activity
-          where backend_type = 'client backend' and pid <> all(${pids}::int[])`;
+        if (held.length > 0) {
+          await held[0]`select pg_terminate_backend(pid) from pg_stat_activity
+            where backend_type = 'client backend' and pid <> all(${pids}::int[])`;
+        }
+        const conn = postgres(cluster.url, { max: 1, onnotice: () => {}, idle_timeout: 0 });
         try {
-          const reserved = await hog.reserve();
-          held.push(reserved);
-          pids.push((await reserved`select pg_backend_pid() as pid`)[0].pid);
+          pids.push((await conn`select pg_backend_pid() as pid`)[0].pid);
+          held.push(conn);
         } catch (error) {
+          await conn.end({ timeout: 1 }).catch(() => {});
           if ((error as { code?: string }).code !== "53300") throw error;
         }
       }
@@ -97,8 +100,7 @@ Deno.test({
       assert.equal(health.status, 503);
       assert.deepEqual(await health.json(), { status: "degraded" });
 
-      for (const c of held.splice(0)) c.release();
-      await hog.end();
+      await release();
 
       const events = await readSse(
         await client.fetch(`/api/conversations/${id}/messages`, {
@@ -115,8 +117,7 @@ Deno.test({
         ["assistant", "Echo: hello?"],
       ], "the refused attempt left no user message; the later one has its reply");
     } finally {
-      for (const c of held) c.release();
-      await hog.end({ timeout: 1 }).catch(() => {});
+      await release();
       await server.close();
       await stub.close();
       await cluster.destroy();
