@@ -30,6 +30,19 @@ async function api<T>(
   }, [method, path, body] as const) as { status: number; body: T };
 }
 
+/**
+ * Polls the API from the page until `done` accepts the answer (page.waitForFunction would take the
+ * Promise an async predicate returns as truthy at once). Bounded: fails after 10 s, naming `what`.
+ */
+async function waitForApi<T>(page: Page, path: string, done: (body: T) => boolean, what: string): Promise<T> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const res = await api<T>(page, "GET", path);
+    if (res.status === 200 && done(res.body)) return res.body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 Deno.test({
   name: "folders: create, move by keyboard menu and by drag, pin, archive, folder defaults, delete, More",
   ignore: !ok,
@@ -77,12 +90,13 @@ Deno.test({
         await page.locator(".row-move-select").selectOption({ label: "Work" });
         await page.waitForFunction(() => !document.querySelector(".row-menu"));
         // The menu closes at once; the move is saved by the request it starts.
-        await page.waitForFunction(async (id) => {
-          const res = await fetch(`/api/conversations?folder=${id}`);
-          return ((await res.json()) as unknown[]).length === 1;
-        }, folderId);
-        const conv = await api<{ title: string }[]>(page, "GET", `/api/conversations?folder=${folderId}`);
-        assert.deepEqual(conv.body.map((c) => c.title), ["Alpha"]);
+        const moved = await waitForApi<{ title: string }[]>(
+          page,
+          `/api/conversations?folder=${folderId}`,
+          (list) => list.length > 0,
+          "the move to be saved",
+        );
+        assert.deepEqual(moved.map((c) => c.title), ["Alpha"]);
       });
 
       await t.step("Escape closes the options and returns focus to their button", async () => {
@@ -98,10 +112,12 @@ Deno.test({
         await page.locator(".conversation-item", { hasText: "Beta" }).dragTo(
           page.locator(".folder-view", { hasText: "Work" }),
         );
-        await page.waitForFunction(async (id) => {
-          const res = await fetch(`/api/conversations?folder=${id}`);
-          return ((await res.json()) as unknown[]).length === 2;
-        }, folderId);
+        await waitForApi<unknown[]>(
+          page,
+          `/api/conversations?folder=${folderId}`,
+          (list) => list.length === 2,
+          "the dragged conversation to be in the folder",
+        );
         await page.locator(".folder-view", { hasText: "Work" }).click();
         await page.waitForFunction(() => document.querySelectorAll(".conversation-link").length === 2);
         assert.deepEqual(await titles(page), ["Beta", "Alpha"]);
@@ -135,10 +151,12 @@ Deno.test({
         );
         await page.getByLabel("System prompt for new chats").fill("Answer as a pirate.");
         await page.locator(".folder-save").click();
-        await page.waitForFunction(async (id) => {
-          const res = await fetch(`/api/folders/${id}`);
-          return ((await res.json()) as { systemPrompt: string }).systemPrompt === "Answer as a pirate.";
-        }, folderId);
+        await waitForApi<{ systemPrompt: string }>(
+          page,
+          `/api/folders/${folderId}`,
+          (folder) => folder.systemPrompt === "Answer as a pirate.",
+          "the folder's system prompt to be saved",
+        );
         await page.locator(".folder-new-chat").click();
         await page.waitForURL(`**/?folder=${folderId}`);
         await page.waitForSelector("html[data-hydrated=true]");
