@@ -48,3 +48,27 @@ export async function spawnListening(
     },
   };
 }
+
+/** What a finished `deno` child printed, and its exit code. */
+export interface DenoRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `deno <args>` in `cwd` with exactly `env`, to the end (killed after `timeoutMs`). */
+export async function runDeno(
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<DenoRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(options.timeoutMs),
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}

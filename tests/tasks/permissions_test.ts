@@ -3,22 +3,18 @@
  * through `deno task` itself (so with exactly the flags in deno.json) on temporary directories, and
  * `dev` with its flags. `start` and `build` are covered by start_test.ts, `train` by train_test.ts.
  */
+import { runDeno } from "../_helpers/child_process.ts";
 import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks as Record<string, string>;
 
-async function task(name: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", name, ...args],
+function task(name: string, args: string[]) {
+  return runDeno(["task", "--quiet", name, ...args], {
     cwd: ROOT,
     env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    timeoutMs: 120_000,
+  });
 }
 
 Deno.test("only test and bench run with -A; --allow-run and --allow-net only where needed", () => {

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
+import { runDeno } from "../_helpers/child_process.ts";
 import { requireSuite } from "../_helpers/suites.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -16,17 +17,8 @@ function runArgs(task: string): string[] {
   return cmd.split(/\s+/).slice(1);
 }
 
-async function run(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(90_000),
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function run(args: string[], env: Record<string, string>) {
+  return runDeno(args, { cwd: ROOT, env, timeoutMs: 90_000 });
 }
 
 Deno.test("the start and build tasks grant no -A and no --allow-run to the server", () => {
