@@ -4,14 +4,20 @@
  * process, a database that refuses the password or cannot be reached.
  */
 import { DatabaseError } from "./db/errors.ts";
+import { describeMissingPermission } from "./missing_permission.ts";
 
 /** One line describing `error`, or null when it is not a known startup failure (then rethrow it). */
 export function describeStartupError(error: unknown): string | null {
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    const what = (error.message.split("\n")[0].match(/^Requires [^,]+/) ?? [error.message])[0];
-    return `Mini-Claude cannot start: missing permission (${what}). Start it with \`deno task start\`, ` +
-      `which grants exactly what it needs, or see docs/deploy.md for the flags.`;
-  }
+  const permission = describeMissingPermission(
+    error,
+    "Mini-Claude cannot start",
+    ({ kind }) =>
+      kind === "read" || kind === "write"
+        ? "`deno task start` grants read and write to ./.data and /tmp; for another DATA_DIR add it to " +
+          "--allow-read and --allow-write (docs/deploy.md lists the flags)."
+        : "`deno task start` grants it (docs/deploy.md lists the flags).",
+  );
+  if (permission !== null) return permission;
   // By name: importing the class would load esbuild, which reads the environment as it loads.
   if (error instanceof Error && error.name === "BuildMissingError") {
     return `Mini-Claude cannot start: ${error.message}`;

@@ -77,6 +77,7 @@ export async function initBackend(name?: string): Promise<BackendName> {
     if (reason !== null) throw new BackendError("WEBGPU_UNAVAILABLE", reason);
     await import("@tensorflow/tfjs-backend-webgpu");
   }
+  if (wanted === "wasm") checkWasmReadable();
   let ok: boolean;
   try {
     ok = await tf.setBackend(wanted);
@@ -95,6 +96,16 @@ export async function initBackend(name?: string): Promise<BackendName> {
   }
   if (wanted === "wasm") nativeStatusAtInit = installNativeKernels();
   return wanted;
+}
+
+/**
+ * tfjs's wasm loader turns a refused read of its `.wasm` file into several lines of Emscripten output
+ * and a `false`; reading the folder first lets a missing `--allow-read` surface as Deno's own
+ * `NotCapable` (which the tasks print as one line naming the flag).
+ */
+function checkWasmReadable(): void {
+  const entry = import.meta.resolve("@tensorflow/tfjs-backend-wasm");
+  if (entry.startsWith("file:")) Deno.statSync(new URL(".", entry));
 }
 
 let nativeStatusAtInit: NativeStatus | null = null;

@@ -6,6 +6,7 @@
  * deterministically from the seed, then validates the instruction files. Exit 0 on success, 1 when the
  * output fails validation, 2 on usage errors.
  */
+import { exitOnMissingPermission } from "../lib/missing_permission.ts";
 import { buildDataset, type BuildOptions, DATA_FILES } from "../ml/data/build.ts";
 import { DataError } from "../ml/data/errors.ts";
 
@@ -130,4 +131,11 @@ export async function runBuildData(
   }
 }
 
-if (import.meta.main) Deno.exit(await runBuildData(Deno.args));
+if (import.meta.main) {
+  try {
+    Deno.exit(await runBuildData(Deno.args));
+  } catch (e) {
+    exitOnMissingPermission(e, "build-data");
+    throw e;
+  }
+}

@@ -4,6 +4,7 @@
  * records), recorded in the run's `eval.json` and shown on `/training`. Exit 0 on success, 2 on usage or
  * data errors.
  */
+import { exitOnMissingPermission } from "../lib/missing_permission.ts";
 import { BackendError, initBackend } from "../ml/backend.ts";
 import { CheckpointError } from "../ml/checkpoint.ts";
 import { type EvalOptions, type EvalResult, evaluateRun } from "../ml/eval.ts";
@@ -97,7 +98,10 @@ if (import.meta.main) {
     } else if (e instanceof Deno.errors.NotFound) {
       console.error(`eval: ${(e as Error).message}`);
       code = 2;
-    } else throw e;
+    } else {
+      exitOnMissingPermission(e, "eval");
+      throw e;
+    }
   }
   Deno.exit(code);
 }

@@ -5,6 +5,7 @@
  * that GPT-2, q/k/v packed into c_attn) and `<out>/merged` (base + adapter); a pretraining
  * run or a checkpoint gives `<out>` (a checkpoint's own adapter/ merged in). Exit 2 on usage errors.
  */
+import { exitOnMissingPermission } from "../lib/missing_permission.ts";
 import { BackendError, initBackend } from "../ml/backend.ts";
 import { CheckpointError, exists, loadCheckpoint } from "../ml/checkpoint.ts";
 import { ExportError, exportGpt2, exportGpt2Adapter } from "../ml/hf_export.ts";
@@ -103,7 +104,10 @@ if (import.meta.main) {
     ) {
       console.error(`export-hf: ${e.message}`);
       code = 2;
-    } else throw e;
+    } else {
+      exitOnMissingPermission(e, "export-hf");
+      throw e;
+    }
   }
   Deno.exit(code);
 }

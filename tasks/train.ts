@@ -3,6 +3,7 @@
  * `ml/train.ts` and `docs/training.md`). Shows a progress bar (step, loss, tokens/s, ETA); Ctrl+C
  * saves a checkpoint and exits with 130 (continue with `--resume --out <run dir>`).
  */
+import { exitOnMissingPermission } from "../lib/missing_permission.ts";
 import { runTraining, TrainError } from "../ml/train.ts";
 import { loadTrainConfig, parseFlags, TrainConfigError, trainOptionsHelp } from "../ml/train_config.ts";
 import { CheckpointError } from "../ml/checkpoint.ts";
@@ -89,5 +90,6 @@ try {
     console.error(e.message);
     Deno.exit(2);
   }
+  exitOnMissingPermission(e, "train");
   throw e;
 }

@@ -4,6 +4,7 @@
  * Validates an Alpaca, ShareGPT or OpenAI-messages file (JSON array or JSON Lines; see docs/data.md). Exit codes: 0 when every record is valid,
  * 1 when some records are invalid, 2 on usage errors (missing file, unknown flag, not JSON).
  */
+import { exitOnMissingPermission } from "../lib/missing_permission.ts";
 import { DataError } from "../ml/data/errors.ts";
 import { formatReportText } from "../ml/data/report.ts";
 import { validateFile } from "../ml/data/validate.ts";
@@ -103,4 +104,11 @@ export async function runValidateData(
   }
 }
 
-if (import.meta.main) Deno.exit(await runValidateData(Deno.args));
+if (import.meta.main) {
+  try {
+    Deno.exit(await runValidateData(Deno.args));
+  } catch (e) {
+    exitOnMissingPermission(e, "validate-data");
+    throw e;
+  }
+}

@@ -28,7 +28,10 @@ export function packageRoot(name: DatasetPackage): string {
     try {
       const pkg = JSON.parse(Deno.readTextFileSync(new URL("package.json", dir))) as { name?: string };
       if (pkg.name === name) return decodeURIComponent(dir.pathname).replace(/\/$/, "");
-    } catch { /* not here: go up */ }
+    } catch (err) {
+      // Not here: go up; a refused read is not a missing file (say which permission).
+      if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) throw err;
+    }
     dir = new URL("..", dir);
   }
   throw new DataError("SOURCE_MISSING", `package.json of ${name} not found above ${resolved}`);

@@ -9,7 +9,10 @@ const PG_ROOT = "/usr/lib/postgresql";
 
 /** A running (or stopped, between `stop()` and `start()`) throwaway cluster. */
 export interface PostgresCluster {
-  /** Connection URL (`postgres://postgres@127.0.0.1:<port>/postgres`), trust auth, no password. */
+  /**
+   * Connection URL: `postgres://postgres@127.0.0.1:<port>/postgres` (trust auth, no password), or
+   * with `postgres:<password>@` when the cluster was started with a password.
+   */
   readonly url: string;
   readonly port: number;
   /** Major version of the server binaries in use, e.g. 15. */
@@ -49,8 +52,17 @@ export function postgresMissing(): string | null {
   return null;
 }
 
+/** Options of {@link startPostgresCluster}. */
+export interface PostgresClusterOptions {
+  /**
+   * Password of the `postgres` role; when set, every connection must authenticate with it
+   * (`initdb --auth=scram-sha-256`), as a production server does. Unset: trust auth.
+   */
+  password?: string;
+}
+
 /** Creates, starts and returns a fresh cluster. Call `destroy()` when done. */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: PostgresClusterOptions = {}): Promise<PostgresCluster> {
   const found = findPostgresBin();
   if (found === null) throw new Error(postgresMissing() ?? "PostgreSQL binaries not found");
   const { bin, version } = found;
@@ -60,12 +72,19 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const dataDir = `${root}/data`;
   const logFile = `${root}/server.log`;
   await Deno.mkdir(dataDir, { mode: 0o700 });
+  const auth = ["--auth=trust"];
+  if (options.password !== undefined) {
+    // initdb reads the superuser's password from a file; it is removed with the cluster directory.
+    await Deno.writeTextFile(`${root}/pwfile`, `${options.password}\n`, { mode: 0o600 });
+    auth.splice(0, 1, "--auth=scram-sha-256", `--pwfile=${root}/pwfile`);
+  }
   if (isRoot()) await run("chown", ["-R", "postgres:postgres", root]);
   await run(
     `${bin}/initdb`,
-    ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+    ["-D", dataDir, "-U", "postgres", ...auth, "-E", "UTF8", "--no-sync"],
     true,
   );
+  if (options.password !== undefined) await Deno.remove(`${root}/pwfile`);
 
   let port = 0;
   let running = false;
@@ -129,7 +148,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     }
   }
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: options.password === undefined
+      ? `postgres://postgres@127.0.0.1:${port}/postgres`
+      : `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`,
     port,
     version,
     start,

@@ -5,17 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
-import { runDeno } from "../_helpers/child_process.ts";
+import { runDeno, spawnListening } from "../_helpers/child_process.ts";
 import { requireSuite } from "../_helpers/suites.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks as Record<string, string>;
-
-/** The `deno run ...` arguments of a task (the last `deno run` in it), split on spaces. */
-function runArgs(task: string): string[] {
-  const cmd = tasks[task].split("&&").map((s) => s.trim()).findLast((s) => s.startsWith("deno run "))!;
-  return cmd.split(/\s+/).slice(1);
-}
+import { ROOT, taskRunArgs as runArgs, TASKS as tasks } from "../_helpers/task_args.ts";
 
 function run(args: string[], env: Record<string, string>) {
   return runDeno(args, { cwd: ROOT, env, timeoutMs: 90_000 });
@@ -92,36 +84,90 @@ Deno.test({
     assert.equal(noNet.code, 1);
     assert.match(
       noNet.stderr.trim(),
-      /^Mini-Claude cannot start: missing permission \(Requires net access[^\n]*$/,
+      /^Mini-Claude cannot start: missing permission: net access to "[^"]+" \(grant it with --allow-net\)\. `deno task start` grants it[^\n]*$/,
     );
     const noEnv = await run(runArgs("start").filter((a) => a !== "--allow-env"), env);
     assert.equal(noEnv.code, 1);
     assert.match(
       noEnv.stderr.trim(),
-      /^Mini-Claude cannot start: missing permission \(Requires env access[^\n]*$/,
+      /^Mini-Claude cannot start: missing permission: env access \(grant it with --allow-env\)\. [^\n]*$/,
     );
     await Deno.remove(`${ROOT}${dataDir}`, { recursive: true }).catch(() => {});
   },
 });
 
 Deno.test({
-  name: "deno task start's flags: a database that refuses the user or password ends with one line, exit 1",
+  name: "deno task start's flags: a wrong database password ends with one line naming it, exit 1",
   ignore: !requireSuite("start-postgres", postgresMissing()),
   async fn() {
-    const cluster = await startPostgresCluster();
+    // A cluster that checks passwords (scram-sha-256), as a production server does.
+    const password = "right-Pa55word";
+    const cluster = await startPostgresCluster({ password });
     try {
-      // The throwaway cluster trusts every known role, so the refusal tested is an unknown one (SQLSTATE
-      // 28000); a wrong password (28P01) takes the same path.
-      const url = cluster.url.replace("postgres@", "nobody:wrong@");
-      const r = await run(runArgs("start"), { PORT: "0", LISTEN_HOST: "127.0.0.1", DATABASE_URL: url });
+      const env = { PORT: "0", LISTEN_HOST: "127.0.0.1", LOG_LEVEL: "silent" };
+      const wrong = cluster.url.replace(`:${password}@`, ":s3cret-Wr0ng@");
+      const r = await run(runArgs("start"), { ...env, DATABASE_URL: wrong });
       assert.equal(r.code, 1);
       assert.equal(
         r.stderr.trim(),
-        'Mini-Claude cannot start: the database refused the user name or password in DATABASE_URL (role "nobody" does not exist).',
+        "Mini-Claude cannot start: the database refused the user name or password in DATABASE_URL " +
+          '(password authentication failed for user "postgres").',
       );
-      assert.doesNotMatch(r.stderr, /wrong/);
+      assert.equal(r.stdout, "");
+      assert.doesNotMatch(r.stderr, /s3cret|right-Pa55|postgres:\/\/|@127/, "no password or URL credentials");
+
+      // An unknown role is refused the same way (SQLSTATE 28P01 for both under scram).
+      const nobody = await run(runArgs("start"), {
+        ...env,
+        DATABASE_URL: wrong.replace("//postgres:", "//nobody:"),
+      });
+      assert.equal(nobody.code, 1);
+      assert.match(
+        nobody.stderr.trim(),
+        /^Mini-Claude cannot start: the database refused [^\n]*"nobody"\)\.$/,
+      );
+
+      // The right password starts (the failure above is the password, not the cluster).
+      const ok = await spawnListening(new URL("../../main.ts", import.meta.url), {
+        env: { ...env, DATABASE_URL: cluster.url, DATA_DIR: await Deno.makeTempDir() },
+      });
+      assert.equal((await fetch(`${ok.url}/api/health`)).status, 200);
+      assert.equal(await ok.stop(), 0);
     } finally {
       await cluster.destroy();
+    }
+  },
+});
+
+Deno.test({
+  name: "deno task start's flags: a database that accepts TCP but never answers ends with one line, exit 1",
+  sanitizeResources: false,
+  async fn() {
+    // A listener that accepts connections and never speaks: the app must give up (connect_timeout)
+    // rather than wait forever. run() kills it after 90 s, which would fail the exit-code check.
+    const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const held: Deno.Conn[] = [];
+    const accepting = (async () => {
+      for await (const conn of silent) held.push(conn);
+    })();
+    try {
+      const { port } = silent.addr as Deno.NetAddr;
+      const r = await run(runArgs("start"), {
+        PORT: "0",
+        LISTEN_HOST: "127.0.0.1",
+        LOG_LEVEL: "silent",
+        DATABASE_URL: `postgres://u:hidden-pw@127.0.0.1:${port}/db?connect_timeout=1`,
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stderr.trim(),
+        /^Mini-Claude cannot start: the database in DATABASE_URL cannot be reached \([^\n]*CONNECT_TIMEOUT[^\n]*\)\.$/,
+      );
+      assert.doesNotMatch(r.stderr, /hidden-pw/);
+    } finally {
+      silent.close();
+      await accepting.catch(() => {});
+      for (const conn of held) conn.close();
     }
   },
 });

