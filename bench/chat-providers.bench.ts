@@ -8,20 +8,18 @@
 import { spawnListening } from "../tests/_helpers/child_process.ts";
 import { GeminiProvider } from "../lib/chat/gemini.ts";
 import { stubReplyText } from "../tests/stubs/gemini_server.ts";
+import {
+  concurrently,
+  median as med,
+  pct,
+  type StreamSample as Sample,
+  timeProvider,
+  timeSse,
+} from "./_lib/streams.ts";
 
 const STREAMS = Number(Deno.env.get("BENCH_STREAMS") ?? 200);
 const TOKENS = Number(Deno.env.get("BENCH_TOKENS") ?? 64);
 const CONCURRENT = 100;
-
-interface Sample {
-  ttftMs: number;
-  totalMs: number;
-}
-
-function pct(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 const child = await spawnListening(new URL("../tests/stubs/gemini_server.ts", import.meta.url), {
   args: ["--port", "0", "--tokens", String(TOKENS)],
@@ -45,42 +43,17 @@ async function rawStream(): Promise<Sample> {
     headers: { "x-goog-api-key": stub.apiKey, "content-type": "application/json" },
     body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: prompt }] }] }),
   });
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  let text = "";
-  let ttft = -1;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let i;
-    while ((i = buffer.indexOf("\r\n\r\n")) !== -1) {
-      const frame = JSON.parse(buffer.slice(6, i));
-      buffer = buffer.slice(i + 4);
-      text += frame.candidates[0].content.parts[0].text;
-      if (ttft < 0) ttft = performance.now() - t0;
-    }
-  }
-  if (text !== expected) throw new Error("raw: wrong text");
-  return { ttftMs: ttft, totalMs: performance.now() - t0 };
+  return timeSse(
+    t0,
+    res,
+    "\r\n\r\n",
+    (data) => JSON.parse(data).candidates[0].content.parts[0].text,
+    expected,
+  );
 }
 
-async function providerStream(): Promise<Sample> {
-  const t0 = performance.now();
-  let ttft = -1;
-  let text = "";
-  for await (
-    const chunk of provider.stream({
-      history: [{ role: "user", content: prompt }],
-      signal: new AbortController().signal,
-    })
-  ) {
-    if (chunk.type !== "text") continue;
-    if (ttft < 0) ttft = performance.now() - t0;
-    text += chunk.text;
-  }
-  if (text !== expected) throw new Error("provider: wrong text");
-  return { ttftMs: ttft, totalMs: performance.now() - t0 };
+function providerStream(): Promise<Sample> {
+  return timeProvider(provider, prompt, expected);
 }
 
 /** Runs the two clients alternately (A/B pairs), so load drift on a shared machine hits both alike. */
@@ -99,7 +72,6 @@ async function interleaved(): Promise<[Sample[], Sample[]]> {
 }
 
 const [raw, prov] = await interleaved();
-const med = (s: Sample[], k: keyof Sample) => pct(s.map((x) => x[k]), 50);
 
 console.log(
   `Sequential streams against the stub (${STREAMS} per mode, ${TOKENS} tokens each, no token delay)\n`,
@@ -141,15 +113,10 @@ for (
     providerStream,
   ]] as const
 ) {
-  const t0 = performance.now();
-  const results = await Promise.allSettled(Array.from({ length: CONCURRENT }, () => fn()));
-  const wall = performance.now() - t0;
-  const ok = results.filter((r): r is PromiseFulfilledResult<Sample> => r.status === "fulfilled").map((r) =>
-    r.value
-  );
-  errors += results.length - ok.length;
+  const { ok, errors: failed, wallMs: wall } = await concurrently(fn, CONCURRENT);
+  errors += failed;
   console.log(
-    `| ${name} | ${CONCURRENT} | ${results.length - ok.length} | ${med(ok, "ttftMs").toFixed(1)} | ${
+    `| ${name} | ${CONCURRENT} | ${failed} | ${med(ok, "ttftMs").toFixed(1)} | ${
       pct(ok.map((x) => x.ttftMs), 99).toFixed(1)
     } | ${med(ok, "totalMs").toFixed(1)} | ${pct(ok.map((x) => x.totalMs), 99).toFixed(1)} | ${
       wall.toFixed(0)

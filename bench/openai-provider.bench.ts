@@ -10,22 +10,20 @@ import { OpenAICompatibleProvider } from "../lib/chat/openai.ts";
 import type { ChatProvider } from "../lib/chat/provider.ts";
 import { ProviderRegistry } from "../lib/chat/registry.ts";
 import { spawnListening } from "../tests/_helpers/child_process.ts";
+import {
+  concurrently,
+  median as med,
+  pct,
+  type StreamSample as Sample,
+  timeProvider,
+  timeSse,
+} from "./_lib/streams.ts";
 import { openAIStubReply } from "../tests/stubs/openai_server.ts";
 
 const STREAMS = Number(Deno.env.get("BENCH_STREAMS") ?? 200);
 const TOKENS = Number(Deno.env.get("BENCH_TOKENS") ?? 64);
 const CONCURRENT = 100;
 const DELAY_MS = 5;
-
-interface Sample {
-  ttftMs: number;
-  totalMs: number;
-}
-
-function pct(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 // "Echo:" plus one chunk per word: TOKENS - 1 words make TOKENS chunks.
 const prompt = Array.from({ length: TOKENS - 1 }, (_, i) => `w${i}`).join(" ");
@@ -53,48 +51,17 @@ async function clients(url: string) {
         messages: [{ role: "user", content: prompt }],
       }),
     });
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    let text = "";
-    let ttft = -1;
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let i;
-      while ((i = buffer.indexOf("\n\n")) !== -1) {
-        const data = buffer.slice(6, i);
-        buffer = buffer.slice(i + 2);
-        if (data === "[DONE]") continue;
-        const piece = JSON.parse(data).choices[0]?.delta?.content;
-        if (piece) {
-          text += piece;
-          if (ttft < 0) ttft = performance.now() - t0;
-        }
-      }
-    }
-    if (text !== expected) throw new Error("raw: wrong text");
-    return { ttftMs: ttft, totalMs: performance.now() - t0 };
+    return timeSse(
+      t0,
+      res,
+      "\n\n",
+      (data) => data === "[DONE]" ? "" : JSON.parse(data).choices[0]?.delta?.content ?? "",
+      expected,
+    );
   };
 
-  const through = (p: ChatProvider, model: string) => async (): Promise<Sample> => {
-    const t0 = performance.now();
-    let ttft = -1;
-    let text = "";
-    for await (
-      const chunk of p.stream({
-        history: [{ role: "user", content: prompt }],
-        model,
-        signal: new AbortController().signal,
-      })
-    ) {
-      if (chunk.type !== "text") continue;
-      if (ttft < 0) ttft = performance.now() - t0;
-      text += chunk.text;
-    }
-    if (text !== expected) throw new Error(`${p.id}: wrong text`);
-    return { ttftMs: ttft, totalMs: performance.now() - t0 };
-  };
+  const through = (p: ChatProvider, model: string) => (): Promise<Sample> =>
+    timeProvider(p, prompt, expected, model);
   return [
     ["bare fetch + SSE parse", raw],
     ["OpenAICompatibleProvider (openai SDK)", through(provider, "stub-chat")],
@@ -114,7 +81,6 @@ try {
   const samples: Sample[][] = list.map(() => []);
   // Interleaved: load drift on a shared machine hits every client alike.
   for (let i = 0; i < STREAMS; i++) for (const [k, [, fn]] of list.entries()) samples[k].push(await fn());
-  const med = (s: Sample[], key: keyof Sample) => pct(s.map((x) => x[key]), 50);
 
   console.log(
     `Sequential streams against the stub (${STREAMS} per client, ${TOKENS} chunks each, no delay)\n`,
@@ -146,16 +112,11 @@ try {
   console.log("| client | errors | TTFT p50 ms | stream p50 ms | stream p99 ms | wall ms |");
   console.log("| --- | --- | --- | --- | --- | --- |");
   for (const [name, fn] of slowList) {
-    const t0 = performance.now();
-    const results = await Promise.allSettled(Array.from({ length: CONCURRENT }, () => fn()));
-    const wall = performance.now() - t0;
-    const ok = results.filter((r): r is PromiseFulfilledResult<Sample> => r.status === "fulfilled").map((r) =>
-      r.value
-    );
+    const { ok, errors, wallMs: wall } = await concurrently(fn, CONCURRENT);
     console.log(
-      `| ${name} | ${results.length - ok.length} | ${med(ok, "ttftMs").toFixed(1)} | ${
-        med(ok, "totalMs").toFixed(1)
-      } | ${pct(ok.map((x) => x.totalMs), 99).toFixed(1)} | ${wall.toFixed(0)} |`,
+      `| ${name} | ${errors} | ${med(ok, "ttftMs").toFixed(1)} | ${med(ok, "totalMs").toFixed(1)} | ${
+        pct(ok.map((x) => x.totalMs), 99).toFixed(1)
+      } | ${wall.toFixed(0)} |`,
     );
   }
 } finally {

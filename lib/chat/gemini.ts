@@ -12,14 +12,8 @@ import { Buffer } from "node:buffer";
 import { ChatError, type ChatErrorCode, redactSecrets } from "./errors.ts";
 import { type TokenCounter, trimHistory } from "./history.ts";
 import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
-import {
-  DEFAULT_RETRY_POLICY,
-  parseRetryAfter,
-  parseRetryDelay,
-  planRetry,
-  type RetryPolicy,
-  sleep,
-} from "./retry.ts";
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, parseRetryDelay, type RetryPolicy } from "./retry.ts";
+import { type AttemptState, retryingStream } from "./retrying_stream.ts";
 
 /** Model used when neither the options nor the request name one. */
 export const DEFAULT_GEMINI_MODEL = "gemini-2.5-flash";
@@ -85,13 +79,8 @@ export interface SeenResponse {
 }
 
 /** What the provider knows about one attempt that the thrown error does not say. */
-export interface AttemptContext {
-  /** The caller's signal aborted. */
-  callerAborted: boolean;
-  /** The provider's idle timer fired. */
-  timedOut: boolean;
-  /** Text was already handed to the caller (no retry; transport failures are `stream_broken`). */
-  yieldedText: boolean;
+export interface AttemptContext extends AttemptState {
+  /** The last HTTP response of the attempt. */
   seen: SeenResponse;
   /** Model id, for messages. */
   model: string;
@@ -269,42 +258,25 @@ export class GeminiProvider implements ChatProvider {
     }));
     const systemInstruction = request.systemPrompt?.trim() ? request.systemPrompt : undefined;
 
-    let retries = 0;
-    let waitedMs = 0;
-    while (true) {
-      const ctx: AttemptContext = {
-        callerAborted: false,
-        timedOut: false,
-        yieldedText: false,
-        seen: {},
-        model,
-      };
-      const attempt = new AbortController();
-      const onCallerAbort = () => {
-        ctx.callerAborted = true;
-        attempt.abort(request.signal.reason);
-      };
-      if (request.signal.aborted) onCallerAbort();
-      else request.signal.addEventListener("abort", onCallerAbort, { once: true });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const arm = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          ctx.timedOut = true;
-          attempt.abort(new DOMException("Gemini did not respond in time", "TimeoutError"));
-        }, this.#timeoutMs);
-      };
-      const recordingFetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-        const res = await fetch(input, init);
-        ctx.seen.status = res.status;
-        ctx.seen.retryAfter = res.headers.get("retry-after");
-        return res;
-      };
-
-      try {
-        if (ctx.callerAborted) throw request.signal.reason;
-        arm();
-        const upstream = await this.#ai.models.generateContentStream({
+    const generation = this.#generation;
+    const ai = this.#ai;
+    yield* retryingStream<AttemptContext>({
+      signal: request.signal,
+      policy: this.#retry,
+      random: this.#random,
+      timeoutMs: this.#timeoutMs,
+      timeoutMessage: "Gemini did not respond in time",
+      newState: () => ({ callerAborted: false, timedOut: false, yieldedText: false, seen: {}, model }),
+      classify: (e, ctx) => classifyGeminiError(e, ctx, this.#apiKey),
+      abortedWhileWaiting: (reason) => fail("aborted", this.#apiKey, reason),
+      async *run(ctx, attempt) {
+        const recordingFetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+          const res = await fetch(input, init);
+          ctx.seen.status = res.status;
+          ctx.seen.retryAfter = res.headers.get("retry-after");
+          return res;
+        };
+        const upstream = await ai.models.generateContentStream({
           model,
           contents,
           config: {
@@ -312,33 +284,25 @@ export class GeminiProvider implements ChatProvider {
             abortSignal: attempt.signal,
             automaticContinuation: false,
             httpOptions: { fetch: recordingFetch },
-            ...(this.#generation.temperature !== undefined
-              ? { temperature: this.#generation.temperature }
-              : {}),
-            ...(this.#generation.maxOutputTokens !== undefined
-              ? { maxOutputTokens: this.#generation.maxOutputTokens }
+            ...(generation.temperature !== undefined ? { temperature: generation.temperature } : {}),
+            ...(generation.maxOutputTokens !== undefined
+              ? { maxOutputTokens: generation.maxOutputTokens }
               : {}),
           },
         });
         let finishReason: string | undefined;
         let usage: GenerateContentResponse["usageMetadata"];
-        for await (const chunk of upstream) {
-          // The idle timer runs only while waiting on the upstream, not while the caller is busy.
-          clearTimeout(timer);
+        for await (const chunk of attempt.idle(upstream)) {
           const blocked = chunk.promptFeedback?.blockReason;
           if (blocked) throw new ChatError("safety_blocked", safetyMessage(String(blocked)));
           const text = chunkText(chunk);
           if (chunk.usageMetadata) usage = chunk.usageMetadata;
           const reason = chunk.candidates?.[0]?.finishReason;
           if (reason) finishReason = String(reason);
-          if (text !== "") {
-            ctx.yieldedText = true;
-            yield { type: "text", text };
-          }
+          if (text !== "") yield { type: "text", text };
           if (reason && SAFETY_FINISH.has(String(reason))) {
             throw new ChatError("safety_blocked", safetyMessage(String(reason)));
           }
-          arm();
         }
         if (finishReason === undefined) {
           throw new Error("the stream ended without a finish reason");
@@ -353,29 +317,8 @@ export class GeminiProvider implements ChatProvider {
             totalTokens: usage.totalTokenCount ?? promptTokens + completionTokens,
           };
         }
-        return;
-      } catch (e) {
-        const error = classifyGeminiError(e, ctx, this.#apiKey);
-        const wait = ctx.yieldedText
-          ? null
-          : planRetry(error, { retries, waitedMs }, this.#retry, this.#random);
-        if (wait === null) throw error;
-        clearTimeout(timer);
-        attempt.abort(new DOMException("retrying", "AbortError"));
-        try {
-          await sleep(wait, request.signal);
-        } catch (abortReason) {
-          throw fail("aborted", this.#apiKey, abortReason);
-        }
-        retries++;
-        waitedMs += wait;
-      } finally {
-        clearTimeout(timer);
-        request.signal.removeEventListener("abort", onCallerAbort);
-        // Cancels the upstream body when the consumer stopped early or an error ended the attempt.
-        attempt.abort(new DOMException("stream finished", "AbortError"));
-      }
-    }
+      },
+    });
   }
 
   /** Lists one model page to prove the key and endpoint work; see {@link ChatProvider.health}. */

@@ -26,7 +26,8 @@ import type {
   ChatTurn,
   ProviderHealth,
 } from "./provider.ts";
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, planRetry, type RetryPolicy, sleep } from "./retry.ts";
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy } from "./retry.ts";
+import { type AttemptState, retryingStream } from "./retrying_stream.ts";
 
 /**
  * Model-name patterns (`*` matches anything, case-insensitive) that read images when a provider
@@ -97,10 +98,7 @@ export function globToRegExp(pattern: string): RegExp {
 }
 
 /** What the provider knows about one attempt that the thrown error does not say. */
-interface AttemptContext {
-  callerAborted: boolean;
-  timedOut: boolean;
-  yieldedText: boolean;
+interface AttemptContext extends AttemptState {
   model: string;
   providerLabel: string;
 }
@@ -325,49 +323,34 @@ export class OpenAICompatibleProvider implements ChatProvider {
     if (request.systemPrompt?.trim()) messages.push({ role: "system", content: request.systemPrompt });
     for (const t of turns) messages.push(toOpenAIMessage(t));
 
-    let retries = 0;
-    let waitedMs = 0;
-    while (true) {
-      const ctx: AttemptContext = {
+    const client = this.#client;
+    yield* retryingStream<AttemptContext>({
+      signal: request.signal,
+      policy: this.#retry,
+      random: this.#random,
+      timeoutMs: this.#timeoutMs,
+      timeoutMessage: "the model server did not respond in time",
+      newState: () => ({
         callerAborted: false,
         timedOut: false,
         yieldedText: false,
         model,
         providerLabel: this.label,
-      };
-      const attempt = new AbortController();
-      const onCallerAbort = () => {
-        ctx.callerAborted = true;
-        attempt.abort(request.signal.reason);
-      };
-      if (request.signal.aborted) onCallerAbort();
-      else request.signal.addEventListener("abort", onCallerAbort, { once: true });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const arm = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          ctx.timedOut = true;
-          attempt.abort(new DOMException("the model server did not respond in time", "TimeoutError"));
-        }, this.#timeoutMs);
-      };
-      try {
-        if (ctx.callerAborted) throw request.signal.reason;
-        arm();
-        const upstream = await this.#client.chat.completions.create(
+      }),
+      classify: (e, ctx) => classifyOpenAIError(e, ctx, this.#apiKey),
+      abortedWhileWaiting: () => new ChatError("aborted"),
+      async *run(_ctx, attempt) {
+        const upstream = await client.chat.completions.create(
           { model, messages, stream: true, stream_options: { include_usage: true } },
           { signal: attempt.signal },
         );
         let finished: string | undefined;
         let usage: OpenAI.CompletionUsage | undefined;
-        for await (const chunk of upstream) {
-          clearTimeout(timer);
+        for await (const chunk of attempt.idle(upstream)) {
           if (chunk.usage) usage = chunk.usage;
           const choice = chunk.choices?.[0];
           const text = choice?.delta?.content;
-          if (typeof text === "string" && text !== "") {
-            ctx.yieldedText = true;
-            yield { type: "text", text };
-          }
+          if (typeof text === "string" && text !== "") yield { type: "text", text };
           if (choice?.finish_reason) {
             finished = choice.finish_reason;
             if (finished === "content_filter") {
@@ -377,7 +360,6 @@ export class OpenAICompatibleProvider implements ChatProvider {
               );
             }
           }
-          arm();
         }
         if (finished === undefined) throw new Error("the stream ended without a finish reason");
         if (usage) {
@@ -390,27 +372,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
             totalTokens: usage.total_tokens ?? promptTokens + completionTokens,
           };
         }
-        return;
-      } catch (e) {
-        const error = classifyOpenAIError(e, ctx, this.#apiKey);
-        const wait = ctx.yieldedText
-          ? null
-          : planRetry(error, { retries, waitedMs }, this.#retry, this.#random);
-        if (wait === null) throw error;
-        clearTimeout(timer);
-        attempt.abort(new DOMException("retrying", "AbortError"));
-        try {
-          await sleep(wait, request.signal);
-        } catch {
-          throw new ChatError("aborted");
-        }
-        retries++;
-        waitedMs += wait;
-      } finally {
-        clearTimeout(timer);
-        request.signal.removeEventListener("abort", onCallerAbort);
-        attempt.abort(new DOMException("stream finished", "AbortError"));
-      }
-    }
+      },
+    });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Retry policy for model calls: which failures are retried, how long to wait (honoring the
  * upstream's Retry-After), and a cap on the total time spent waiting. Pure functions plus an
- * abortable sleep; the provider owns the loop because it alone knows whether text was already sent.
+ * abortable sleep; the loop that uses them is `retrying_stream.ts`, shared by the hosted providers.
  */
 import { ChatError } from "./errors.ts";
 
