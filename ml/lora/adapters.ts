@@ -10,27 +10,13 @@ import { tf } from "../backend.ts";
 import { denseForward, Linear, matMul2d, variableOf } from "../linear.ts";
 import type { ForwardOptions, LinearLike, Module } from "../module.ts";
 import { kaimingUniformBound, normalArray, Rng, uniformArray } from "../random.ts";
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  f32Tensor,
-  type SafeTensor,
-  toFloat32,
-} from "../safetensors.ts";
+import { f32Tensor, type SafeTensor } from "../safetensors.ts";
 import type { Tensor, Tensor2D, Variable, Variable2D } from "../tensor_types.ts";
-import {
-  fromPeftConfigJson,
-  isTargetModule,
-  type LoraConfig,
-  type LoraConfigInput,
-  loraScaling,
-  parseLoraConfig,
-  rankAndAlphaFor,
-  toPeftConfigJson,
-} from "./config.ts";
+import { type LoraConfig, type LoraConfigInput, loraScaling, parseLoraConfig } from "./config.ts";
 import { LoraError } from "./errors.ts";
+import { type TargetLayerOptions, targetLayerOptions, targetLinears } from "./targets.ts";
 import { layerSeed } from "./layer.ts";
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, PEFT_KEY_PREFIX } from "./model.ts";
+import { assignAdapterTensors, PEFT_KEY_PREFIX, readPeftAdapter, writePeftAdapter } from "./peft_files.ts";
 
 /** One adapter's weights on one layer. */
 interface AdapterWeights {
@@ -78,17 +64,7 @@ export class MultiLoraLinear implements LinearLike {
   }
 
   /** Adds an adapter: A as PEFT initializes it (from `seed`), B = 0. */
-  add(
-    name: string,
-    o: {
-      rank: number;
-      alpha: number;
-      dropout: number;
-      useRslora: boolean;
-      init: "kaiming" | "gaussian";
-      seed: number;
-    },
-  ): void {
+  add(name: string, o: TargetLayerOptions): void {
     const limit = Math.min(this.inFeatures, this.outFeatures);
     if (!Number.isInteger(o.rank) || o.rank < 1 || o.rank > limit) {
       throw new LoraError("LORA_RANK_TOO_LARGE", `rank ${o.rank} is not in [1, ${limit}]`);
@@ -220,22 +196,11 @@ export class LoraAdapters<M extends Module = Module> {
         `adapter "${name}": bias="${config.bias}" needs a single adapter`,
       );
     }
-    const targets = this.model.namedLinears().filter(([n]) => isTargetModule(config, n));
-    if (targets.length === 0) {
-      throw new LoraError(
-        "LORA_NO_TARGETS",
-        `no linear matches target_modules ${String(config.targetModules)}`,
-      );
-    }
-    const plan: Array<[string, MultiLoraLinear | Linear]> = targets.map(([n, layer]) => {
+    const plan = targetLinears(this.model, config, (n, layer) => {
       if (!(layer instanceof MultiLoraLinear) && !(layer instanceof Linear)) {
         throw new LoraError("LORA_TARGET_NOT_LINEAR", `"${n}" is not a Linear`);
       }
-      const { rank } = rankAndAlphaFor(config, n);
-      if (rank > Math.min(layer.inFeatures, layer.outFeatures)) {
-        throw new LoraError("LORA_RANK_TOO_LARGE", `rank ${rank} exceeds min(in, out) of "${n}"`);
-      }
-      return [n, layer];
+      return layer;
     });
     const seed = options.seed ?? 0;
     plan.forEach(([n, layer], i) => {
@@ -245,15 +210,7 @@ export class LoraAdapters<M extends Module = Module> {
         this.model.replaceLinear(n, multi);
         this.#layers.set(n, multi);
       }
-      const { rank, alpha } = rankAndAlphaFor(config, n);
-      multi.add(name, {
-        rank,
-        alpha,
-        dropout: config.dropout,
-        useRslora: config.useRslora,
-        init: config.initLoraWeights,
-        seed: seed * 100_003 + i,
-      });
+      multi.add(name, targetLayerOptions(config, n, seed, i));
     });
     this.#configs.set(name, config);
     if (this.#active === null) this.setAdapter(name);
@@ -261,8 +218,7 @@ export class LoraAdapters<M extends Module = Module> {
 
   /** Reads a PEFT adapter folder (`adapter_config.json` + `adapter_model.safetensors`) as adapter `name`. */
   async loadAdapter(name: string, dir: string): Promise<void> {
-    const config = fromPeftConfigJson(JSON.parse(await Deno.readTextFile(`${dir}/${ADAPTER_CONFIG_FILE}`)));
-    const tensors = decodeSafetensors(await Deno.readFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`)).tensors;
+    const { config, tensors } = await readPeftAdapter(dir);
     this.addAdapter(name, config);
     try {
       this.#assign(name, tensors);
@@ -345,13 +301,7 @@ export class LoraAdapters<M extends Module = Module> {
 
   /** Writes one adapter in PEFT's layout (loadable by {@link LoraModel.load} and by PEFT). */
   async saveAdapter(name: string, dir: string): Promise<void> {
-    const tensors = await this.adapterTensors(name);
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(
-      `${dir}/${ADAPTER_CONFIG_FILE}`,
-      JSON.stringify(toPeftConfigJson(this.config(name)), null, 2) + "\n",
-    );
-    await Deno.writeFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`, encodeSafetensors(tensors, { format: "pt" }));
+    await writePeftAdapter(dir, this.config(name), await this.adapterTensors(name));
   }
 
   /**
@@ -382,23 +332,6 @@ export class LoraAdapters<M extends Module = Module> {
       expected.set(`${PEFT_KEY_PREFIX}${module}.lora_A.weight`, w.a);
       expected.set(`${PEFT_KEY_PREFIX}${module}.lora_B.weight`, w.b);
     }
-    const unused = [...tensors.keys()].filter((k) => !expected.has(k));
-    if (unused.length > 0) {
-      throw new LoraError(
-        "LORA_ADAPTER_MISMATCH",
-        `adapter file holds tensors it cannot use: ${unused.join(", ")}`,
-      );
-    }
-    for (const [key, v] of expected) {
-      const t = tensors.get(key);
-      if (!t) throw new LoraError("LORA_ADAPTER_MISMATCH", `adapter file lacks ${key}`);
-      if (t.shape.length !== 2 || t.shape[0] !== v.shape[0] || t.shape[1] !== v.shape[1]) {
-        throw new LoraError(
-          "LORA_ADAPTER_MISMATCH",
-          `${key}: saved shape [${t.shape}] does not match [${v.shape}]`,
-        );
-      }
-      tf.tidy(() => v.assign(tf.tensor2d(toFloat32(t), [v.shape[0], v.shape[1]])));
-    }
+    assignAdapterTensors(expected, tensors);
   }
 }

@@ -3,35 +3,17 @@
  * {@link Module} tree, freeze everything else, report parameter counts, merge/unmerge, disable,
  * unload, and save/load adapters as PEFT does (`adapter_config.json` + `adapter_model.safetensors`).
  */
-import { tf } from "../backend.ts";
 import { Linear } from "../linear.ts";
 import type { Module } from "../module.ts";
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  f32Tensor,
-  type SafeTensor,
-  toFloat32,
-} from "../safetensors.ts";
-import {
-  fromPeftConfigJson,
-  isTargetModule,
-  type LoraConfig,
-  type LoraConfigInput,
-  parseLoraConfig,
-  rankAndAlphaFor,
-  toPeftConfigJson,
-} from "./config.ts";
+import { f32Tensor, type SafeTensor } from "../safetensors.ts";
+import { type LoraConfig, type LoraConfigInput, parseLoraConfig } from "./config.ts";
 import { LoraError } from "./errors.ts";
+import { targetLayerOptions, targetLinears } from "./targets.ts";
 import { LoraLinear } from "./layer.ts";
 import type { Variable } from "../tensor_types.ts";
+import { assignAdapterTensors, PEFT_KEY_PREFIX, readPeftAdapter, writePeftAdapter } from "./peft_files.ts";
 
-/** Prefix PEFT puts before module names in saved adapters. */
-export const PEFT_KEY_PREFIX = "base_model.model.";
-/** File name of PEFT's adapter configuration. */
-export const ADAPTER_CONFIG_FILE = "adapter_config.json";
-/** File name of PEFT's adapter weights. */
-export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";
+export { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, PEFT_KEY_PREFIX } from "./peft_files.ts";
 
 /** Parameter counts after applying LoRA (PEFT's `print_trainable_parameters`). */
 export interface LoraReport {
@@ -85,28 +67,15 @@ export class LoraModel<M extends Module = Module> {
     options: ApplyOptions = {},
   ): LoraModel<M> {
     const config = parseLoraConfig(configInput);
-    const targets = model.namedLinears().filter(([name]) => isTargetModule(config, name));
-    if (targets.length === 0) {
-      throw new LoraError(
-        "LORA_NO_TARGETS",
-        `no linear matches target_modules ${String(config.targetModules)}`,
-      );
-    }
-    for (const [name, layer] of targets) {
+    const targets = targetLinears(model, config, (name, layer) => {
       if (layer instanceof LoraLinear) {
         throw new LoraError("LORA_ALREADY_APPLIED", `"${name}" already has an adapter`);
       }
       if (!(layer instanceof Linear)) {
         throw new LoraError("LORA_TARGET_NOT_LINEAR", `"${name}" is not a Linear`);
       }
-      const { rank } = rankAndAlphaFor(config, name);
-      if (rank > Math.min(layer.inFeatures, layer.outFeatures)) {
-        throw new LoraError(
-          "LORA_RANK_TOO_LARGE",
-          `rank ${rank} exceeds min(in=${layer.inFeatures}, out=${layer.outFeatures}) of "${name}"`,
-        );
-      }
-    }
+      return layer;
+    });
     const before = new Map<Variable, boolean>();
     for (const [, v] of model.namedParameters()) {
       before.set(v, v.trainable);
@@ -115,14 +84,8 @@ export class LoraModel<M extends Module = Module> {
     const layers = new Map<string, LoraLinear>();
     const seed = options.seed ?? 0;
     targets.forEach(([name, layer], i) => {
-      const { rank, alpha } = rankAndAlphaFor(config, name);
-      const lora = new LoraLinear(layer as Linear, {
-        rank,
-        alpha,
-        dropout: config.dropout,
-        useRslora: config.useRslora,
-        init: config.initLoraWeights,
-        seed: seed * 100_003 + i,
+      const lora = new LoraLinear(layer, {
+        ...targetLayerOptions(config, name, seed, i),
         trainBias: config.bias === "lora_only",
       });
       model.replaceLinear(name, lora);
@@ -140,9 +103,7 @@ export class LoraModel<M extends Module = Module> {
    * unchanged and the error is thrown.
    */
   static async load<M extends Module>(model: M, dir: string): Promise<LoraModel<M>> {
-    const json = JSON.parse(await Deno.readTextFile(`${dir}/${ADAPTER_CONFIG_FILE}`));
-    const config = fromPeftConfigJson(json);
-    const tensors = decodeSafetensors(await Deno.readFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`)).tensors;
+    const { config, tensors } = await readPeftAdapter(dir);
     const lora = LoraModel.apply(model, config);
     try {
       lora.loadAdapterTensors(tensors);
@@ -247,36 +208,15 @@ export class LoraModel<M extends Module = Module> {
    * refused with `LORA_ADAPTER_MISMATCH` rather than dropped).
    */
   loadAdapterTensors(tensors: Map<string, SafeTensor>): void {
-    const expected = new Set(this.#savedParameters().map(([name]) => PEFT_KEY_PREFIX + name));
-    const unused = [...tensors.keys()].filter((k) => !expected.has(k));
-    if (unused.length > 0) {
-      throw new LoraError(
-        "LORA_ADAPTER_MISMATCH",
-        `adapter file holds tensors this adapter cannot use: ${unused.slice(0, 5).join(", ")}${
-          unused.length > 5 ? ` and ${unused.length - 5} more` : ""
-        }`,
-      );
-    }
-    for (const [name, v] of this.#savedParameters()) {
-      const t = tensors.get(PEFT_KEY_PREFIX + name);
-      if (!t) throw new LoraError("LORA_ADAPTER_MISMATCH", `adapter file lacks ${PEFT_KEY_PREFIX + name}`);
-      if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
-        throw new LoraError(
-          "LORA_ADAPTER_MISMATCH",
-          `${name}: saved shape [${t.shape}] does not match [${v.shape}]`,
-        );
-      }
-      tf.tidy(() => v.assign(tf.tensor(toFloat32(t), v.shape, "float32")));
-    }
+    assignAdapterTensors(
+      new Map(this.#savedParameters().map(([name, v]) => [PEFT_KEY_PREFIX + name, v])),
+      tensors,
+    );
   }
 
   /** Writes `adapter_config.json` and `adapter_model.safetensors` into `dir` (created if missing). */
   async save(dir: string): Promise<void> {
-    await Deno.mkdir(dir, { recursive: true });
-    const json = toPeftConfigJson(this.config);
-    await Deno.writeTextFile(`${dir}/${ADAPTER_CONFIG_FILE}`, JSON.stringify(json, null, 2) + "\n");
-    const bytes = encodeSafetensors(await this.adapterTensors(), { format: "pt" });
-    await Deno.writeFile(`${dir}/${ADAPTER_WEIGHTS_FILE}`, bytes);
+    await writePeftAdapter(dir, this.config, await this.adapterTensors());
   }
 
   /** Parameters PEFT saves: every `lora_` weight, plus biases when `bias` is `all` or `lora_only`. */
