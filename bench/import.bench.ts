@@ -10,19 +10,9 @@ import { type Database, openDatabase } from "../lib/db/mod.ts";
 import { sniffShape } from "../lib/transfer/import/read.ts";
 import { importFile, type ImportReport } from "../lib/transfer/import/run.ts";
 import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
+import { mulberry32 } from "../ml/random.ts";
 
 const TARGET_MB = Number(Deno.env.get("IMPORT_BENCH_MB") ?? 100);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   "the a to of and in is it you that for on with as this are be can or your have not by from at but an"
@@ -82,7 +72,7 @@ async function generate(): Promise<{ path: string; bytes: number; conversations:
   const file = await Deno.open(path, { write: true });
   const writer = file.writable.getWriter();
   const encoder = new TextEncoder();
-  const random = rng(7);
+  const random = mulberry32(7);
   let bytes = 0;
   let n = 0;
   await writer.write(encoder.encode("["));

@@ -10,6 +10,7 @@
  */
 import { type Database, openDatabase } from "../lib/db/mod.ts";
 import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
+import { mulberry32 } from "../ml/random.ts";
 
 const CONVERSATIONS = 1_000;
 const MESSAGES = 100_000;
@@ -19,21 +20,9 @@ const OWNER = "bench-search-owner";
 const ITERATIONS = Number(Deno.env.get("SEARCH_BENCH_ITERATIONS") ?? 40);
 const WARMUP = 5;
 
-/** A deterministic 32-bit PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Distinct pronounceable words, most frequent first. */
 function vocabulary(): string[] {
-  const random = rng(42);
+  const random = mulberry32(42);
   const onsets = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "st", "tr"];
   const vowels = ["a", "e", "i", "o", "u", "ai", "ou"];
   const words = new Set<string>();

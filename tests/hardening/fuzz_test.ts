@@ -10,21 +10,10 @@ import { startTestServer } from "../_helpers/app_server.ts";
 import { startElevenLabsStub } from "../stubs/elevenlabs_server.ts";
 import { startGeminiStub } from "../stubs/gemini_server.ts";
 import { snapshot } from "./_db_snapshot.ts";
+import { mulberry32 } from "../../ml/random.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261125);
 const REQUESTS = Number(Deno.env.get("FUZZ_REQUESTS") ?? 320);
-
-/** mulberry32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STRINGS = [
   "",
@@ -164,7 +153,7 @@ Deno.test({
     });
     const protoBefore = Object.getOwnPropertyNames(Object.prototype).sort().join();
     try {
-      const r = rng(SEED);
+      const r = mulberry32(SEED);
       const client = new ApiClient(server.url);
       const { body: conv } = await client.json<{ id: string }>("/api/conversations", {
         method: "POST",
