@@ -96,3 +96,21 @@ export function toDatabaseError(error: unknown): unknown {
   }
   return error;
 }
+
+/** Wraps a repository function: {@link guardedBy}'s result. */
+export type Guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A) => Promise<R>;
+
+/**
+ * What every repository call goes through: `ready` first (pending migrations), then the call, with
+ * connection failures mapped by {@link toDatabaseError}.
+ */
+export function guardedBy(ready: () => Promise<unknown>): Guard {
+  return <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      await ready();
+      return await fn(...args);
+    } catch (error) {
+      throw toDatabaseError(error);
+    }
+  };
+}

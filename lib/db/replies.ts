@@ -6,7 +6,7 @@
  *
  * Offsets count characters as PostgreSQL does (Unicode code points), never UTF-16 units.
  */
-import { toDatabaseError } from "./errors.ts";
+import { guardedBy } from "./errors.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
 import { type Message, messageFromRow, type MessageStatus, type TokenUsage } from "./messages.ts";
 import type { Queryable } from "./sql.ts";
@@ -59,15 +59,7 @@ export interface ReplyStore {
 
 /** Binds the reply operations to `sql`; `ready` runs first (pending migrations). */
 export function createReplyStore(sql: Queryable, ready: () => Promise<unknown>): ReplyStore {
-  const guard =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-      try {
-        await ready();
-        return await fn(...args);
-      } catch (error) {
-        throw toDatabaseError(error);
-      }
-    };
+  const guard = guardedBy(ready);
   return {
     saveProgress: guard(async (messageId: string, content: string | null) => {
       if (!isUuid(messageId)) return null;

@@ -5,7 +5,7 @@
 import type postgres from "postgres";
 import type { ExportedConversation, ExportedFolder } from "../transfer/format.ts";
 import * as conversations from "./conversations.ts";
-import { toDatabaseError } from "./errors.ts";
+import { guardedBy } from "./errors.ts";
 import * as folders from "./folders.ts";
 import * as messages from "./messages.ts";
 import * as owners from "./owners.ts";
@@ -75,15 +75,7 @@ export interface Store {
 
 /** Binds the repositories to `sql`; `ready` runs before each call (pending migrations). */
 export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: () => Promise<void>): Store {
-  const guard =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-      try {
-        await ready();
-        return await fn(...args);
-      } catch (error) {
-        throw toDatabaseError(error);
-      }
-    };
+  const guard = guardedBy(ready);
   return {
     ensureOwner: guard((ownerId) => owners.ensureOwner(sql, ownerId)),
     listConversations: guard((ownerId, options) => conversations.listConversations(sql, ownerId, options)),
