@@ -110,55 +110,33 @@ Deno.test({
       const json = { "content-type": "application/json" };
 
       await t.step("malformed JSON and wrong content types", async () => {
-        await expect(
-          await send(messages, { method: "POST", headers: json, body: '{"content": "hel' }),
-          400,
-          "invalid_json",
-        );
-        await expect(
-          await send(messages, { method: "POST", headers: json, body: "[1,2" }),
-          400,
-          "invalid_json",
-        );
-        await expect(
-          await send(messages, { method: "POST", headers: json, body: "\u0000\u0001" }),
-          400,
-          "invalid_json",
-        );
-        await expect(
-          await send(messages, { method: "POST", headers: json, body: "null" }),
-          400,
-          "invalid_body",
-        );
-        await expect(
-          await send(messages, { method: "POST", headers: json, body: '"hello"' }),
-          400,
-          "invalid_body",
-        );
-        await expect(
-          await send(messages, {
-            method: "POST",
-            headers: { "content-type": "text/plain" },
-            body: '{"content":"x"}',
-          }),
-          415,
-          "unsupported_media_type",
-        );
-        await expect(
-          await send(messages, { method: "POST", body: new URLSearchParams({ content: "x" }) }),
-          415,
-          "unsupported_media_type",
-        );
-        await expect(
-          await send("/api/conversations", { method: "POST", headers: json, body: "{" }),
-          400,
-          "invalid_json",
-        );
-        await expect(
-          await send(`/api/conversations/${conv.id}`, { method: "PATCH", headers: json, body: '{"title":' }),
-          400,
-          "invalid_json",
-        );
+        const cases: Array<[path: string, init: RequestInit, status: number, code: string]> = [
+          [messages, { method: "POST", headers: json, body: '{"content": "hel' }, 400, "invalid_json"],
+          [messages, { method: "POST", headers: json, body: "[1,2" }, 400, "invalid_json"],
+          [messages, { method: "POST", headers: json, body: "\u0000\u0001" }, 400, "invalid_json"],
+          [messages, { method: "POST", headers: json, body: "null" }, 400, "invalid_body"],
+          [messages, { method: "POST", headers: json, body: '"hello"' }, 400, "invalid_body"],
+          [
+            messages,
+            { method: "POST", headers: { "content-type": "text/plain" }, body: '{"content":"x"}' },
+            415,
+            "unsupported_media_type",
+          ],
+          [
+            messages,
+            { method: "POST", body: new URLSearchParams({ content: "x" }) },
+            415,
+            "unsupported_media_type",
+          ],
+          ["/api/conversations", { method: "POST", headers: json, body: "{" }, 400, "invalid_json"],
+          [
+            `/api/conversations/${conv.id}`,
+            { method: "PATCH", headers: json, body: '{"title":' },
+            400,
+            "invalid_json",
+          ],
+        ];
+        for (const [path, init, status, code] of cases) await expect(await send(path, init), status, code);
         // Invalid UTF-8 (a lone surrogate encoded as bytes) is replaced, not a crash.
         const bad = new Uint8Array([
           ...encoder.encode('{"content":"a'),
