@@ -6,40 +6,28 @@
  * first page (`GET /`) and its boot script. Alternates the two so machine load hits both alike.
  * `BENCH_START_RUNS` (default 5) samples each.
  */
-const ROOT = new URL("../", import.meta.url).pathname;
-const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks as Record<string, string>;
-const startArgs = tasks.start.split("&&").map((s) => s.trim()).findLast((s) => s.startsWith("deno run "))!
-  .split(/\s+/).slice(1);
-const buildArgs = tasks.build.split(/\s+/).slice(1);
+import { spawnDenoListening } from "../tests/_helpers/child_process.ts";
+import { ROOT, taskRunArgs } from "../tests/_helpers/task_args.ts";
+
+const startArgs = taskRunArgs("start");
+const buildArgs = taskRunArgs("build");
 const runs = Number(Deno.env.get("BENCH_START_RUNS") ?? 5);
 
 const dataDir = `.data/bench-start-${crypto.randomUUID()}`;
 
 async function sample(args: string[]): Promise<{ listen: number; first: number }> {
   const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
+  const app = await spawnDenoListening(args, {
     cwd: ROOT,
     env: { PORT: "0", LISTEN_HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "silent" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!/listening on (\S+)/.test(out)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`exited before listening: ${out}`);
-    out += value;
-  }
+  });
   const listen = performance.now() - t0;
-  const url = /listening on (\S+)/.exec(out)![1];
+  const url = app.url;
   const page = await (await fetch(`${url}/`)).text();
   const boot = /src="(\/_islands\/boot-[A-Z0-9]+\.js)"/.exec(page)![1];
   await (await fetch(`${url}${boot}`)).arrayBuffer();
   const first = performance.now() - t0;
-  child.kill("SIGTERM");
-  await child.status;
-  await reader.cancel().catch(() => {});
+  await app.stop();
   return { listen, first };
 }
 

@@ -13,21 +13,34 @@ export interface ListeningChild {
 }
 
 /** Starts `deno run -A <script> ...args` with `env` and resolves once it prints `listening on <url>`. */
-export async function spawnListening(
+export function spawnListening(
   script: URL,
   options: { args?: string[]; env?: Record<string, string> } = {},
 ): Promise<ListeningChild> {
+  return spawnDenoListening(["run", "-A", script.pathname, ...(options.args ?? [])], { env: options.env });
+}
+
+/**
+ * Starts `deno <args>` (e.g. a task's own `run` flags) and resolves once it prints `listening on <url>`;
+ * rejects with what it printed when it exits first. Its stdout is drained from then on; its stderr goes
+ * to this process's (default) or nowhere.
+ */
+export async function spawnDenoListening(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; stderr?: "inherit" | "null" } = {},
+): Promise<ListeningChild> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script.pathname, ...(options.args ?? [])],
+    args,
+    cwd: options.cwd,
     env: options.env,
     stdout: "piped",
-    stderr: "inherit",
+    stderr: options.stderr ?? "inherit",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let out = "";
   while (!/listening on (\S+)/.test(out)) {
     const { value, done } = await reader.read();
-    if (done) throw new Error(`${script.pathname} exited before listening: ${out}`);
+    if (done) throw new Error(`deno ${args.join(" ")} exited before listening: ${out}`);
     out += value;
   }
   (async () => {

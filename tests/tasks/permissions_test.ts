@@ -3,7 +3,7 @@
  * through `deno task` itself (so with exactly the flags in deno.json) on temporary directories, and
  * `dev` with its flags. `start` and `build` are covered by start_test.ts, `train` by train_test.ts.
  */
-import { runDeno } from "../_helpers/child_process.ts";
+import { runDeno, spawnDenoListening } from "../_helpers/child_process.ts";
 import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -74,22 +74,13 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dataDir = `.data/dev-test-${crypto.randomUUID()}`;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: tasks.dev.split(/\s+/).slice(1),
+    const app = await spawnDenoListening(tasks.dev.split(/\s+/).slice(1), {
       cwd: ROOT,
       env: { PORT: "0", LISTEN_HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "silent", NO_COLOR: "1" },
-      stdout: "piped",
       stderr: "null",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    });
     try {
-      let out = "";
-      while (!/listening on (\S+)/.test(out)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`dev exited before listening: ${out}`);
-        out += value;
-      }
-      const url = /listening on (\S+)/.exec(out)![1];
+      const url = app.url;
       const page = await (await fetch(`${url}/`)).text();
       const boot = /src="(\/_islands\/boot-[A-Z0-9]+\.js)"/.exec(page)?.[1];
       assert.ok(boot, "the page loads the boot script");
@@ -98,9 +89,8 @@ Deno.test({
       assert.match(await script.text(), /sourceMappingURL=data:/, "dev bundles carry source maps");
     } finally {
       // Under --watch the app's exit leaves the watcher waiting for a file change: kill the watcher.
-      child.kill("SIGKILL");
-      await child.status;
-      await reader.cancel().catch(() => {});
+      app.child.kill("SIGKILL");
+      await app.child.status;
       await Deno.remove(`${ROOT}${dataDir}`, { recursive: true }).catch(() => {});
     }
   },

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
-import { runDeno, spawnListening } from "../_helpers/child_process.ts";
+import { runDeno, spawnDenoListening, spawnListening } from "../_helpers/child_process.ts";
 import { requireSuite } from "../_helpers/suites.ts";
 import { ROOT, taskRunArgs as runArgs, TASKS as tasks } from "../_helpers/task_args.ts";
 
@@ -30,22 +30,9 @@ Deno.test({
     assert.match(build.stdout, /^build: /);
     const dataDir = `.data/start-test-${crypto.randomUUID()}`;
     const env = { PORT: "0", LISTEN_HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "silent" };
-    const child = new Deno.Command(Deno.execPath(), {
-      args: runArgs("start"),
-      cwd: ROOT,
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const app = await spawnDenoListening(runArgs("start"), { cwd: ROOT, env });
     try {
-      let out = "";
-      while (!/listening on (\S+)/.test(out)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`exited before listening: ${out}`);
-        out += value;
-      }
-      const url = /listening on (\S+)/.exec(out)![1];
+      const url = app.url;
       const health = await fetch(`${url}/api/health`);
       assert.equal(health.status, 200, await health.clone().text());
       assert.equal((await health.json()).status, "ok");
@@ -63,10 +50,7 @@ Deno.test({
       assert.equal(lines.length, 1, second.stderr);
       assert.match(lines[0], /^Mini-Claude cannot start: .* in use by another process/);
     } finally {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel().catch(() => {});
-      await child.stderr.cancel().catch(() => {});
+      await app.stop();
       await Deno.remove(`${ROOT}${dataDir}`, { recursive: true }).catch(() => {});
     }
 
