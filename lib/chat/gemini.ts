@@ -10,7 +10,7 @@
 import { ApiError, type Content, type GenerateContentResponse, GoogleGenAI } from "@google/genai";
 import { Buffer } from "node:buffer";
 import { ChatError, type ChatErrorCode, redactSecrets } from "./errors.ts";
-import { type TokenCounter, trimHistory } from "./history.ts";
+import { type TokenCounter, turnsToSend } from "./history.ts";
 import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, parseRetryDelay, type RetryPolicy } from "./retry.ts";
 import { type AttemptState, retryingStream } from "./retrying_stream.ts";
@@ -234,15 +234,7 @@ export class GeminiProvider implements ChatProvider {
   /** Streams a reply; see {@link ChatProvider.stream}. */
   async *stream(request: ChatRequest): AsyncGenerator<ChatChunk, void, undefined> {
     const model = request.model ? normalizeModel(request.model) : this.defaultModel;
-    let turns;
-    try {
-      turns = trimHistory(request.systemPrompt, request.history, {
-        budgetTokens: this.#budget,
-        countTokens: this.#countTokens,
-      }).turns;
-    } catch (e) {
-      throw new ChatError("bad_request", "There is no user message to reply to.", { cause: e });
-    }
+    const turns = turnsToSend(request, { budgetTokens: this.#budget, countTokens: this.#countTokens });
     const contents: Content[] = turns.map((t) => ({
       role: t.role === "assistant" ? "model" : "user",
       parts: [

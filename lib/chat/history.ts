@@ -3,7 +3,8 @@
  * consecutive turns of the same role, start with a user turn), then keep the system prompt and the
  * newest whole turns that fit, always keeping the latest user message. Pure functions.
  */
-import type { ChatTurn } from "./provider.ts";
+import { ChatError } from "./errors.ts";
+import type { ChatRequest, ChatTurn } from "./provider.ts";
 
 /** Counts the tokens of a text. */
 export type TokenCounter = (text: string) => number;
@@ -99,4 +100,19 @@ export function trimHistory(
     start = exchangeStart;
   }
   return { turns: turns.slice(start), droppedTurns: start, tokens, overBudget };
+}
+
+/**
+ * The turns a hosted provider sends for `request`: {@link trimHistory} within `options`, with a
+ * history that has no user message refused as a `bad_request` ChatError.
+ */
+export function turnsToSend(
+  request: Pick<ChatRequest, "systemPrompt" | "history">,
+  options: TrimOptions,
+): ChatTurn[] {
+  try {
+    return trimHistory(request.systemPrompt, request.history, options).turns;
+  } catch (e) {
+    throw new ChatError("bad_request", "There is no user message to reply to.", { cause: e });
+  }
 }

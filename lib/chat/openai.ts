@@ -16,7 +16,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { Buffer } from "node:buffer";
 import { ChatError, type ChatErrorCode, redactSecrets } from "./errors.ts";
-import { type TokenCounter, trimHistory } from "./history.ts";
+import { type TokenCounter, turnsToSend } from "./history.ts";
 import type {
   AttachmentKind,
   ChatChunk,
@@ -310,15 +310,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
   async *stream(request: ChatRequest): AsyncGenerator<ChatChunk, void, undefined> {
     const model = this.remoteId(request.model || this.defaultModel);
     if (!model) throw new ChatError("bad_request", `${this.label} has no default model: pick one.`);
-    let turns;
-    try {
-      turns = trimHistory(request.systemPrompt, request.history, {
-        budgetTokens: this.#budget,
-        countTokens: this.#countTokens,
-      }).turns;
-    } catch (e) {
-      throw new ChatError("bad_request", "There is no user message to reply to.", { cause: e });
-    }
+    const turns = turnsToSend(request, { budgetTokens: this.#budget, countTokens: this.#countTokens });
     const messages: ChatCompletionMessageParam[] = [];
     if (request.systemPrompt?.trim()) messages.push({ role: "system", content: request.systemPrompt });
     for (const t of turns) messages.push(toOpenAIMessage(t));
