@@ -8,8 +8,8 @@
  * conversation, find the leaf, append under it) against "linear append", the single statement it was
  * before the tree. `deno task bench db` (`DB_BENCH_ITERATIONS=N` to change the 200 runs).
  */
-import { type Database, openDatabase } from "../lib/db/mod.ts";
-import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
+import type { Database } from "../lib/db/mod.ts";
+import { BenchDatabases } from "./_lib/databases.ts";
 
 const CONVERSATIONS = 1_000;
 const MESSAGES = 100_000;
@@ -182,41 +182,29 @@ function pct(samples: number[], p: number): number {
 
 const f = (ms: number) => ms.toFixed(2);
 const targets: Target[] = [];
-const cleanups: (() => Promise<void>)[] = [];
+const databases = new BenchDatabases();
 let results: Result[] = [];
 try {
-  const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-bench-pglite-" });
-  cleanups.push(() => Deno.remove(dataDir, { recursive: true }));
-  const embedded = await openDatabase({ dataDir });
-  cleanups.push(() => embedded.close());
+  const embedded = await databases.embedded("mini-claude-bench-pglite-");
   targets.push({ engine: "PGlite (embedded, Unix socket)", db: embedded, ...await seedTimed(embedded) });
 
-  const missing = postgresMissing();
-  if (missing === null) {
-    const cluster = await startPostgresCluster();
-    cleanups.push(() => cluster.destroy());
-    const server = await openDatabase({ databaseUrl: cluster.url, dataDir: "/nonexistent" });
-    cleanups.push(() => server.close());
+  const pg = await databases.postgres();
+  if (pg !== null) {
+    const { cluster, db: server } = pg;
     const seededServer = await seedTimed(server);
     targets.push({ engine: `PostgreSQL ${cluster.version} (loopback TCP)`, db: server, ...seededServer });
     // Same data, unnamed statements: what a PgBouncer/Neon pooled URL gets.
-    const pooled = await openDatabase({
-      databaseUrl: `${cluster.url}?pgbouncer=true`,
-      dataDir: "/nonexistent",
-    });
-    cleanups.push(() => pooled.close());
+    const pooled = await databases.server(`${cluster.url}?pgbouncer=true`);
     targets.push({
       engine: `PostgreSQL ${cluster.version}, prepare: false (pooler mode)`,
       db: pooled,
       seeded: seededServer.seeded,
       seedMs: NaN,
     });
-  } else {
-    console.log(`PostgreSQL skipped: ${missing}\n`);
   }
   results = await measureAll(targets);
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  await databases.close();
 }
 
 console.log(

@@ -6,11 +6,11 @@
  * runs inside the process, so its RSS includes the database; the PostgreSQL row shows the
  * importer's own footprint. `deno task bench import` (`IMPORT_BENCH_MB=N` to change the size).
  */
-import { type Database, openDatabase } from "../lib/db/mod.ts";
+import type { Database } from "../lib/db/mod.ts";
 import { sniffShape } from "../lib/transfer/import/read.ts";
 import { importFile, type ImportReport } from "../lib/transfer/import/run.ts";
-import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
 import { mulberry32 } from "../ml/random.ts";
+import { BenchDatabases } from "./_lib/databases.ts";
 
 const TARGET_MB = Number(Deno.env.get("IMPORT_BENCH_MB") ?? 100);
 
@@ -125,25 +125,15 @@ async function measure(engine: string, db: Database, path: string): Promise<Row>
 
 const generated = await generate();
 const rows: Row[] = [];
-const cleanups: (() => Promise<void>)[] = [() => Deno.remove(generated.path)];
+const databases = new BenchDatabases();
+databases.onClose(() => Deno.remove(generated.path));
 try {
-  const missing = postgresMissing();
-  if (missing === null) {
-    const cluster = await startPostgresCluster();
-    cleanups.push(() => cluster.destroy());
-    const server = await openDatabase({ databaseUrl: cluster.url, dataDir: "/nonexistent" });
-    cleanups.push(() => server.close());
-    rows.push(await measure("PostgreSQL", server, generated.path));
-  } else {
-    console.log(`PostgreSQL skipped: ${missing}\n`);
-  }
-  const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-bench-import-" });
-  cleanups.push(() => Deno.remove(dataDir, { recursive: true }));
-  const embedded = await openDatabase({ dataDir });
-  cleanups.push(() => embedded.close());
+  const pg = await databases.postgres();
+  if (pg !== null) rows.push(await measure("PostgreSQL", pg.db, generated.path));
+  const embedded = await databases.embedded("mini-claude-bench-import-");
   rows.push(await measure("PGlite", embedded, generated.path));
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  await databases.close();
 }
 
 const mb = generated.bytes / 1_000_000;

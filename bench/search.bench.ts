@@ -8,9 +8,9 @@
  * `insert ... select generate_series` per table. `deno task bench search`
  * (`SEARCH_BENCH_ITERATIONS=N`, default 40 timed runs per query after 5 warm-up runs).
  */
-import { type Database, openDatabase } from "../lib/db/mod.ts";
-import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
+import type { Database } from "../lib/db/mod.ts";
 import { mulberry32 } from "../ml/random.ts";
+import { BenchDatabases } from "./_lib/databases.ts";
 
 const CONVERSATIONS = 1_000;
 const MESSAGES = 100_000;
@@ -103,23 +103,11 @@ async function addTarget(targets: Target[], engine: string, db: Database): Promi
 }
 
 const targets: Target[] = [];
-const cleanups: (() => Promise<void>)[] = [];
+const databases = new BenchDatabases();
 try {
-  const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-bench-search-" });
-  cleanups.push(() => Deno.remove(dataDir, { recursive: true }));
-  const embedded = await openDatabase({ dataDir });
-  cleanups.push(() => embedded.close());
-  await addTarget(targets, "PGlite", embedded);
-  const missing = postgresMissing();
-  if (missing === null) {
-    const cluster = await startPostgresCluster();
-    cleanups.push(() => cluster.destroy());
-    const server = await openDatabase({ databaseUrl: cluster.url, dataDir: "/nonexistent" });
-    cleanups.push(() => server.close());
-    await addTarget(targets, `PostgreSQL ${cluster.version}`, server);
-  } else {
-    console.log(`PostgreSQL skipped: ${missing}\n`);
-  }
+  await addTarget(targets, "PGlite", await databases.embedded("mini-claude-bench-search-"));
+  const pg = await databases.postgres();
+  if (pg !== null) await addTarget(targets, `PostgreSQL ${pg.cluster.version}`, pg.db);
   // Round-robin over engines and queries, so background load hits every cell alike.
   for (let i = 0; i < WARMUP + ITERATIONS; i++) {
     for (const target of targets) {
@@ -138,7 +126,7 @@ try {
     }
   }
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  await databases.close();
 }
 
 console.log(
