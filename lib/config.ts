@@ -135,6 +135,9 @@ const schema = z.object({
   }).default("info"),
 });
 
+/** Every environment variable the configuration reads (for the docs check in tests/docs/readme_test.ts). */
+export const CONFIG_ENV_VARS: readonly string[] = Object.keys(schema.shape);
+
 /** The validated configuration. Secrets stay on the server: nothing here is sent to a browser. */
 export interface Config {
   port: number;
