@@ -1,7 +1,8 @@
 /**
  * A missing Deno permission as one sentence for the terminal: which access was refused, to what, and
- * the flag that grants it. Entry points (`main.ts` through lib/startup_error.ts, and every `tasks/*.ts`)
- * use it instead of letting Deno print an uncaught `NotCapable` with a stack trace.
+ * the flag that grants it. The entry points (`main.ts` through lib/startup_error.ts, and the `train`,
+ * `eval`, `export-hf`, `build-data` and `validate-data` tasks) use it instead of letting Deno print an
+ * uncaught `NotCapable` with a stack trace.
  */
 
 /** What a refused permission check asked for, parsed from Deno's error message. */
