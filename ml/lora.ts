@@ -25,3 +25,4 @@ export {
   PEFT_KEY_PREFIX,
 } from "./lora/model.ts";
 export { LoraAdapters, MultiLoraLinear } from "./lora/adapters.ts";
+export type { TargetLayerOptions } from "./lora/targets.ts";

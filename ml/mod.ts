@@ -66,6 +66,7 @@ export {
   PEFT_KEY_PREFIX,
   type PeftLoraConfigJson,
   rankAndAlphaFor,
+  type TargetLayerOptions,
   toPeftConfigJson,
 } from "./lora.ts";
 export { layerSeed } from "./lora/layer.ts";

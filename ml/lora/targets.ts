@@ -40,10 +40,15 @@ export function targetLinears<L extends LinearLike>(
 
 /** What a LoRA layer on target number `index` named `name` is built with (the same for both callers). */
 export interface TargetLayerOptions {
+  /** Rank r of A [r, in] and B [out, r]. */
   rank: number;
+  /** LoRA alpha (scaling alpha/r, or alpha/√r with rsLoRA). */
   alpha: number;
+  /** Dropout probability on the adapter's input while training. */
   dropout: number;
+  /** Scale by alpha/√r (rsLoRA) instead of alpha/r. */
   useRslora: boolean;
+  /** How A is initialized (B starts at zero). */
   init: LoraConfig["initLoraWeights"];
   /** The layer's own seed, derived from the adapter's seed and the target's index. */
   seed: number;
