@@ -17,7 +17,7 @@ import { MessageView } from "../components/chat/MessageView.tsx";
 import { AttachButton, PendingAttachments } from "../components/chat/Attachments.tsx";
 import { answeringModel } from "../components/chat/models.ts";
 import { conversationTokens, dropFiles } from "../components/chat/composer_files.ts";
-import { useAttachments } from "../components/chat/use_attachments.ts";
+import { addFiles, removeFile } from "../components/chat/pending_files.ts";
 import { SettingsPanel } from "../components/chat/SettingsPanel.tsx";
 import { revealLinkedMessage } from "../components/chat/reveal.ts";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
@@ -131,11 +131,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
 
   const answering = answeringModel(props.model, settingsOf(state).model);
   const modelLabel = answering?.label ?? settingsOf(state).model;
-  const files = useAttachments({
-    accepts: answering?.accepts ?? [],
-    modelLabel,
-    notify: (notice) => dispatch({ type: "notice/shown", notice }),
-  });
+  const reader = { accepts: answering?.accepts ?? [], modelLabel };
+  const addToComposer = (list: readonly File[]) => addFiles(store, list, reader);
 
   // Follow the text while the reader is at the bottom; stop when they scroll up.
   useLayoutEffect(() => {
@@ -242,7 +239,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
         onDrop={(e) => {
           dispatch({ type: "drag/changed", dragging: false });
           const dropped = dropFiles(e);
-          if (dropped.length && ready && !busy) files.add(dropped);
+          if (dropped.length && ready && !busy) addToComposer(dropped);
         }}
       >
         <header class="topbar">
@@ -343,19 +340,19 @@ export default function ChatApp(props: ChatAppProps): VNode {
           inputRef={inputRef}
           notice={notice ?? voice.notice}
           onText={(text) => dispatch({ type: "composer/changed", text })}
-          onSend={() => void chat.send({ files })}
+          onSend={() => void chat.send({})}
           onStop={chat.stop}
-          above={<PendingAttachments items={files.items} onRemove={files.remove} />}
-          canSendEmpty={files.items.length > 0}
+          above={<PendingAttachments items={state.files} onRemove={(key) => removeFile(store, key)} />}
+          canSendEmpty={state.files.length > 0}
           onPaste={(e) => {
             const pasted = Array.from(e.clipboardData?.files ?? []);
             if (pasted.length === 0) return;
             e.preventDefault();
-            files.add(pasted);
+            addToComposer(pasted);
           }}
           tools={
             <>
-              <AttachButton disabled={!ready || busy} onFiles={files.add} />
+              <AttachButton disabled={!ready || busy} onFiles={addToComposer} />
               <MicButton voice={voice} ready={ready} busy={busy} />
               <HandsFreeButton voice={voice} ready={ready} busy={busy} />
             </>

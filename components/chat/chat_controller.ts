@@ -10,19 +10,26 @@
  */
 import * as api from "./api.ts";
 import type { MessageAction } from "./MessageView.tsx";
-import type { AttachmentsState } from "./use_attachments.ts";
-import { type ChatAction, type ChatState, isBusy, parentOfNext, type ReplyStart } from "./state.ts";
+import {
+  type ChatAction,
+  type ChatState,
+  filesUploading,
+  isBusy,
+  parentOfNext,
+  type ReplyStart,
+  uploadedFiles,
+} from "./state.ts";
+import { fileKey } from "./pending_files.ts";
 import type { Store } from "./store.ts";
 import type { AttachmentItem, ChatAppProps, ChatMessage, ListView } from "./types.ts";
 import type { SpokenReply } from "../voice/use_voice.ts";
 import { MAX_MESSAGE_CHARS, tooLongMessage } from "../../lib/chat/limits.ts";
 import { linkedMessageId } from "./reveal.ts";
 
-/** The composer's files as `send` needs them (from `useAttachments`, as rendered). */
-export type ComposerFiles = Pick<AttachmentsState, "items" | "uploading" | "take" | "restore">;
-
-/** What a send sends: the composer's text and files, or `spoken` text (hands-free, the queue). */
-export type SendInput = { spoken: string; files?: undefined } | { spoken?: undefined; files: ComposerFiles };
+/** What a send sends: the composer's text and files, or `spoken` text alone (hands-free, the queue). */
+export interface SendInput {
+  spoken?: string;
+}
 
 /** The voice layer as the controller uses it: speaks a reply and hears about finished replies. */
 export interface ChatVoice {
@@ -138,7 +145,7 @@ export function createChatController(
     request: api.ReplyRequest,
     start: ReplyStart,
     replyId: string,
-    restore?: { text: string; files: AttachmentItem[]; into: ComposerFiles | undefined },
+    restore?: { text: string; files: AttachmentItem[] },
   ): Promise<SpokenReply | null> => {
     dispatch({ type: "reply/started", conversationId: id, replyId, start, restoreText: restore?.text });
     const end = await api.streamReply(id, request, watch(id));
@@ -147,7 +154,9 @@ export function createChatController(
     const replyText = reply?.phase === "streaming" ? reply.text : "";
     dispatch({ type: "reply/ended", end });
     if (end.kind === "error" && end.refused) {
-      if (restore?.files.length) restore.into?.restore(restore.files);
+      if (restore?.files.length) {
+        dispatch({ type: "files/restored", files: restore.files.map((a) => ({ ...a, key: fileKey() })) });
+      }
     } else {
       await sync(id, end);
       await refreshList();
@@ -159,10 +168,10 @@ export function createChatController(
     return spoken;
   };
 
-  const send = async ({ spoken, files }: SendInput): Promise<SpokenReply | null> => {
+  const send = async ({ spoken }: SendInput): Promise<SpokenReply | null> => {
     const state = getState();
     const content = spoken ?? state.text;
-    const withFiles = files !== undefined && files.items.length > 0;
+    const withFiles = spoken === undefined && state.files.length > 0;
     if (content.trim() === "" && !withFiles) return null;
     if (content.length > MAX_MESSAGE_CHARS) {
       // Refused here, before a conversation is created or a message queued (the server would refuse it too).
@@ -175,7 +184,7 @@ export function createChatController(
       dispatch({ type: "queue/added", id: localId(), content });
       return null;
     }
-    if (withFiles && files!.uploading) {
+    if (withFiles && filesUploading(state)) {
       dispatch({ type: "notice/shown", notice: "Wait until the files have finished uploading." });
       return null;
     }
@@ -196,7 +205,8 @@ export function createChatController(
         return null;
       }
     }
-    const sent = withFiles ? files!.take() : [];
+    const sent = withFiles ? uploadedFiles(getState()) : [];
+    if (withFiles) dispatch({ type: "files/taken" });
     const user: ChatMessage = {
       id: localId(),
       role: "user",
@@ -211,7 +221,7 @@ export function createChatController(
       { kind: "send", content, parentId, attachmentIds: sent.map((a) => a.id) },
       { kind: "send", user },
       localId(),
-      { text: content, files: sent, into: files },
+      { text: content, files: sent },
     );
   };
 

@@ -10,6 +10,7 @@ import { replyAnnouncement } from "./announce.ts";
 import type { ReplyEnd } from "./api.ts";
 import type { QueuedMessage } from "./QueuedMessages.tsx";
 import type {
+  AttachmentItem,
   ChatAppProps,
   ChatMessage,
   ConversationItem,
@@ -17,6 +18,15 @@ import type {
   ListView,
   OpenConversation,
 } from "./types.ts";
+
+/** A file in the composer; `id` is null while it uploads. */
+export interface PendingAttachment {
+  key: string;
+  id: string | null;
+  name: string;
+  mimeType: string;
+  size: number;
+}
 
 /** The open conversation without its messages (title, prompt, model). */
 export type ConversationMeta = Omit<OpenConversation, "messages">;
@@ -88,6 +98,8 @@ export interface ChatState {
   text: string;
   /** Messages typed while a reply streams, sent in order once it ends. */
   queue: QueuedMessage[];
+  /** Files waiting to be sent with the next message (`pending_files.ts` uploads them). */
+  files: PendingAttachment[];
   /** Shown under the composer. */
   notice: string | null;
   /** Message whose inline editor is open. */
@@ -177,6 +189,12 @@ export type ChatAction =
   | { type: "queue/added"; id: string; content: string }
   | { type: "queue/cancelled"; id: string }
   | { type: "queue/taken" }
+  | { type: "files/added"; file: PendingAttachment }
+  | { type: "files/uploaded"; key: string; file: AttachmentItem }
+  | { type: "files/failed"; key: string; notice: string }
+  | { type: "files/removed"; key: string }
+  | { type: "files/taken" }
+  | { type: "files/restored"; files: PendingAttachment[] }
   | { type: "edit/started"; messageId: string }
   | { type: "edit/cancelled" }
   | { type: "notice/shown"; notice: string | null }
@@ -207,6 +225,7 @@ export function initialChatState(props: ChatAppProps): ChatState {
     reply: null,
     text: "",
     queue: [],
+    files: [],
     notice: null,
     editingId: null,
     sidebarOpen: false,
@@ -230,6 +249,16 @@ export const isBusy = (s: ChatState): boolean => s.reply !== null;
 
 /** A reply streams (Stop and Esc act on it). */
 export const isStreaming = (s: ChatState): boolean => s.reply?.phase === "streaming";
+
+/** Some file in the composer is still uploading (Send waits). */
+export const filesUploading = (s: ChatState): boolean => s.files.some((p) => p.id === null);
+
+/** The composer's uploaded files, as a message carries them. */
+export function uploadedFiles(s: ChatState): AttachmentItem[] {
+  return s.files.flatMap((p) =>
+    p.id === null ? [] : [{ id: p.id, name: p.name, mimeType: p.mimeType, size: p.size }]
+  );
+}
 
 /** Settings shown in the panel: the open conversation's, or the draft's. */
 export const settingsOf = (s: ChatState): DraftSettings => s.meta ?? s.draft;
@@ -501,6 +530,19 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...s, queue: s.queue.filter((m) => m.id !== action.id) };
     case "queue/taken":
       return s.queue.length === 0 ? s : { ...s, queue: s.queue.slice(1) };
+    case "files/added":
+      return { ...s, files: [...s.files, action.file] };
+    case "files/uploaded":
+      return { ...s, files: s.files.map((p) => p.key === action.key ? { ...p, ...action.file } : p) };
+    case "files/failed":
+      return { ...s, files: s.files.filter((p) => p.key !== action.key), notice: action.notice };
+    case "files/removed":
+      return { ...s, files: s.files.filter((p) => p.key !== action.key) };
+    case "files/taken":
+      return s.files.length === 0 ? s : { ...s, files: [] };
+    case "files/restored":
+      // A refused send gives its files back, before any added since.
+      return { ...s, files: [...action.files, ...s.files] };
     case "edit/started":
       return { ...s, editingId: action.messageId };
     case "edit/cancelled":

@@ -9,6 +9,7 @@ import {
   chatReducer,
   type ChatState,
   endStatus,
+  filesUploading,
   initialChatState,
   isBusy,
   isStreaming,
@@ -17,6 +18,7 @@ import {
   parentOfNext,
   sameView,
   settingsOf,
+  uploadedFiles,
 } from "../../components/chat/state.ts";
 import { createStore } from "../../components/chat/store.ts";
 import type { ChatAppProps, ChatMessage, FolderItem, OpenConversation } from "../../components/chat/types.ts";
@@ -97,6 +99,7 @@ Deno.test("initial state: from the server's props", () => {
     reply: null,
     text: "",
     queue: [],
+    files: [],
     notice: null,
     editingId: null,
     sidebarOpen: false,
@@ -692,4 +695,30 @@ Deno.test("store: dispatch applies the reducer, subscribers hear changes only", 
   store.dispatch({ type: "sidebar/closed" });
   assert.equal(calls, 1);
   assert.equal(store.getState().sidebarOpen, false);
+});
+
+Deno.test("composer files: added, uploaded, failed, removed, taken by a send, restored after a refusal", () => {
+  const s = open();
+  const png = { key: "file-1", id: null, name: "a.png", mimeType: "image/png", size: 10 };
+  const pdf = { key: "file-2", id: null, name: "b.pdf", mimeType: "application/pdf", size: 20 };
+  const added = run(s, { type: "files/added", file: png }, { type: "files/added", file: pdf });
+  assert.deepEqual(added, { ...s, files: [png, pdf] });
+  assert.equal(filesUploading(added), true);
+  assert.deepEqual(uploadedFiles(added), []);
+  const saved = { id: "f-a", name: "a.png", mimeType: "image/png", size: 10 };
+  const uploaded = chatReducer(added, { type: "files/uploaded", key: "file-1", file: saved });
+  assert.deepEqual(uploaded, { ...s, files: [{ ...png, id: "f-a" }, pdf] });
+  assert.deepEqual(uploadedFiles(uploaded), [saved]);
+  const failed = chatReducer(uploaded, { type: "files/failed", key: "file-2", notice: "Too large." });
+  assert.deepEqual(failed, { ...s, files: [{ ...png, id: "f-a" }], notice: "Too large." });
+  assert.equal(filesUploading(failed), false);
+  assert.deepEqual(chatReducer(uploaded, { type: "files/removed", key: "file-1" }), { ...s, files: [pdf] });
+  const taken = chatReducer(failed, { type: "files/taken" });
+  assert.deepEqual(taken.files, []);
+  assert.equal(chatReducer(taken, { type: "files/taken" }), taken);
+  const later = chatReducer(taken, { type: "files/added", file: pdf });
+  assert.deepEqual(
+    chatReducer(later, { type: "files/restored", files: [{ ...saved, key: "file-3" }] }).files,
+    [{ ...saved, key: "file-3" }, pdf],
+  );
 });
