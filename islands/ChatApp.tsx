@@ -56,10 +56,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     send: (spoken) => chat.send({ spoken }),
     stopReply: () => chat.stop(),
   });
-  // The controller outlives renders; `useVoice` returns new functions with each one.
-  const currentVoice = useRef(voice);
-  currentVoice.current = voice;
-  const [chat] = useState(() => createChatController(store, props, () => currentVoice.current));
+  const [chat] = useState(() => createChatController(store, props));
   const [organize] = useState(() => organizeActions(store, chat.refreshList));
 
   const {
@@ -128,6 +125,15 @@ export default function ChatApp(props: ChatAppProps): VNode {
     focusTarget(state.focus, inputRef.current, scrollRef.current);
     dispatch({ type: "focus/done" });
   }, [state.focus]);
+
+  // Speak pressed, or a reply completed (auto-speak): handed to this render's voice layer.
+  useEffect(() => {
+    const request = state.voiceRequest;
+    if (request === null) return;
+    if (request.kind === "speak") voice.toggleSpeak(request.reply);
+    else voice.replyDone(request.reply);
+    dispatch({ type: "voice/done" });
+  }, [state.voiceRequest]);
 
   const answering = answeringModel(props.model, settingsOf(state).model);
   const modelLabel = answering?.label ?? settingsOf(state).model;

@@ -31,12 +31,6 @@ export interface SendInput {
   spoken?: string;
 }
 
-/** The voice layer as the controller uses it: speaks a reply and hears about finished replies. */
-export interface ChatVoice {
-  toggleSpeak(reply: SpokenReply): void;
-  replyDone(reply: SpokenReply): void;
-}
-
 /** The chat's operations. */
 export interface ChatController {
   /** The island is hydrated: loads the list of a folder view, follows a reply still being written. */
@@ -74,13 +68,12 @@ export const localId = (): string => `local-${++localIds}`;
 const text = (error: unknown) => error instanceof Error ? error.message : String(error);
 
 /**
- * Builds the controller of `store`. `voice` is read at call time: `useVoice` returns new functions
- * with each render, and a reply ends long after the render that started it.
+ * Builds the controller of `store`. It does not call the voice layer: a Speak button and a completed
+ * reply become a `voiceRequest` in the state, which `ChatApp` hands to `useVoice`.
  */
 export function createChatController(
   store: Store<ChatState, ChatAction>,
   props: Pick<ChatAppProps, "conversation" | "newChatFolderId">,
-  voice: () => ChatVoice,
 ): ChatController {
   const { dispatch, getState } = store;
   /** Aborting stops listening to the current reply (its conversation was deleted). */
@@ -163,9 +156,7 @@ export function createChatController(
     }
     dispatch({ type: "reply/settled" });
     if (end.kind !== "done" || end.status !== "complete") return null;
-    const spoken = { id: end.messageId ?? replyId, text: replyText };
-    voice().replyDone(spoken);
-    return spoken;
+    return { id: end.messageId ?? replyId, text: replyText };
   };
 
   const send = async ({ spoken }: SendInput): Promise<SpokenReply | null> => {
@@ -264,7 +255,10 @@ export function createChatController(
     if (action.kind === "edit-start") return dispatch({ type: "edit/started", messageId: action.message.id });
     if (action.kind === "edit-cancel") return dispatch({ type: "edit/cancelled" });
     if (action.kind === "speak") {
-      return voice().toggleSpeak({ id: action.message.id, text: action.message.content });
+      return dispatch({
+        type: "speak/requested",
+        reply: { id: action.message.id, text: action.message.content },
+      });
     }
     if (isBusy(state)) return;
     if (action.kind === "regenerate") {

@@ -9,6 +9,7 @@
 import { replyAnnouncement } from "./announce.ts";
 import type { ReplyEnd } from "./api.ts";
 import type { QueuedMessage } from "./QueuedMessages.tsx";
+import type { SpokenReply } from "../voice/use_voice.ts";
 import type {
   AttachmentItem,
   ChatAppProps,
@@ -64,13 +65,24 @@ export type ReplyState =
     /** Composer text to put back when the request is refused. */
     restoreText: string | null;
   }
-  | { phase: "settling"; kind: ReplyKind };
+  | {
+    phase: "settling";
+    kind: ReplyKind;
+    /** This tab's reply that completed (for auto-speak), or null. */
+    finished: SpokenReply | null;
+  };
 
 /** Something to focus once the next render is on screen. */
 export type FocusRequest =
   | { kind: "composer" }
   | { kind: "edit-button"; messageId: string }
   | { kind: "branch"; messageId: string; direction: "previous" | "next" };
+
+/** Something for the voice layer, done once the next render is on screen. */
+export type VoiceRequest =
+  | { kind: "speak"; reply: SpokenReply }
+  /** A reply completed: spoken when auto-speak is on. */
+  | { kind: "reply-done"; reply: SpokenReply };
 
 /** Everything the chat island shows. */
 export interface ChatState {
@@ -117,6 +129,7 @@ export interface ChatState {
   /** A `#m-<id>` link to reveal once its message is rendered. */
   pendingReveal: string | null;
   focus: FocusRequest | null;
+  voiceRequest: VoiceRequest | null;
 }
 
 /** What a reply request shows before its text arrives. */
@@ -206,7 +219,9 @@ export type ChatAction =
   | { type: "scroll/moved"; atBottom: boolean }
   | { type: "scroll/jumped" }
   | { type: "drag/changed"; dragging: boolean }
-  | { type: "focus/done" };
+  | { type: "focus/done" }
+  | { type: "speak/requested"; reply: SpokenReply }
+  | { type: "voice/done" };
 
 /** The state the server renders with (and the island hydrates from). */
 export function initialChatState(props: ChatAppProps): ChatState {
@@ -236,6 +251,7 @@ export function initialChatState(props: ChatAppProps): ChatState {
     dragging: false,
     pendingReveal: null,
     focus: null,
+    voiceRequest: null,
   };
 }
 
@@ -467,7 +483,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const r = s.reply;
       if (r?.phase !== "streaming") return s;
       const { end } = action;
-      const settling = { phase: "settling" as const, kind: r.kind };
+      const finished = r.kind === "run" && end.kind === "done" && end.status === "complete"
+        ? { id: end.messageId ?? r.replyId, text: r.text }
+        : null;
+      const settling = { phase: "settling" as const, kind: r.kind, finished };
       // A followed reply is read back as it is; only this tab's own reply is announced.
       if (r.kind === "follow") return { ...s, reply: settling };
       const announcement = replyAnnouncement(end, r.text);
@@ -511,8 +530,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case "reply/settled": {
       if (s.reply?.phase !== "settling") return s;
-      // After this tab's own reply, typing goes on in the composer.
-      return { ...s, reply: null, focus: s.reply.kind === "run" ? { kind: "composer" } : s.focus };
+      // After this tab's own reply, typing goes on in the composer; a completed one may be spoken.
+      const { kind, finished } = s.reply;
+      return {
+        ...s,
+        reply: null,
+        focus: kind === "run" ? { kind: "composer" } : s.focus,
+        voiceRequest: finished ? { kind: "reply-done", reply: finished } : s.voiceRequest,
+      };
     }
 
     case "composer/changed":
@@ -572,6 +597,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return s.dragging === action.dragging ? s : { ...s, dragging: action.dragging };
     case "focus/done":
       return s.focus === null ? s : { ...s, focus: null };
+    case "speak/requested":
+      return { ...s, voiceRequest: { kind: "speak", reply: action.reply } };
+    case "voice/done":
+      return s.voiceRequest === null ? s : { ...s, voiceRequest: null };
   }
 }
 

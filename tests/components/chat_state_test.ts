@@ -110,6 +110,7 @@ Deno.test("initial state: from the server's props", () => {
     dragging: false,
     pendingReveal: null,
     focus: null,
+    voiceRequest: null,
   });
   const inFolder = initialChatState(props({ conversation: null, newChatFolderId: "f1" }));
   assert.deepEqual(inFolder.view, { kind: "folder", id: "f1" });
@@ -317,7 +318,7 @@ Deno.test("send → tokens → done → synced → settled", () => {
   });
   assert.deepEqual(ended, {
     ...streamed,
-    reply: { phase: "settling", kind: "run" },
+    reply: { phase: "settling", kind: "run", finished: { id: A2, text: "Fine, **thanks**." } },
     announcement: "Mini-Claude replied: Fine, thanks.",
     messages: [...s.messages, sent, { ...reply("local-2", "Fine, **thanks**."), error: undefined }],
   });
@@ -339,7 +340,12 @@ Deno.test("send → tokens → done → synced → settled", () => {
     meta: { id: C1, title: "Small talk", systemPrompt: "", model: null },
   });
   const settled = chatReducer(synced, { type: "reply/settled" });
-  assert.deepEqual(settled, { ...synced, reply: null, focus: { kind: "composer" } });
+  assert.deepEqual(settled, {
+    ...synced,
+    reply: null,
+    focus: { kind: "composer" },
+    voiceRequest: { kind: "reply-done", reply: { id: A2, text: "Fine, **thanks**." } },
+  });
   assert.equal(chatReducer(settled, { type: "focus/done" }).focus, null);
 });
 
@@ -358,7 +364,7 @@ Deno.test("a refused request puts the messages and the text back and says why", 
   });
   assert.deepEqual(ended, {
     ...started,
-    reply: { phase: "settling", kind: "run" },
+    reply: { phase: "settling", kind: "run", finished: null },
     messages: s.messages,
     text: "Too much",
     notice: "Slow down.",
@@ -577,7 +583,7 @@ Deno.test("reload during a reply: the page follows it; tokens grow it; it settle
     type: "reply/ended",
     end: { kind: "done", messageId: A2, status: "complete" },
   });
-  assert.deepEqual(ended, { ...grown, reply: { phase: "settling", kind: "follow" } });
+  assert.deepEqual(ended, { ...grown, reply: { phase: "settling", kind: "follow", finished: null } });
   const synced = chatReducer(ended, {
     type: "reply/synced",
     conversation: conversation(C1, [user(U1, "Hi"), reply(A2, "Hallo")]),
@@ -721,4 +727,28 @@ Deno.test("composer files: added, uploaded, failed, removed, taken by a send, re
     chatReducer(later, { type: "files/restored", files: [{ ...saved, key: "file-3" }] }).files,
     [{ ...saved, key: "file-3" }, pdf],
   );
+});
+
+Deno.test("voice requests: Speak, and a completed reply for auto-speak; a stopped one is not spoken", () => {
+  const s = open();
+  const speak = chatReducer(s, { type: "speak/requested", reply: { id: A1, text: "Hello!" } });
+  assert.deepEqual(speak, { ...s, voiceRequest: { kind: "speak", reply: { id: A1, text: "Hello!" } } });
+  assert.deepEqual(chatReducer(speak, { type: "voice/done" }), s);
+  assert.equal(chatReducer(s, { type: "voice/done" }), s);
+  const stopped = run(
+    s,
+    { type: "reply/started", conversationId: C1, replyId: "local-1", start: { kind: "regenerate" } },
+    { type: "reply/token", text: "Hi" },
+    { type: "reply/ended", end: { kind: "done", messageId: A2, status: "stopped" } },
+    { type: "reply/settled" },
+  );
+  assert.equal(stopped.voiceRequest, null);
+  const done = run(
+    s,
+    { type: "reply/started", conversationId: C1, replyId: "local-1", start: { kind: "regenerate" } },
+    { type: "reply/token", text: "Hi" },
+    { type: "reply/ended", end: { kind: "done", messageId: null, status: "complete" } },
+    { type: "reply/settled" },
+  );
+  assert.deepEqual(done.voiceRequest, { kind: "reply-done", reply: { id: "local-1", text: "Hi" } });
 });
