@@ -94,8 +94,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
     return () => removeEventListener("hashchange", reveal);
   }, []);
   useEffect(() => {
-    const hash = store.getState().pendingReveal;
-    if (hash !== null && revealLinkedMessage(hash)) dispatch({ type: "reveal/done" });
+    if (state.pendingReveal !== null && revealLinkedMessage(state.pendingReveal)) {
+      dispatch({ type: "reveal/done" });
+    }
   }, [messages]);
   // The tab title follows the conversation's title (the server renders the first one).
   useEffect(() => {
