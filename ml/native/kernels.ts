@@ -36,6 +36,7 @@ import {
   nativeLayerNormGrad,
 } from "./layer_norm.ts";
 import { selfTest } from "./self_test.ts";
+import { nativeUnpack } from "./unpack.ts";
 
 /** What {@link installNativeKernels} did. */
 export interface NativeStatus {
@@ -73,6 +74,7 @@ export const NATIVE_KERNEL_NAMES = [
   "MlGeluGrad",
   "MlLayerNorm",
   "MlLayerNormGrad",
+  "Unpack",
 ] as const;
 
 /** Name of one native kernel override. */
@@ -98,6 +100,7 @@ const IMPLS: Record<NativeKernelName, NativeImpl> = {
   MlGeluGrad: nativeGeluGrad as NativeImpl,
   MlLayerNorm: nativeLayerNorm as NativeImpl,
   MlLayerNormGrad: nativeLayerNormGrad as NativeImpl,
+  Unpack: nativeUnpack as NativeImpl,
 };
 
 /** Fused kernels this module adds to the registry (no stock kernel has these names). */

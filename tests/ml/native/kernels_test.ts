@@ -11,6 +11,8 @@ import {
 } from "../../../ml/native/kernels.ts";
 import { planMatMul } from "../../../ml/native/matmul.ts";
 import { tanhInto } from "../../../ml/native/pointwise.ts";
+import { setSimdEnabled, simdKernels } from "../../../ml/native/simd.ts";
+import type { WasmBackendLike } from "../../../ml/native/wasm_heap.ts";
 import { AdamW } from "../../../ml/optim.ts";
 import { gelu, layerNorm } from "../../../ml/model.ts";
 
@@ -170,11 +172,12 @@ Deno.test({
       "MlGeluGrad",
       "MlLayerNorm",
       "MlLayerNormGrad",
+      "Unpack",
     ]);
     assert.ok((status.threads ?? 0) >= 1);
     assert.match(
       status.summary,
-      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate, MlGelu, MlGeluGrad, MlLayerNorm, MlLayerNormGrad via OpenBLAS/,
+      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate, MlGelu, MlGeluGrad, MlLayerNorm, MlLayerNormGrad, Unpack via OpenBLAS/,
     );
     assert.equal(installNativeKernels(), status, "second install returns the same status");
     assert.equal(nativeStatus(), status);
@@ -461,7 +464,9 @@ const SUM_CASES: { shape: number[]; axis: number | number[]; keepDims: boolean; 
   { shape: [512, 96], axis: 0, keepDims: false, native: true }, // bias gradient
   { shape: [4, 16, 24], axis: [0, 1], keepDims: true, native: true },
   { shape: [4, 16, 24], axis: [1, 0], keepDims: false, native: true },
-  { shape: [4, 16, 24], axis: -1, keepDims: false, native: false }, // innermost: stock
+  { shape: [4, 16, 24], axis: -1, keepDims: false, native: true }, // softmax gradient's row sums
+  { shape: [4, 16, 24], axis: [2, 1], keepDims: true, native: true }, // trailing axes, any order
+  { shape: [8, 4, 64, 64], axis: 3, keepDims: true, native: true }, // attention's [B,H,T,T] rows
   { shape: [4, 16, 24], axis: [0, 2], keepDims: false, native: false },
   { shape: [7, 9], axis: [0, 1], keepDims: false, native: false },
 ];
@@ -475,7 +480,11 @@ for (const c of SUM_CASES) {
     async fn() {
       const before = nativeCallCounts().Sum?.native ?? 0;
       await compare(() => tf.sum(rand(c.shape, 10), c.axis, c.keepDims), "sum", true, 1e-5);
-      assert.equal((nativeCallCounts().Sum?.native ?? 0) > before, c.native, "native only for leading axes");
+      assert.equal(
+        (nativeCallCounts().Sum?.native ?? 0) > before,
+        c.native,
+        "native only for leading or trailing axes",
+      );
     },
   });
 }
@@ -556,6 +565,128 @@ Deno.test({
     assert.ok(nativeCallCounts().Tanh.native > before, "the native Tanh ran");
   },
 });
+
+Deno.test({
+  name:
+    "wasm SIMD tanh on the heap: |error| < 4e-7 against Math.tanh (float32 arithmetic), exactly ±1 beyond |x| = 9.011, NaN stays NaN",
+  ignore: !ok,
+  fn() {
+    installNativeKernels();
+    assert.notEqual(
+      simdKernels(tf.backend() as unknown as WasmBackendLike),
+      null,
+      "SIMD kernels are available",
+    );
+    const n = 400_001;
+    const x = new Float32Array(n + 6);
+    for (let i = 0; i < n; i++) x[i] = -20 + (40 * i) / (n - 1);
+    x.set([Infinity, -Infinity, NaN, 9.5, -12, 0], n);
+    const y = tf.tidy(() => tf.tanh(tf.tensor1d(x)).dataSync() as Float32Array);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i] - Math.tanh(x[i])));
+    assert.ok(worst < 4e-7, `max |error| ${worst}`);
+    assert.deepEqual([...y.slice(n, n + 2)], [1, -1]);
+    assert.ok(Number.isNaN(y[n + 2]), "NaN stays NaN");
+    assert.deepEqual([...y.slice(n + 3)], [1, -1, 0]);
+    // The same values as the scalar JS loop (the SIMD path evaluates the same formula in float32).
+    const js = new Float32Array(x.length);
+    tanhInto(x, js);
+    assertClose(y.subarray(0, n), js.subarray(0, n), 3e-7, "SIMD vs JS tanh");
+  },
+});
+
+Deno.test({
+  name: "GELU, its gradient and AdamW agree between the SIMD path and the JS loops (lengths 1 to 9: tails)",
+  ignore: !ok,
+  async fn() {
+    installNativeKernels();
+    const paths = (simd: boolean) => {
+      setSimdEnabled(simd);
+      try {
+        return [1, 2, 3, 4, 5, 7, 8, 9, 4099].flatMap((len) =>
+          run(() => {
+            const x = tf.mul(rand([len], 80 + len), 8), w = rand([len], 90 + len);
+            const [gx] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), w)))([x]);
+            return [gelu(x), gx];
+          })
+        );
+      } finally {
+        setSimdEnabled(true);
+      }
+    };
+    const simd = paths(true), js = paths(false);
+    simd.forEach((s, i) => assertClose(s, js[i], 2e-6, `output ${i}, SIMD vs JS`));
+    const adam = async (simdOn: boolean) => {
+      setSimdEnabled(simdOn);
+      try {
+        const params = [5, 8, 4099].map((len, i) => ({
+          name: `p${i}`,
+          variable: tf.tidy(() => tf.variable(rand([len], 100 + i))),
+          decay: i !== 1,
+        }));
+        const opt = new AdamW(params, { weightDecay: 0.1 });
+        for (let step = 0; step < 3; step++) {
+          const grads = params.map((p, i) => rand([p.variable.size], 110 + 10 * step + i));
+          opt.apply(grads, 0.01);
+          tf.dispose(grads);
+        }
+        const state = await opt.state();
+        const out = params.flatMap((p) => [
+          p.variable.dataSync() as Float32Array,
+          state.m.get(p.name)!,
+          state.v.get(p.name)!,
+        ]);
+        opt.dispose();
+        tf.dispose(params.map((p) => p.variable));
+        return out;
+      } finally {
+        setSimdEnabled(true);
+      }
+    };
+    const a = await adam(true), b = await adam(false);
+    a.forEach((s, i) => assertClose(s, b[i], 1e-6, `AdamW output ${i}, SIMD vs JS`));
+  },
+});
+
+for (
+  const c of [
+    { shape: [3, 8, 4, 6, 5], axis: 0 }, // attention's QKV split
+    { shape: [4, 3, 5], axis: 1 },
+    { shape: [4, 3, 5], axis: -1 },
+    { shape: [6, 7], axis: 0, dtype: "int32" as const },
+  ]
+) {
+  Deno.test({
+    name: `Unpack ${JSON.stringify(c.shape)} axis ${c.axis} ${c.dtype ?? "float32"} equals reference`,
+    ignore: !ok,
+    async fn() {
+      const before = nativeCallCounts().Unpack?.native ?? 0;
+      await compare(
+        () => {
+          const x = rand(c.shape, 120);
+          const parts = tf.unstack(c.dtype ? tf.cast(tf.mul(x, 1000), "int32") : x, c.axis);
+          return parts.map((p) => p.toFloat());
+        },
+        "unpack",
+        true,
+        0,
+      );
+      assert.ok((nativeCallCounts().Unpack?.native ?? 0) > before, "ran natively");
+      // The gradient of unstack (a Pack) through the native kernel.
+      await compare(
+        () => {
+          const x = rand(c.shape, 121);
+          return tf.grad((t: tf.Tensor) =>
+            tf.addN(tf.unstack(t, c.axis).map((p, i) => tf.sum(tf.mul(p, i + 1))))
+          )(x);
+        },
+        "unpack grad",
+        true,
+        1e-6,
+      );
+    },
+  });
+}
 
 Deno.test({
   name: "Cast to the same dtype aliases without a copy; other casts fall back and equal reference",

@@ -1,0 +1,99 @@
+/**
+ * Instantiates the SIMD kernels of `simd_module.ts` on tfjs-backend-wasm's own linear memory (one
+ * instance per memory, created on first use) and calls them on tensors in place. When the backend does
+ * not expose its memory, or WebAssembly SIMD is missing, {@link simdKernels} returns null and the
+ * callers keep their JS loops.
+ */
+import { simdModuleBytes } from "./simd_module.ts";
+import type { WasmBackendLike } from "./wasm_heap.ts";
+
+/** The kernels; pointers are byte offsets into the backend's heap, `n` counts float32 elements. */
+export interface SimdKernels {
+  /** y = tanh(x) for the first `n - n % 4` elements; returns how many it did. */
+  tanh(x: number, y: number, n: number): number;
+  /** y = gelu(x) (tanh form); returns how many elements it did (a multiple of 4). */
+  gelu(x: number, y: number, n: number): number;
+  /** dx = dy·gelu'(x); returns how many elements it did. */
+  geluGrad(dy: number, x: number, dx: number, n: number): number;
+  /** One AdamW update of n elements (see `adamw.ts`); returns how many it did. */
+  adamw(
+    ptrs: { p: number; m: number; v: number; g: number; po: number; mo: number; vo: number },
+    n: number,
+    s: { beta1: number; beta2: number; lrOverC1: number; invC2: number; eps: number; decay: number },
+  ): number;
+}
+
+type Exports = {
+  tanh(x: number, y: number, bytes: number): void;
+  gelu(x: number, y: number, bytes: number): void;
+  geluGrad(dy: number, x: number, dx: number, bytes: number): void;
+  adamw(...args: number[]): void;
+};
+
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+let compiled: WebAssembly.Module | null | undefined;
+let enabled = true;
+
+/** Turns the SIMD path off (or back on) for this process: benches compare it with the JS loops. */
+export function setSimdEnabled(on: boolean): void {
+  enabled = on;
+}
+
+function memoryOf(backend: WasmBackendLike): WebAssembly.Memory | null {
+  const memory = (backend.wasm as { asm?: { memory?: unknown } }).asm?.memory;
+  return memory instanceof WebAssembly.Memory && memory.buffer === backend.wasm.HEAPU8.buffer ? memory : null;
+}
+
+/** The SIMD kernels bound to `backend`'s heap, or null (no exposed memory, no SIMD, or turned off). */
+export function simdKernels(backend: WasmBackendLike): SimdKernels | null {
+  if (!enabled) return null;
+  const memory = memoryOf(backend);
+  if (memory === null) return null;
+  const cached = instances.get(memory);
+  if (cached !== undefined) return cached;
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(simdModuleBytes());
+    } catch {
+      compiled = null; // no WebAssembly SIMD in this runtime
+    }
+  }
+  if (compiled === null) return null;
+  const ex = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
+  const whole = (n: number) => n - (n % 4);
+  const kernels: SimdKernels = {
+    tanh(x, y, n) {
+      ex.tanh(x, y, whole(n) * 4);
+      return whole(n);
+    },
+    gelu(x, y, n) {
+      ex.gelu(x, y, whole(n) * 4);
+      return whole(n);
+    },
+    geluGrad(dy, x, dx, n) {
+      ex.geluGrad(dy, x, dx, whole(n) * 4);
+      return whole(n);
+    },
+    adamw(p, n, s) {
+      ex.adamw(
+        p.p,
+        p.m,
+        p.v,
+        p.g,
+        p.po,
+        p.mo,
+        p.vo,
+        whole(n) * 4,
+        s.beta1,
+        s.beta2,
+        s.lrOverC1,
+        s.invC2,
+        s.eps,
+        s.decay,
+      );
+      return whole(n);
+    },
+  };
+  instances.set(memory, kernels);
+  return kernels;
+}

@@ -1,0 +1,249 @@
+/**
+ * The bytes of a small WebAssembly module with 128-bit SIMD element-wise kernels (tanh, GELU, GELU's
+ * gradient, the AdamW update) that imports tfjs-backend-wasm's own linear memory, so it works on tensors
+ * where they sit (zero copy), four floats per instruction. It is assembled here, in TypeScript, from the
+ * few opcodes it needs: no compiler or toolchain at build or run time, and no binary blob in the repo.
+ * The JS loops it replaces ran one float at a time (docs/native.md, "Round three").
+ *
+ * Every function takes byte offsets into the imported memory and a byte count that is a multiple of 16;
+ * the caller handles the last `n % 4` elements.
+ */
+
+/** Unsigned LEB128. */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 (i32). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+type Code = number[];
+const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+
+const simd = (op: number): Code => [0xfd, ...uleb(op)];
+const get = (i: number): Code => [0x20, ...uleb(i)];
+const set = (i: number, v: Code): Code => [...v, 0x21, ...uleb(i)];
+/** v128.const with the same 32-bit pattern in all four lanes. */
+function splatBits(bits: number): Code {
+  const b = [bits & 0xff, (bits >>> 8) & 0xff, (bits >>> 16) & 0xff, (bits >>> 24) & 0xff];
+  return [...simd(0x0c), ...b, ...b, ...b, ...b];
+}
+const f32Bits = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0];
+/** v128.const f32x4 with `x` in every lane. */
+const k = (x: number): Code => splatBits(f32Bits(x));
+/** f32x4.splat of an f32 local (a function parameter). */
+const splatLocal = (i: number): Code => [...get(i), ...simd(0x13)];
+const bin = (op: number) => (a: Code, b: Code): Code => [...a, ...b, ...simd(op)];
+const add = bin(0xe4), sub = bin(0xe5), mul = bin(0xe6), div = bin(0xe7);
+// pmin/pmax (one minps/maxps each on x86): pmin(a, b) = b < a ? b : a, so a NaN in `a` stays NaN.
+const pmin = bin(0xea), pmax = bin(0xeb);
+const ge = bin(0x46), and = bin(0x4e), or = bin(0x50);
+const abs = (a: Code): Code => [...a, ...simd(0xe0)];
+const sqrt = (a: Code): Code => [...a, ...simd(0xe3)];
+/** v128.bitselect: lanes of `a` where `mask` is set, else of `b`. */
+const select = (a: Code, b: Code, mask: Code): Code => [...a, ...b, ...mask, ...simd(0x52)];
+/** Address of element block `i` (byte offset local) of the array whose base is in local `base`. */
+const at = (base: number, i: number): Code => [...get(base), ...get(i), 0x6a];
+const load = (base: number, i: number): Code => [...at(base, i), ...simd(0x00), 4, 0];
+const store = (base: number, i: number, v: Code): Code => [...at(base, i), ...v, ...simd(0x0b), 4, 0];
+
+/** Eigen's float tanh: a clamped 13/6 rational form; exactly ±1 from |x| ≥ 9.011 as in `tanhInto`. */
+function tanhOf(u: number, c: number, x2: number): Code {
+  const CLAMP = 7.90531110763549805, SATURATE = 9.011;
+  const A = [4.89352455891786e-3, 6.37261928875436e-4, 1.48572235717979e-5, 5.12229709037114e-8];
+  const A9 = -8.60467152213735e-11, A11 = 2.00018790482477e-13, A13 = -2.76076847742355e-16;
+  const B = [4.89352518554385e-3, 2.268434632439e-3, 1.18534705686654e-4, 1.19825839466702e-6];
+  const X2 = get(x2);
+  const horner = (cs: number[]): Code =>
+    cs.slice(0, -1).reduceRight((acc, ci) => add(k(ci), mul(X2, acc)), k(cs[cs.length - 1]));
+  return [
+    ...set(c, pmin(pmax(get(u), k(-CLAMP)), k(CLAMP))),
+    ...set(x2, mul(get(c), get(c))),
+    ...select(
+      or(and(get(u), splatBits(0x80000000)), k(1)),
+      div(mul(get(c), horner([...A, A9, A11, A13])), horner(B)),
+      ge(abs(get(u)), k(SATURATE)),
+    ),
+  ];
+}
+
+const C = Math.sqrt(2 / Math.PI), K = 0.044715;
+
+interface Fn {
+  name: string;
+  params: number[];
+  /** Number of v128 locals after the params and the loop counter. */
+  vlocals: number;
+  /** Loop body for the element block at byte offset local `i`; locals numbered from `v0`. */
+  body: (i: number, v0: number) => Code;
+}
+
+const FUNCS: Fn[] = [
+  {
+    // tanh(x: ptr, y: ptr, bytes)
+    name: "tanh",
+    params: [I32, I32, I32],
+    vlocals: 3,
+    body: (i, v) => store(1, i, [...set(v, load(0, i)), ...tanhOf(v, v + 1, v + 2)]),
+  },
+  {
+    // gelu(x, y, bytes): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+    name: "gelu",
+    params: [I32, I32, I32],
+    vlocals: 5,
+    body: (i, v) => {
+      const [x, u, c, x2, t] = [v, v + 1, v + 2, v + 3, v + 4];
+      return [
+        ...set(x, load(0, i)),
+        ...set(u, mul(get(x), add(k(C), mul(k(C * K), mul(get(x), get(x)))))),
+        ...set(t, tanhOf(u, c, x2)),
+        ...set(x, mul(k(0.5), get(x))),
+        ...store(1, i, add(get(x), mul(get(x), get(t)))),
+      ];
+    },
+  },
+  {
+    // geluGrad(dy, x, dx, bytes): dy·(0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²))
+    name: "geluGrad",
+    params: [I32, I32, I32, I32],
+    vlocals: 6,
+    body: (i, v) => {
+      const [x, xx, u, c, x2, t] = [v, v + 1, v + 2, v + 3, v + 4, v + 5];
+      return [
+        ...set(x, load(1, i)),
+        ...set(xx, mul(get(x), get(x))),
+        ...set(u, mul(get(x), add(k(C), mul(k(C * K), get(xx))))),
+        ...set(t, tanhOf(u, c, x2)),
+        ...store(
+          2,
+          i,
+          mul(
+            load(0, i),
+            add(
+              mul(k(0.5), add(k(1), get(t))),
+              mul(
+                mul(mul(k(0.5), get(x)), sub(k(1), mul(get(t), get(t)))),
+                add(k(C), mul(k(3 * C * K), get(xx))),
+              ),
+            ),
+          ),
+        ),
+      ];
+    },
+  },
+  {
+    // adamw(p, m, v, g, po, mo, vo, bytes, beta1, beta2, lrOverC1, invC2, eps, decay)
+    name: "adamw",
+    params: [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32],
+    vlocals: 3,
+    body: (i, v) => {
+      const [g, m, vv] = [v, v + 1, v + 2];
+      const [b1, b2, lrc1, ic2, eps, decay] = [8, 9, 10, 11, 12, 13];
+      return [
+        ...set(g, load(3, i)),
+        ...set(m, add(mul(splatLocal(b1), load(1, i)), mul(sub(k(1), splatLocal(b1)), get(g)))),
+        ...set(vv, add(mul(splatLocal(b2), load(2, i)), mul(sub(k(1), splatLocal(b2)), mul(get(g), get(g))))),
+        ...store(5, i, get(m)),
+        ...store(6, i, get(vv)),
+        ...set(g, load(0, i)), // reuse: p
+        ...store(
+          4,
+          i,
+          sub(
+            sub(
+              get(g),
+              div(mul(splatLocal(lrc1), get(m)), add(sqrt(mul(get(vv), splatLocal(ic2))), splatLocal(eps))),
+            ),
+            mul(splatLocal(decay), get(g)),
+          ),
+        ),
+      ];
+    },
+  },
+];
+
+/** Names of the exported kernels. */
+export type SimdFunction = "tanh" | "gelu" | "geluGrad" | "adamw";
+
+function section(id: number, payload: Code): Code {
+  return [id, ...uleb(payload.length), ...payload];
+}
+const vec = (items: Code[]): Code => [...uleb(items.length), ...items.flat()];
+const name = (s: string): Code => {
+  const b = [...new TextEncoder().encode(s)];
+  return [...uleb(b.length), ...b];
+};
+
+/** The function body: `for (i = 0; i < bytes; i += 16) body(i)`; `bytes` is the last i32 param. */
+function funcBody(fn: Fn): Code {
+  const bytesParam = fn.params.lastIndexOf(I32);
+  const i = fn.params.length, v0 = i + 1;
+  const code: Code = [
+    0x02,
+    0x40, // block
+    0x03,
+    0x40, // loop
+    ...get(i),
+    ...get(bytesParam),
+    0x4f,
+    0x0d,
+    1, // br_if (i >= bytes) out
+    ...fn.body(i, v0),
+    ...get(i),
+    0x41,
+    ...sleb(16),
+    0x6a,
+    0x21,
+    ...uleb(i), // i += 16
+    0x0c,
+    0, // br loop
+    0x0b,
+    0x0b,
+    0x0b,
+  ];
+  const locals = vec([[1, I32], [fn.vlocals, V128]].map(([n, t]) => [...uleb(n), t]));
+  const body = [...locals, ...code];
+  return [...uleb(body.length), ...body];
+}
+
+/** Assembles the module (it imports `env.memory`). */
+export function simdModuleBytes(): Uint8Array<ArrayBuffer> {
+  const types = vec(FUNCS.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]));
+  const imports = vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]]);
+  const funcs = vec(FUNCS.map((_, i) => uleb(i)));
+  const exports = vec(FUNCS.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]));
+  const codes = vec(FUNCS.map(funcBody));
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, types),
+    ...section(2, imports),
+    ...section(3, funcs),
+    ...section(7, exports),
+    ...section(10, codes),
+  ]);
+}
