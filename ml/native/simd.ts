@@ -21,6 +21,23 @@ export interface SimdKernels {
     n: number,
     s: { beta1: number; beta2: number; lrOverC1: number; invC2: number; eps: number; decay: number },
   ): number;
+  /**
+   * LayerNorm of `rows` rows of width `d` (a multiple of 4) with gain and bias, float32 statistics;
+   * false (nothing done) when `d % 4 !== 0`.
+   */
+  layerNorm(
+    p: { x: number; y: number; gamma: number; beta: number },
+    rows: number,
+    d: number,
+    eps: number,
+  ): boolean;
+  /** Its gradient: writes dx and dgamma, dbeta (summed over rows); false when `d % 4 !== 0`. */
+  layerNormGrad(
+    p: { x: number; dy: number; gamma: number; dx: number; dgamma: number; dbeta: number },
+    rows: number,
+    d: number,
+    eps: number,
+  ): boolean;
 }
 
 type Exports = {
@@ -28,6 +45,8 @@ type Exports = {
   gelu(x: number, y: number, bytes: number): void;
   geluGrad(dy: number, x: number, dx: number, bytes: number): void;
   adamw(...args: number[]): void;
+  layerNorm(...args: number[]): void;
+  layerNormGrad(...args: number[]): void;
 };
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
@@ -92,6 +111,19 @@ export function simdKernels(backend: WasmBackendLike): SimdKernels | null {
         s.decay,
       );
       return whole(n);
+    },
+    layerNorm(p, rows, d, eps) {
+      if (d % 4 !== 0) return false;
+      ex.layerNorm(p.x, p.y, p.gamma, p.beta, rows, d * 4, eps);
+      return true;
+    },
+    layerNormGrad(p, rows, d, eps) {
+      if (d % 4 !== 0) return false;
+      const heap = new Float32Array(memory.buffer);
+      heap.fill(0, p.dgamma / 4, p.dgamma / 4 + d);
+      heap.fill(0, p.dbeta / 4, p.dbeta / 4 + d);
+      ex.layerNormGrad(p.x, p.dy, p.gamma, p.dx, p.dgamma, p.dbeta, rows, d * 4, eps);
+      return true;
     },
   };
   instances.set(memory, kernels);

@@ -87,6 +87,7 @@ function tanhOf(u: number, c: number, x2: number): Code {
 
 const C = Math.sqrt(2 / Math.PI), K = 0.044715;
 
+/** An element-wise kernel: one loop over 16-byte blocks, the byte count is its last i32 param. */
 interface Fn {
   name: string;
   params: number[];
@@ -94,6 +95,15 @@ interface Fn {
   vlocals: number;
   /** Loop body for the element block at byte offset local `i`; locals numbered from `v0`. */
   body: (i: number, v0: number) => Code;
+}
+
+/** A kernel with its own control flow (the row-wise LayerNorm kernels). */
+interface RawFn {
+  name: string;
+  params: number[];
+  /** Local declarations after the params: [count, type]. */
+  locals: [number, number][];
+  code: Code;
 }
 
 const FUNCS: Fn[] = [
@@ -181,7 +191,228 @@ const FUNCS: Fn[] = [
 ];
 
 /** Names of the exported kernels. */
-export type SimdFunction = "tanh" | "gelu" | "geluGrad" | "adamw";
+export type SimdFunction = "tanh" | "gelu" | "geluGrad" | "adamw" | "layerNorm" | "layerNormGrad";
+
+// --- row-wise kernels (LayerNorm) ------------------------------------------------------------------------
+
+/** `for (j = 0; j < bytes; j += 16) body` with `j` and `bytes` i32 locals. */
+function forBytes(j: number, bytes: number, body: Code): Code {
+  return [
+    0x41,
+    0,
+    0x21,
+    ...uleb(j), // j = 0
+    0x02,
+    0x40,
+    0x03,
+    0x40, // block loop
+    ...get(j),
+    ...get(bytes),
+    0x4f,
+    0x0d,
+    1, // br_if (j >= bytes) out
+    ...body,
+    ...get(j),
+    0x41,
+    ...sleb(16),
+    0x6a,
+    0x21,
+    ...uleb(j), // j += 16
+    0x0c,
+    0,
+    0x0b,
+    0x0b, // br loop; end; end
+  ];
+}
+
+/** `for (r = 0, o = 0; r < rows; r++, o += step) body` with i32 locals. */
+function forRows(r: number, rows: number, o: number, step: number, body: Code): Code {
+  return [
+    0x41,
+    0,
+    0x21,
+    ...uleb(r),
+    0x41,
+    0,
+    0x21,
+    ...uleb(o),
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(r),
+    ...get(rows),
+    0x4f,
+    0x0d,
+    1,
+    ...body,
+    ...get(r),
+    0x41,
+    1,
+    0x6a,
+    0x21,
+    ...uleb(r),
+    ...get(o),
+    ...get(step),
+    0x6a,
+    0x21,
+    ...uleb(o),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+  ];
+}
+
+/** v128.load at base + o + j (a row element block). */
+const ldRow = (base: number, o: number, j: number): Code => [
+  ...get(base),
+  ...get(o),
+  0x6a,
+  ...get(j),
+  0x6a,
+  ...simd(0x00),
+  4,
+  0,
+];
+const stRow = (base: number, o: number, j: number, v: Code): Code => [
+  ...get(base),
+  ...get(o),
+  0x6a,
+  ...get(j),
+  0x6a,
+  ...v,
+  ...simd(0x0b),
+  4,
+  0,
+];
+/** Sum of the four lanes of v128 local `v` (f32). */
+const hsum = (v: number): Code => [
+  ...get(v),
+  ...simd(0x1f),
+  0,
+  ...get(v),
+  ...simd(0x1f),
+  1,
+  0x92,
+  ...get(v),
+  ...simd(0x1f),
+  2,
+  0x92,
+  ...get(v),
+  ...simd(0x1f),
+  3,
+  0x92,
+];
+const fconst = (x: number): Code => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)];
+
+/**
+ * Row mean and 1/sqrt(var + eps) of the row at byte offset `o` of `x` into splat v128 locals M and R
+ * (two passes: the mean, then the squared deviations, as the JS kernel does).
+ */
+function rowStats(
+  l: { x: number; o: number; j: number; dBytes: number; eps: number; dF: number; acc: number; t: number },
+  M: number,
+  R: number,
+): Code {
+  return [
+    ...set(l.acc, k(0)),
+    ...forBytes(l.j, l.dBytes, set(l.acc, add(get(l.acc), ldRow(l.x, l.o, l.j)))),
+    ...set(M, [...hsum(l.acc), ...get(l.dF), 0x95, ...simd(0x13)]),
+    ...set(l.acc, k(0)),
+    ...forBytes(l.j, l.dBytes, [
+      ...set(l.t, sub(ldRow(l.x, l.o, l.j), get(M))),
+      ...set(l.acc, add(get(l.acc), mul(get(l.t), get(l.t)))),
+    ]),
+    // R = splat(1 / sqrt(sum / d + eps))
+    ...set(R, [
+      ...fconst(1),
+      ...hsum(l.acc),
+      ...get(l.dF),
+      0x95,
+      ...get(l.eps),
+      0x92,
+      0x91,
+      0x95,
+      ...simd(0x13),
+    ]),
+  ];
+}
+
+/** d as f32 from the row's byte count: f32.convert_i32_u(dBytes >> 2). */
+const dFloat = (dBytes: number, dF: number): Code => set(dF, [...get(dBytes), 0x41, 2, 0x76, 0xb3]);
+
+/** layerNorm(x, y, gamma, beta, rows, dBytes, eps): y = (x − mean)·rstd·gamma + beta per row. */
+function layerNormFn(): RawFn {
+  const [x, y, g, b, rows, dBytes, eps] = [0, 1, 2, 3, 4, 5, 6];
+  const [r, o, j] = [7, 8, 9], [acc, t, M, R] = [10, 11, 12, 13], dF = 14;
+  const l = { x, o, j, dBytes, eps, dF, acc, t };
+  return {
+    name: "layerNorm",
+    params: [I32, I32, I32, I32, I32, I32, F32],
+    locals: [[3, I32], [4, V128], [1, F32]],
+    code: [
+      ...dFloat(dBytes, dF),
+      ...forRows(r, rows, o, dBytes, [
+        ...rowStats(l, M, R),
+        ...forBytes(
+          j,
+          dBytes,
+          stRow(y, o, j, add(mul(mul(sub(ldRow(x, o, j), get(M)), get(R)), load(g, j)), load(b, j))),
+        ),
+      ]),
+    ],
+  };
+}
+
+/**
+ * layerNormGrad(x, dy, gamma, dx, dgamma, dbeta, rows, dBytes, eps): with x̂ = (x − mean)·rstd and
+ * ĝ = dy·gamma, dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)); dgamma += dy·x̂ and dbeta += dy over rows
+ * (the caller zeroes dgamma and dbeta).
+ */
+function layerNormGradFn(): RawFn {
+  const [x, dy, g, dx, dg, db, rows, dBytes, eps] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [r, o, j] = [9, 10, 11];
+  const [acc, acc2, t, gy, h, M, R, MG, MGX] = [12, 13, 14, 15, 16, 17, 18, 19, 20];
+  const dF = 21;
+  const l = { x, o, j, dBytes, eps, dF, acc, t };
+  const mean = (v: number): Code => [...hsum(v), ...get(dF), 0x95, ...simd(0x13)];
+  return {
+    name: "layerNormGrad",
+    params: [I32, I32, I32, I32, I32, I32, I32, I32, F32],
+    locals: [[3, I32], [9, V128], [1, F32]],
+    code: [
+      ...dFloat(dBytes, dF),
+      ...forRows(r, rows, o, dBytes, [
+        ...rowStats(l, M, R),
+        ...set(acc, k(0)),
+        ...set(acc2, k(0)),
+        ...forBytes(j, dBytes, [
+          ...set(h, mul(sub(ldRow(x, o, j), get(M)), get(R))),
+          ...set(gy, ldRow(dy, o, j)),
+          ...store(dg, j, add(load(dg, j), mul(get(gy), get(h)))),
+          ...store(db, j, add(load(db, j), get(gy))),
+          ...set(t, mul(get(gy), load(g, j))),
+          ...set(acc, add(get(acc), get(t))),
+          ...set(acc2, add(get(acc2), mul(get(t), get(h)))),
+        ]),
+        ...set(MG, mean(acc)),
+        ...set(MGX, mean(acc2)),
+        ...forBytes(j, dBytes, [
+          ...set(h, mul(sub(ldRow(x, o, j), get(M)), get(R))),
+          ...stRow(
+            dx,
+            o,
+            j,
+            mul(get(R), sub(sub(mul(ldRow(dy, o, j), load(g, j)), get(MG)), mul(get(h), get(MGX)))),
+          ),
+        ]),
+      ]),
+    ],
+  };
+}
+
+const ALL: (Fn | RawFn)[] = [...FUNCS, layerNormFn(), layerNormGradFn()];
 
 function section(id: number, payload: Code): Code {
   return [id, ...uleb(payload.length), ...payload];
@@ -193,32 +424,14 @@ const name = (s: string): Code => {
 };
 
 /** The function body: `for (i = 0; i < bytes; i += 16) body(i)`; `bytes` is the last i32 param. */
-function funcBody(fn: Fn): Code {
+function funcBody(fn: Fn | RawFn): Code {
+  if ("code" in fn) {
+    const body = [...vec(fn.locals.map(([n, t]) => [...uleb(n), t])), ...fn.code, 0x0b];
+    return [...uleb(body.length), ...body];
+  }
   const bytesParam = fn.params.lastIndexOf(I32);
   const i = fn.params.length, v0 = i + 1;
-  const code: Code = [
-    0x02,
-    0x40, // block
-    0x03,
-    0x40, // loop
-    ...get(i),
-    ...get(bytesParam),
-    0x4f,
-    0x0d,
-    1, // br_if (i >= bytes) out
-    ...fn.body(i, v0),
-    ...get(i),
-    0x41,
-    ...sleb(16),
-    0x6a,
-    0x21,
-    ...uleb(i), // i += 16
-    0x0c,
-    0, // br loop
-    0x0b,
-    0x0b,
-    0x0b,
-  ];
+  const code: Code = [...forBytes(i, bytesParam, fn.body(i, v0)), 0x0b];
   const locals = vec([[1, I32], [fn.vlocals, V128]].map(([n, t]) => [...uleb(n), t]));
   const body = [...locals, ...code];
   return [...uleb(body.length), ...body];
@@ -226,11 +439,11 @@ function funcBody(fn: Fn): Code {
 
 /** Assembles the module (it imports `env.memory`). */
 export function simdModuleBytes(): Uint8Array<ArrayBuffer> {
-  const types = vec(FUNCS.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]));
+  const types = vec(ALL.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]));
   const imports = vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]]);
-  const funcs = vec(FUNCS.map((_, i) => uleb(i)));
-  const exports = vec(FUNCS.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]));
-  const codes = vec(FUNCS.map(funcBody));
+  const funcs = vec(ALL.map((_, i) => uleb(i)));
+  const exports = vec(ALL.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]));
+  const codes = vec(ALL.map(funcBody));
   return new Uint8Array([
     0x00,
     0x61,

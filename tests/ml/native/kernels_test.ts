@@ -596,7 +596,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "GELU, its gradient and AdamW agree between the SIMD path and the JS loops (lengths 1 to 9: tails)",
+  name:
+    "GELU, LayerNorm, their gradients and AdamW agree between the SIMD path and the JS loops (lengths 1 to 9: tails)",
   ignore: !ok,
   async fn() {
     installNativeKernels();
@@ -616,6 +617,28 @@ Deno.test({
     };
     const simd = paths(true), js = paths(false);
     simd.forEach((s, i) => assertClose(s, js[i], 2e-6, `output ${i}, SIMD vs JS`));
+    const norms = (simdOn: boolean) => {
+      setSimdEnabled(simdOn);
+      try {
+        return [[512, 128], [3, 7, 40], [5, 6]].flatMap((shape) =>
+          run(() => {
+            const d = shape[shape.length - 1];
+            const x = tf.add(tf.mul(rand(shape, 130), 4), 1.5), w = rand(shape, 131);
+            const g = tf.add(rand([d], 132), 1), b = rand([d], 133);
+            const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+              tf.sum(tf.mul(layerNorm(xx, gg, bb), w));
+            return [layerNorm(x, g, b), ...tf.grads(f)([x, g, b])];
+          })
+        );
+      } finally {
+        setSimdEnabled(true);
+      }
+    };
+    const before = nativeCallCounts().MlLayerNormGrad?.native ?? 0;
+    const ns = norms(true), nj = norms(false);
+    assert.equal(nativeCallCounts().MlLayerNormGrad.native - before, 6, "the fused LayerNorm gradient ran");
+    // float32 row statistics (SIMD) against float64 ones (JS): dgamma sums 512 rows.
+    ns.forEach((s, i) => assertClose(s, nj[i], 2e-5, `LayerNorm output ${i}, SIMD vs JS`));
     const adam = async (simdOn: boolean) => {
       setSimdEnabled(simdOn);
       try {
