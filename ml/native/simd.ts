@@ -31,6 +31,14 @@ export interface SimdKernels {
     d: number,
     eps: number,
   ): boolean;
+  /** Per row of width d (multiple of 4): stats[2r] = max, stats[2r+1] = Σ e^(x − max). */
+  rowMaxSumExp(x: number, stats: number, rows: number, d: number): void;
+  /** Per row: y = x − stats[2r]. */
+  rowSub(x: number, stats: number, y: number, rows: number, d: number): void;
+  /** dx = dy − Σdy·e^y per row (log-softmax gradient), d a multiple of 4. */
+  logSoftmaxGrad(dy: number, y: number, dx: number, rows: number, d: number): void;
+  /** dx = y·(dy − Σ dy·y) per row (softmax gradient), d a multiple of 4. */
+  softmaxGrad(dy: number, y: number, dx: number, rows: number, d: number): void;
   /** Its gradient: writes dx and dgamma, dbeta (summed over rows); false when `d % 4 !== 0`. */
   layerNormGrad(
     p: { x: number; dy: number; gamma: number; dx: number; dgamma: number; dbeta: number },
@@ -47,6 +55,10 @@ type Exports = {
   adamw(...args: number[]): void;
   layerNorm(...args: number[]): void;
   layerNormGrad(...args: number[]): void;
+  rowMaxSumExp(x: number, stats: number, rows: number, dBytes: number): void;
+  rowSub(x: number, stats: number, y: number, rows: number, dBytes: number): void;
+  logSoftmaxGrad(dy: number, y: number, dx: number, rows: number, dBytes: number): void;
+  softmaxGrad(dy: number, y: number, dx: number, rows: number, dBytes: number): void;
 };
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
@@ -112,6 +124,10 @@ export function simdKernels(backend: WasmBackendLike): SimdKernels | null {
       );
       return whole(n);
     },
+    rowMaxSumExp: (x, stats, rows, d) => ex.rowMaxSumExp(x, stats, rows, d * 4),
+    rowSub: (x, stats, y, rows, d) => ex.rowSub(x, stats, y, rows, d * 4),
+    logSoftmaxGrad: (dy, y, dx, rows, d) => ex.logSoftmaxGrad(dy, y, dx, rows, d * 4),
+    softmaxGrad: (dy, y, dx, rows, d) => ex.softmaxGrad(dy, y, dx, rows, d * 4),
     layerNorm(p, rows, d, eps) {
       if (d % 4 !== 0) return false;
       ex.layerNorm(p.x, p.y, p.gamma, p.beta, rows, d * 4, eps);

@@ -191,7 +191,18 @@ const FUNCS: Fn[] = [
 ];
 
 /** Names of the exported kernels. */
-export type SimdFunction = "tanh" | "gelu" | "geluGrad" | "adamw" | "layerNorm" | "layerNormGrad";
+export type SimdFunction =
+  | "tanh"
+  | "gelu"
+  | "geluGrad"
+  | "adamw"
+  | "layerNorm"
+  | "layerNormGrad"
+  | "exp"
+  | "rowMaxSumExp"
+  | "rowSub"
+  | "logSoftmaxGrad"
+  | "softmaxGrad";
 
 // --- row-wise kernels (LayerNorm) ------------------------------------------------------------------------
 
@@ -412,7 +423,160 @@ function layerNormGradFn(): RawFn {
   };
 }
 
-const ALL: (Fn | RawFn)[] = [...FUNCS, layerNormFn(), layerNormGradFn()];
+// --- exp and the softmax kernels --------------------------------------------------------------------------
+
+/**
+ * e^u for v128 local `u` (Cephes' expf as in sse_mathfun: n = round(u·log2 e), r = u − n·ln 2 in two
+ * parts, a degree-5 polynomial, times 2ⁿ built in the exponent bits). u is clamped to [−87.3, 88.37]
+ * (so 2ⁿ stays a normal float: e^u for u < −87.3 comes out as about 1e-38 instead of smaller); NaN
+ * stays NaN. Uses locals `n` and `r`.
+ */
+function expOf(u: number, n: number, r: number): Code {
+  const P = [
+    1.9875691500e-4,
+    1.3981999507e-3,
+    8.3334519073e-3,
+    4.1665795894e-2,
+    1.6666665459e-1,
+    5.0000001201e-1,
+  ];
+  const R = get(r);
+  const poly = P.slice(1).reduce((acc, c) => add(mul(acc, R), k(c)), k(P[0]));
+  return [
+    ...set(r, pmin(pmax(get(u), k(-87.3)), k(88.3762626647949))),
+    ...set(n, [...mul(get(r), k(Math.LOG2E)), ...simd(0x6a)]), // f32x4.nearest
+    ...set(r, sub(sub(get(r), mul(get(n), k(0.693359375))), mul(get(n), k(-2.12194440e-4)))),
+    ...mul(
+      add(add(mul(mul(poly, R), R), R), k(1)),
+      // 2ⁿ: (i32x4.trunc_sat(n) + 127) << 23
+      [...get(n), ...simd(0xf8), ...splatBits(127), ...simd(0xae), 0x41, 23, ...simd(0xab)],
+    ),
+  ];
+}
+
+/** Horizontal max of the four lanes of v128 local `v` (f32.max). */
+const hmax = (v: number): Code => [
+  ...get(v),
+  ...simd(0x1f),
+  0,
+  ...get(v),
+  ...simd(0x1f),
+  1,
+  0x97,
+  ...get(v),
+  ...simd(0x1f),
+  2,
+  0x97,
+  ...get(v),
+  ...simd(0x1f),
+  3,
+  0x97,
+];
+const fmax = bin(0xe9);
+
+/** exp(x, y, bytes): element-wise e^x (for tests of `expOf`). */
+const expFn: Fn = {
+  name: "exp",
+  params: [I32, I32, I32],
+  vlocals: 3,
+  body: (i, v) => store(1, i, [...set(v, load(0, i)), ...expOf(v, v + 1, v + 2)]),
+};
+
+/**
+ * rowMaxSumExp(x, stats, rows, dBytes): per row, stats[2r] = max and stats[2r+1] = Σ e^(x − max).
+ * The caller turns them into log-sum-exp (wasm has no log) for {@link rowSubFn}.
+ */
+function rowMaxSumExpFn(): RawFn {
+  const [x, stats, rows, dBytes] = [0, 1, 2, 3];
+  const [r, o, j] = [4, 5, 6], [acc, t, n, rr, M] = [7, 8, 9, 10, 11], m = 12;
+  const statAt = [...get(stats), ...get(r), 0x41, 3, 0x74, 0x6a]; // stats + r·8
+  return {
+    name: "rowMaxSumExp",
+    params: [I32, I32, I32, I32],
+    locals: [[3, I32], [5, V128], [1, F32]],
+    code: forRows(r, rows, o, dBytes, [
+      ...set(acc, k(-Infinity)),
+      ...forBytes(j, dBytes, set(acc, fmax(get(acc), ldRow(x, o, j)))),
+      ...set(m, hmax(acc)),
+      ...set(M, [...get(m), ...simd(0x13)]),
+      ...set(acc, k(0)),
+      ...forBytes(j, dBytes, [
+        ...set(t, sub(ldRow(x, o, j), get(M))),
+        ...set(acc, add(get(acc), expOf(t, n, rr))),
+      ]),
+      ...statAt,
+      ...get(m),
+      0x38,
+      2,
+      0, // f32.store stats[2r] = max
+      ...statAt,
+      ...hsum(acc),
+      0x38,
+      2,
+      4, // f32.store stats[2r+1] = sum
+    ]),
+  };
+}
+
+/** rowSub(x, stats, y, rows, dBytes): y = x − stats[2r] per row (log-softmax from log-sum-exp). */
+function rowSubFn(): RawFn {
+  const [x, stats, y, rows, dBytes] = [0, 1, 2, 3, 4];
+  const [r, o, j] = [5, 6, 7], L = 8;
+  return {
+    name: "rowSub",
+    params: [I32, I32, I32, I32, I32],
+    locals: [[3, I32], [1, V128]],
+    code: forRows(r, rows, o, dBytes, [
+      ...set(L, [...get(stats), ...get(r), 0x41, 3, 0x74, 0x6a, 0x2a, 2, 0, ...simd(0x13)]),
+      ...forBytes(j, dBytes, stRow(y, o, j, sub(ldRow(x, o, j), get(L)))),
+    ]),
+  };
+}
+
+/**
+ * Row-wise softmax gradients from the saved output y:
+ * `log`: logSoftmaxGrad(dy, y, dx, rows, dBytes), dx = dy − Σdy·e^y;
+ * else softmaxGrad(dy, y, dx, rows, dBytes), dx = y·(dy − Σ dy·y).
+ */
+function softmaxGradFn(log: boolean): RawFn {
+  const [dy, y, dx, rows, dBytes] = [0, 1, 2, 3, 4];
+  const [r, o, j] = [5, 6, 7], [acc, S, t, n, rr] = [8, 9, 10, 11, 12];
+  return {
+    name: log ? "logSoftmaxGrad" : "softmaxGrad",
+    params: [I32, I32, I32, I32, I32],
+    locals: [[3, I32], [5, V128]],
+    code: forRows(r, rows, o, dBytes, [
+      ...set(acc, k(0)),
+      ...forBytes(
+        j,
+        dBytes,
+        set(acc, add(get(acc), log ? ldRow(dy, o, j) : mul(ldRow(dy, o, j), ldRow(y, o, j)))),
+      ),
+      ...set(S, [...hsum(acc), ...simd(0x13)]),
+      ...forBytes(
+        j,
+        dBytes,
+        log
+          ? [
+            ...set(t, ldRow(y, o, j)),
+            ...stRow(dx, o, j, sub(ldRow(dy, o, j), mul(get(S), expOf(t, n, rr)))),
+          ]
+          : stRow(dx, o, j, mul(ldRow(y, o, j), sub(ldRow(dy, o, j), get(S)))),
+      ),
+    ]),
+  };
+}
+
+const ALL: (Fn | RawFn)[] = [
+  ...FUNCS,
+  layerNormFn(),
+  layerNormGradFn(),
+  expFn,
+  rowMaxSumExpFn(),
+  rowSubFn(),
+  softmaxGradFn(true),
+  softmaxGradFn(false),
+];
 
 function section(id: number, payload: Code): Code {
   return [id, ...uleb(payload.length), ...payload];

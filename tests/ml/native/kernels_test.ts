@@ -14,7 +14,7 @@ import { tanhInto } from "../../../ml/native/pointwise.ts";
 import { setSimdEnabled, simdKernels } from "../../../ml/native/simd.ts";
 import type { WasmBackendLike } from "../../../ml/native/wasm_heap.ts";
 import { AdamW } from "../../../ml/optim.ts";
-import { gelu, layerNorm } from "../../../ml/model.ts";
+import { gelu, layerNorm, logSoftmax } from "../../../ml/model.ts";
 
 assert.ok(await tf.setBackend("wasm"), "tfjs wasm backend must start");
 const probe = openOpenBlas();
@@ -173,11 +173,14 @@ Deno.test({
       "MlLayerNorm",
       "MlLayerNormGrad",
       "Unpack",
+      "MlLogSoftmax",
+      "MlLogSoftmaxGrad",
+      "MlSoftmaxGrad",
     ]);
     assert.ok((status.threads ?? 0) >= 1);
     assert.match(
       status.summary,
-      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate, MlGelu, MlGeluGrad, MlLayerNorm, MlLayerNormGrad, Unpack via OpenBLAS/,
+      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate, MlGelu, MlGeluGrad, MlLayerNorm, MlLayerNormGrad, Unpack, MlLogSoftmax, MlLogSoftmaxGrad, MlSoftmaxGrad via OpenBLAS/,
     );
     assert.equal(installNativeKernels(), status, "second install returns the same status");
     assert.equal(nativeStatus(), status);
@@ -710,6 +713,54 @@ for (
     },
   });
 }
+
+Deno.test({
+  name:
+    "fused log-softmax and the Softmax gradient: forward and gradients equal tfjs's composed ops (widths 256, 64, 6)",
+  ignore: !ok,
+  async fn() {
+    const before = {
+      log: nativeCallCounts().MlLogSoftmaxGrad?.native ?? 0,
+      soft: nativeCallCounts().MlSoftmaxGrad?.native ?? 0,
+    };
+    for (const shape of [[512, 256], [2, 3, 64, 64], [7, 6]]) {
+      for (const simd of [true, false]) {
+        setSimdEnabled(simd);
+        try {
+          // logits up to ±40: exp over a wide range; cpu runs tf.logSoftmax, native the fused kernels.
+          await compare(
+            () => {
+              const x = tf.mul(rand(shape, 140), 80), w = rand(shape, 141);
+              const [gx] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(logSoftmax(t), w)))([x]);
+              return [logSoftmax(x), gx];
+            },
+            `logSoftmax ${JSON.stringify(shape)} simd ${simd}`,
+            true,
+            2e-6,
+          );
+          await compare(
+            () => {
+              const x = tf.mul(rand(shape, 142), 20), w = rand(shape, 143);
+              const [gx] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(t), w)))([x]);
+              return [tf.softmax(x), gx];
+            },
+            `softmax ${JSON.stringify(shape)} simd ${simd}`,
+            true,
+            2e-6,
+          );
+        } finally {
+          setSimdEnabled(true);
+        }
+      }
+    }
+    assert.equal(
+      nativeCallCounts().MlLogSoftmaxGrad.native - before.log,
+      6,
+      "the fused log-softmax gradient ran",
+    );
+    assert.equal(nativeCallCounts().MlSoftmaxGrad.native - before.soft, 6, "the Softmax gradient kernel ran");
+  },
+});
 
 Deno.test({
   name: "Cast to the same dtype aliases without a copy; other casts fall back and equal reference",
