@@ -39,6 +39,11 @@ export interface SimdKernels {
   logSoftmaxGrad(dy: number, y: number, dx: number, rows: number, d: number): void;
   /** dx = y·(dy − Σ dy·y) per row (softmax gradient), d a multiple of 4. */
   softmaxGrad(dy: number, y: number, dx: number, rows: number, d: number): void;
+  /**
+   * Copies runs of `runBytes` (a multiple of 16) from src + a·s[0] + b·s[1] + c·s[2] + e·s[3] (byte
+   * strides) for (a, b, c, e) < n, in order, to consecutive places in dst.
+   */
+  copyRuns(src: number, dst: number, n: number[], s: number[], runBytes: number): void;
   /** Its gradient: writes dx and dgamma, dbeta (summed over rows); false when `d % 4 !== 0`. */
   layerNormGrad(
     p: { x: number; dy: number; gamma: number; dx: number; dgamma: number; dbeta: number },
@@ -59,6 +64,7 @@ type Exports = {
   rowSub(x: number, stats: number, y: number, rows: number, dBytes: number): void;
   logSoftmaxGrad(dy: number, y: number, dx: number, rows: number, dBytes: number): void;
   softmaxGrad(dy: number, y: number, dx: number, rows: number, dBytes: number): void;
+  copyRuns(...args: number[]): void;
 };
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
@@ -128,6 +134,8 @@ export function simdKernels(backend: WasmBackendLike): SimdKernels | null {
     rowSub: (x, stats, y, rows, d) => ex.rowSub(x, stats, y, rows, d * 4),
     logSoftmaxGrad: (dy, y, dx, rows, d) => ex.logSoftmaxGrad(dy, y, dx, rows, d * 4),
     softmaxGrad: (dy, y, dx, rows, d) => ex.softmaxGrad(dy, y, dx, rows, d * 4),
+    copyRuns: (src, dst, n, s, runBytes) =>
+      ex.copyRuns(src, dst, n[0], n[1], n[2], n[3], s[0], s[1], s[2], s[3], runBytes),
     layerNorm(p, rows, d, eps) {
       if (d % 4 !== 0) return false;
       ex.layerNorm(p.x, p.y, p.gamma, p.beta, rows, d * 4, eps);

@@ -202,7 +202,8 @@ export type SimdFunction =
   | "rowMaxSumExp"
   | "rowSub"
   | "logSoftmaxGrad"
-  | "softmaxGrad";
+  | "softmaxGrad"
+  | "copyRuns";
 
 // --- row-wise kernels (LayerNorm) ------------------------------------------------------------------------
 
@@ -567,7 +568,76 @@ function softmaxGradFn(log: boolean): RawFn {
   };
 }
 
+// --- transpose: strided copy of contiguous runs ----------------------------------------------------------
+
+/** `for (c = 0; c < n; c++) { body; post }` with i32 locals. */
+function countLoop(c: number, n: number, body: Code, post: Code): Code {
+  return [
+    0x41,
+    0,
+    0x21,
+    ...uleb(c),
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(c),
+    ...get(n),
+    0x4f,
+    0x0d,
+    1,
+    ...body,
+    ...post,
+    ...get(c),
+    0x41,
+    1,
+    0x6a,
+    0x21,
+    ...uleb(c),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+  ];
+}
+const addTo = (
+  local: number,
+  step: number,
+): Code => [...get(local), ...get(step), 0x6a, 0x21, ...uleb(local)];
+const copyLocal = (to: number, from: number): Code => [...get(from), 0x21, ...uleb(to)];
+
+/**
+ * copyRuns(src, dst, n0, n1, n2, n3, s0, s1, s2, s3, runBytes): for each (a, b, c, e) < (n0, n1, n2, n3)
+ * in order, copies `runBytes` (a multiple of 16) from src + a·s0 + b·s1 + c·s2 + e·s3 to the next place
+ * in dst. A transpose whose innermost output axis is contiguous in the input is one call.
+ */
+function copyRunsFn(): RawFn {
+  const [src, dst, n0, n1, n2, n3, s0, s1, s2, s3, run] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [a, b, c, e, p0, p1, p2, p3, d, j] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
+  const copy = forBytes(j, run, [...at(d, j), ...load(p3, j), ...simd(0x0b), 4, 0]);
+  return {
+    name: "copyRuns",
+    params: Array(11).fill(I32),
+    locals: [[10, I32]],
+    code: [
+      ...copyLocal(p0, src),
+      ...copyLocal(d, dst),
+      ...countLoop(a, n0, [
+        ...copyLocal(p1, p0),
+        ...countLoop(b, n1, [
+          ...copyLocal(p2, p1),
+          ...countLoop(c, n2, [
+            ...copyLocal(p3, p2),
+            ...countLoop(e, n3, copy, [...addTo(d, run), ...addTo(p3, s3)]),
+          ], addTo(p2, s2)),
+        ], addTo(p1, s1)),
+      ], addTo(p0, s0)),
+    ],
+  };
+}
+
 const ALL: (Fn | RawFn)[] = [
+  copyRunsFn(),
   ...FUNCS,
   layerNormFn(),
   layerNormGradFn(),

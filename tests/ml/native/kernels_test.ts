@@ -439,6 +439,12 @@ const TRANSPOSE_CASES: { shape: number[]; perm: number[]; dtype?: "int32" }[] = 
   { shape: [2, 3, 4], perm: [0, 1, 2] },
   { shape: [4, 300, 2], perm: [1, 0, 2], dtype: "int32" },
   { shape: [2, 2, 600], perm: [1, 0, 2] }, // long contiguous runs
+  // Runs of a multiple of 4 words: the wasm SIMD copy (attention's split and merge at head size 8).
+  { shape: [8, 6, 3, 4, 8], perm: [2, 0, 3, 1, 4] },
+  { shape: [2, 4, 6, 8], perm: [0, 2, 1, 3] },
+  { shape: [4, 30, 4], perm: [1, 0, 2], dtype: "int32" },
+  { shape: [2, 3, 2, 3, 2, 4], perm: [5, 4, 3, 2, 1, 0] }, // innermost not contiguous: JS loop
+  { shape: [3, 2, 5, 2, 4, 4], perm: [4, 2, 0, 3, 1, 5] }, // rank 6 after collapsing: JS loop
 ];
 
 for (const c of TRANSPOSE_CASES) {
