@@ -13,7 +13,8 @@ built, then answers each stdin line "N" with {"times": [ms, ...], "loss": x} aft
 
 THREADS fixes PyTorch's intra-op threads (torch.set_num_threads) and, through OMP_NUM_THREADS /
 OPENBLAS_NUM_THREADS set before torch loads, the OpenBLAS pool its matmuls run on (Debian's torch links the
-system OpenBLAS, the same library the Deno side calls), so neither side oversubscribes the cores.
+system OpenBLAS, the same library the Deno side calls), so neither side oversubscribes the cores, and
+sets OMP_WAIT_POLICY=PASSIVE unless it is set (OpenMP threads sleep instead of spinning at barriers).
 """
 
 import json
@@ -30,6 +31,9 @@ def _fix_threads_before_torch_loads():
         n = args[-1]
         for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[k] = n
+        # libgomp's default spin-waiting at barriers collapses when the cores are shared: a step measured
+        # 1838 ms with 2 threads at load 12 against 31 ms with PASSIVE (docs/native.md, "Round three").
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         return int(n)
     return None
 
