@@ -15,6 +15,7 @@ import { setSimdEnabled, simdKernels } from "../../../ml/native/simd.ts";
 import type { WasmBackendLike } from "../../../ml/native/wasm_heap.ts";
 import { AdamW } from "../../../ml/optim.ts";
 import { gelu, layerNorm, logSoftmax } from "../../../ml/model.ts";
+import { matMul2d } from "../../../ml/linear.ts";
 
 assert.ok(await tf.setBackend("wasm"), "tfjs wasm backend must start");
 const probe = openOpenBlas();
@@ -765,6 +766,32 @@ Deno.test({
       "the fused log-softmax gradient ran",
     );
     assert.equal(nativeCallCounts().MlSoftmaxGrad.native - before.soft, 6, "the Softmax gradient kernel ran");
+  },
+});
+
+Deno.test({
+  name:
+    "ml/linear.ts matMul2d's gradient uses OpenBLAS's transposed operands (no Transpose kernel) and equals cpu",
+  ignore: !ok,
+  async fn() {
+    const f = () => {
+      const a = rand([33, 20], 150),
+        b = tf.tidy(() => tf.variable(rand([20, 17], 151))),
+        w = rand([33, 17], 152);
+      const out = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(tf.mul(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D), w))
+      )([
+        a,
+        b,
+      ]);
+      b.dispose();
+      return out;
+    };
+    installNativeKernels();
+    const transposes = nativeCallCounts().Transpose?.native ?? 0;
+    tf.tidy(() => f().forEach((t) => t.dataSync()));
+    assert.equal(nativeCallCounts().Transpose?.native ?? 0, transposes, "no Transpose kernel ran");
+    await compare(f, "matMul2d grads");
   },
 });
 
