@@ -16,6 +16,7 @@ import type { WasmBackendLike } from "../../../ml/native/wasm_heap.ts";
 import { AdamW } from "../../../ml/optim.ts";
 import { gelu, layerNorm, logSoftmax } from "../../../ml/model.ts";
 import { matMul2d } from "../../../ml/linear.ts";
+import { profileKernelsBest, profileTable } from "../../../ml/native/profile.ts";
 
 assert.ok(await tf.setBackend("wasm"), "tfjs wasm backend must start");
 const probe = openOpenBlas();
@@ -792,6 +793,25 @@ Deno.test({
     tf.tidy(() => f().forEach((t) => t.dataSync()));
     assert.equal(nativeCallCounts().Transpose?.native ?? 0, transposes, "no Transpose kernel ran");
     await compare(f, "matMul2d grads");
+  },
+});
+
+Deno.test({
+  name: "profileKernelsBest counts each kernel's calls, keeps per-kernel minima and restores the kernels",
+  ignore: !ok,
+  async fn() {
+    installNativeKernels();
+    const before = tf.getKernel("BatchMatMul", "wasm")!.kernelFunc;
+    const a = rand([16, 8], 160), b = rand([8, 4], 161), c = rand([4], 162);
+    const profile = await profileKernelsBest(() => tf.tidy(() => tf.add(tf.matMul(a, b), c).dataSync()), 3);
+    const calls = Object.fromEntries(profile.ops.map((o) => [o.kernel, o.calls]));
+    assert.equal(calls.BatchMatMul, 1);
+    assert.equal(calls.Add, 1);
+    assert.ok(profile.ops.every((o) => o.ms >= 0));
+    assert.equal(profile.kernelMs, profile.ops.reduce((sum, o) => sum + o.ms, 0));
+    assert.equal(tf.getKernel("BatchMatMul", "wasm")!.kernelFunc, before, "the timed wrappers are removed");
+    assert.match(profileTable([{ label: "x", profile }]), /\| BatchMatMul \| 1 \|/);
+    tf.dispose([a, b, c]);
   },
 });
 
