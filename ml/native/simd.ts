@@ -77,7 +77,7 @@ export function setSimdEnabled(on: boolean): void {
 }
 
 function memoryOf(backend: WasmBackendLike): WebAssembly.Memory | null {
-  const memory = (backend.wasm as { asm?: { memory?: unknown } }).asm?.memory;
+  const memory = backend.wasm.asm?.memory; // tfjs-backend-wasm exports its memory (checked below)
   return memory instanceof WebAssembly.Memory && memory.buffer === backend.wasm.HEAPU8.buffer ? memory : null;
 }
 

@@ -1,12 +1,14 @@
 /**
- * The bytes of a small WebAssembly module with 128-bit SIMD element-wise kernels (tanh, GELU, GELU's
- * gradient, the AdamW update) that imports tfjs-backend-wasm's own linear memory, so it works on tensors
- * where they sit (zero copy), four floats per instruction. It is assembled here, in TypeScript, from the
- * few opcodes it needs: no compiler or toolchain at build or run time, and no binary blob in the repo.
- * The JS loops it replaces ran one float at a time (docs/native.md, "Round three").
+ * The bytes of a small WebAssembly module with 128-bit SIMD kernels that imports tfjs-backend-wasm's own
+ * linear memory, so it works on tensors where they sit (zero copy), four floats per instruction:
+ * element-wise tanh, GELU, GELU's gradient and the AdamW update; row-wise LayerNorm and its gradient,
+ * log-softmax (max and Σexp per row; the log is taken by the caller), the log-softmax and softmax
+ * gradients; and a strided copy of contiguous runs (Transpose). It is assembled here, in TypeScript,
+ * from the few opcodes it needs: no compiler or toolchain at build or run time, and no binary blob in
+ * the repo. The JS loops it replaces ran one float at a time (docs/native.md, "Round three").
  *
- * Every function takes byte offsets into the imported memory and a byte count that is a multiple of 16;
- * the caller handles the last `n % 4` elements.
+ * Pointers are byte offsets into the imported memory; byte counts are multiples of 16 (the callers in
+ * `simd.ts` and the kernels handle the last `n % 4` elements, or use their JS loops).
  */
 
 /** Unsigned LEB128. */
