@@ -1,10 +1,15 @@
 /**
  * Chat streaming overhead: time-to-first-token and per-token cost our server adds over the model
- * server (the Gemini-protocol stub), and N concurrent streaming chats with their error count and
+ * server (the Gemini-protocol stub), on embedded PGlite and on PostgreSQL (`BENCH_ENGINES`), and N concurrent streaming chats with their error count and
  * p50/p99. The app runs in its own process; the stub and the load generator share this one.
  */
 import { ApiClient } from "../tests/_helpers/api_client.ts";
 import { startGeminiStub } from "../tests/stubs/gemini_server.ts";
+import {
+  type PostgresCluster,
+  postgresMissing,
+  startPostgresCluster,
+} from "../tests/_helpers/postgres_cluster.ts";
 import { percentile, spawnApp, table } from "./_lib/load.ts";
 
 const TOKENS = 64;
@@ -28,7 +33,7 @@ async function timeStream(start: number, res: Response, marker: string) {
 
 const stub = await startGeminiStub({ apiKey: "bench-key", replyTokens: TOKENS, recordLimit: 10 });
 // Abuse limits off: this measures the streaming path, and the rounds would exceed them by design.
-const app = await spawnApp({
+const APP_ENV = {
   GEMINI_API_KEY: "bench-key",
   GEMINI_BASE_URL: stub.url,
   LOG_LEVEL: "warn",
@@ -37,16 +42,24 @@ const app = await spawnApp({
   DAILY_TOKEN_BUDGET: "0",
   RATE_LIMIT_MESSAGES_IP: "off",
   MAX_STREAMS_PER_SESSION: "0",
-});
-try {
+};
+const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const p99 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 99);
+
+/**
+ * Time to the first token of `POST /api/conversations/:id/messages` (a new user message in a fresh
+ * conversation each round: load, lock, store the user message and the reply row, call the model)
+ * against the same request sent to the stub directly, alternating in one loop.
+ */
+async function overhead(appUrl: string) {
   const direct = { first: [] as number[], total: [] as number[] };
   const viaApp = { first: [] as number[], total: [] as number[] };
-  const client = new ApiClient(app.url);
-  const { body: conv } = await client.json<{ id: string }>("/api/conversations", {
-    method: "POST",
-    json: {},
-  });
+  const client = new ApiClient(appUrl);
   for (let i = 0; i < ROUNDS + 3; i++) {
+    const { body: conv } = await client.json<{ id: string }>("/api/conversations", {
+      method: "POST",
+      json: {},
+    });
     const t0 = performance.now();
     const d = await timeStream(
       t0,
@@ -60,13 +73,10 @@ try {
     const t1 = performance.now();
     const a = await timeStream(
       t1,
-      await client.fetch(
-        `/api/conversations/${conv.id}/${i === 0 ? "messages" : "regenerate"}`,
-        {
-          method: "POST",
-          json: i === 0 ? { content: `bench ${i}` } : undefined,
-        },
-      ),
+      await client.fetch(`/api/conversations/${conv.id}/messages`, {
+        method: "POST",
+        json: { content: `bench ${i}` },
+      }),
       "event: token",
     );
     if (!a.text.includes("event: done")) throw new Error(`stream failed: ${a.text.slice(-200)}`);
@@ -75,29 +85,52 @@ try {
       viaApp.first.push(a.first), viaApp.total.push(a.total);
     }
   }
-  const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
-  const p99 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 99);
-  console.log(`### Overhead over the model server (${TOKENS}-token replies, ${ROUNDS} rounds, medians)\n`);
-  console.log(table(["path", "first token p50 ms", "first token p99 ms", "whole reply p50 ms"], [
-    ["stub directly", med(direct.first), p99(direct.first), med(direct.total)],
-    ["through the app", med(viaApp.first), p99(viaApp.first), med(viaApp.total)],
-    [
-      "added by the app",
-      med(viaApp.first) - med(direct.first),
-      p99(viaApp.first) - p99(direct.first),
-      med(viaApp.total) - med(direct.total),
-    ],
-  ]));
-  const perToken = (med(viaApp.total) - med(direct.total) - (med(viaApp.first) - med(direct.first))) / TOKENS;
-  console.log(
-    `\nPer-token overhead added by the app: ${
-      perToken.toFixed(3)
-    } ms (SSE re-encoding, DB progress saves every 250 ms).`,
-  );
-  console.log(
-    "The app's first-token time includes loading the conversation and storing the user and assistant rows.\n",
-  );
+  return { direct, viaApp };
+}
 
+const engines = (Deno.env.get("BENCH_ENGINES") ?? "pglite,postgres").split(",").map((e) => e.trim());
+console.log(`### Overhead over the model server (${TOKENS}-token replies, ${ROUNDS} rounds)\n`);
+const overheadRows: (string | number)[][] = [];
+for (const engine of engines) {
+  let cluster: PostgresCluster | null = null;
+  if (engine === "postgres") {
+    const missing = postgresMissing();
+    if (missing) {
+      console.log(`PostgreSQL row skipped: ${missing}\n`);
+      continue;
+    }
+    cluster = await startPostgresCluster();
+  }
+  const app = await spawnApp({ ...APP_ENV, ...(cluster ? { DATABASE_URL: cluster.url } : {}) });
+  try {
+    const { direct, viaApp } = await overhead(app.url);
+    overheadRows.push(
+      [`${engine}: stub directly`, med(direct.first), p99(direct.first), med(direct.total)],
+      [`${engine}: through the app`, med(viaApp.first), p99(viaApp.first), med(viaApp.total)],
+      [
+        `${engine}: **added by the app**`,
+        med(viaApp.first) - med(direct.first),
+        p99(viaApp.first) - p99(direct.first),
+        med(viaApp.total) - med(direct.total),
+      ],
+    );
+    const perToken = (med(viaApp.total) - med(direct.total) - (med(viaApp.first) - med(direct.first))) /
+      TOKENS;
+    console.log(`${engine}: per-token overhead added by the app ${perToken.toFixed(3)} ms`);
+  } finally {
+    await app.stop();
+    await cluster?.destroy();
+  }
+}
+console.log();
+console.log(table(["path", "first token p50 ms", "first token p99 ms", "whole reply p50 ms"], overheadRows));
+console.log(
+  "\nThe app's first-token time includes loading the conversation and storing the user and assistant rows" +
+    " (per-token: SSE re-encoding, DB progress saves every 250 ms).\n",
+);
+
+const app = await spawnApp(APP_ENV);
+try {
   // N concurrent chats, each its own session and conversation.
   const clients = Array.from({ length: CONCURRENT }, () => new ApiClient(app.url));
   const convs = await Promise.all(

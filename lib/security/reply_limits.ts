@@ -1,7 +1,8 @@
 /**
  * The guard in front of every chat reply (`messages`, `regenerate`, `edit`, `continue`): at most N
  * replies generating per session at once (a slot is held until the reply ends, not until its
- * request does), then the owner's daily token budget, then the per-session and per-IP rate limits.
+ * request does), then the owner's daily token budget and the per-session and per-IP rate limits
+ * (checked together; the budget's refusal is reported first).
  * Every refusal is 429 with `Retry-After`; nothing is stored and the model is not called.
  */
 import type { AppState } from "../services.ts";
@@ -27,10 +28,18 @@ export async function limitReply(
     );
   }
   try {
-    await budget.check(state.sessionId);
     const keys = [`msg:${state.sessionId}`];
     if (state.clientIp) keys.push(`msg_ip:${state.clientIp}`);
-    const decision = await limiter.takeAll(keys, 1);
+    // Both checks in one round trip (pipelined, or two pooled connections): they are independent
+    // reads/writes, and a budget refusal still wins. Its cost: a refused-for-budget request also
+    // takes a rate-limit token (harmless: it is refused either way).
+    const [checked, taken] = await Promise.allSettled([
+      budget.check(state.sessionId),
+      limiter.takeAll(keys, 1),
+    ]);
+    if (checked.status === "rejected") throw checked.reason;
+    if (taken.status === "rejected") throw taken.reason;
+    const decision = taken.value;
     if (!decision.allowed) {
       throw new HttpError(
         429,
