@@ -8,7 +8,7 @@ import { createLocalProvider, type LocalProvider } from "../lib/chat/local.ts";
 import { table } from "./_lib/load.ts";
 
 const TOKENS = Number(Deno.env.get("BENCH_TOKENS") ?? 64);
-const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 7);
 const modelDir = new URL("../models/local", import.meta.url).pathname;
 
 /** Runs `concurrent` replies at once; returns the completion tokens and the wall time, ms. */
@@ -27,38 +27,40 @@ async function replies(provider: LocalProvider, concurrent: number) {
   return { tokens: counts.reduce((a, b) => a + b, 0), ms: performance.now() - t0 };
 }
 
-/** Best aggregate tokens/s over the rounds (after one warm-up). */
-async function rate(provider: LocalProvider, concurrent: number): Promise<number> {
-  await replies(provider, concurrent);
-  let best = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    const { tokens, ms } = await replies(provider, concurrent);
-    best = Math.max(best, tokens / (ms / 1000));
-  }
-  return best;
-}
-
-const rows: (string | number)[][] = [];
 const perReply: number[] = [];
-for (const workers of [1, 2]) {
-  const provider = createLocalProvider({
+const providers = [1, 2].map((workers) =>
+  createLocalProvider({
     modelDir,
     maxNewTokens: TOKENS,
     temperature: 0,
     seed: 1,
     workers,
     onReply: (s) => perReply.push(s.tokensPerSecond),
-  });
-  try {
-    await provider.ready();
-    const alone = await rate(provider, 1);
-    const two = await rate(provider, 2);
-    rows.push([workers, alone, two, two / alone]);
-  } finally {
-    await provider.close();
+  })
+);
+// Every case once per round, alternating, so all of them see the same machine load; medians.
+const rates = providers.map(() => ({ alone: [] as number[], two: [] as number[] }));
+try {
+  await Promise.all(providers.map((p) => p.ready()));
+  for (const p of providers) await replies(p, 2); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, p] of providers.entries()) {
+      const alone = await replies(p, 1);
+      rates[i].alone.push(alone.tokens / (alone.ms / 1000));
+      const two = await replies(p, 2);
+      rates[i].two.push(two.tokens / (two.ms / 1000));
+    }
   }
+} finally {
+  for (const p of providers) await p.close();
 }
-console.log(`### Local model generation (${TOKENS} tokens a reply, greedy, best of ${ROUNDS})\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const rows = providers.map((p, i) => {
+  const alone = median(rates[i].alone);
+  const two = median(rates[i].two);
+  return [p.workers, alone, two, two / alone];
+});
+console.log(`### Local model generation (${TOKENS} tokens a reply, greedy, medians of ${ROUNDS} rounds)\n`);
 console.log(
   table(["Workers", "1 reply: tokens/s", "2 concurrent replies: aggregate tokens/s", "2 vs 1"], rows),
 );
