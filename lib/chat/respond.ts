@@ -19,6 +19,7 @@ import { attachToMessage, checkAttachments } from "../attachments/send.ts";
 import type { Config } from "../config.ts";
 import { copyAttachments } from "../db/attachments.ts";
 import type { Database, Message, PathMessage, Store } from "../db/mod.ts";
+import type { Queryable } from "../db/sql.ts";
 import { HttpError } from "../http_error.ts";
 import { replyTokens, type TokenBudget } from "../security/token_budget.ts";
 import { modelSnapshot, pickAllowed } from "./allowlist.ts";
@@ -93,16 +94,21 @@ export async function respond(
   state: ReplyState,
   conversationId: string,
   plan: PlanReply,
-  options: { signal: AbortSignal; onSettled?: () => void },
+  options: {
+    signal: AbortSignal;
+    onSettled?: () => void;
+    /** A check run in the transaction, pipelined with the lock (the token budget); a throw refuses. */
+    admit?: (sql: Queryable) => Promise<unknown>;
+  },
 ): Promise<StartedReply> {
   const { db, chat, replies, config, limits } = state.services;
   const ownerId = state.sessionId;
   const models = await modelSnapshot(chat);
-  // Round trips before the model is called (docs/performance.md): begin; lock + in-progress check +
-  // path (pipelined); the plan's write and the reply row (one pipelined round trip for a new
-  // message); commit. The user's message is committed before the model is called.
+  // Round trips before the model is called (docs/performance.md): begin; lock, then path + files +
+  // reply in progress, and the admission check (pipelined); the plan's write and the reply row (one
+  // statement for a new message); commit. The user's message is committed before the model is called.
   const started = await db.transaction(async (store, sql) => {
-    const lock = await store.lockReplyPath(ownerId, conversationId);
+    const [lock] = await Promise.all([store.lockReplyPath(ownerId, conversationId), options.admit?.(sql)]);
     if (!lock) throw conversationNotFound();
     const model = chat ? pickAllowed(models, lock.conversation.model) : null;
     if (lock.replyInProgress) {
