@@ -41,7 +41,7 @@ const providers = [1, 2].map((workers) =>
 // Every case once per round, alternating, so all of them see the same machine load; medians.
 const rates = providers.map(() => ({ alone: [] as number[], two: [] as number[] }));
 try {
-  await Promise.all(providers.map((p) => p.ready()));
+  await Promise.all(providers.map((p) => p.allReady()));
   for (const p of providers) await replies(p, 2); // warm-up
   for (let r = 0; r < ROUNDS; r++) {
     for (const [i, p] of providers.entries()) {

@@ -114,6 +114,8 @@ type Listener = (m: WorkerReply) => void;
 export interface LocalProvider extends ChatProvider {
   /** Size of its Worker pool: replies generated at once. */
   readonly workers: number;
+  /** Resolves when every Worker has loaded (`ready()` resolves with the first). */
+  allReady(): Promise<void>;
   /** Resolves when the checkpoint is loaded (rejects when it cannot be). */
   ready(): Promise<LocalModelInfo>;
   /**
@@ -258,6 +260,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       }
     },
     workers: pool.size,
+    allReady: () => pool.allReady(),
     close() {
       closing ??= (async () => {
         closed = true;

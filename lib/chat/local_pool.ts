@@ -1,8 +1,10 @@
 /**
  * The local model's Workers: `size` of them, each holding the checkpoint (base weights once per
  * Worker, see `./local_host.ts`) and generating one reply at a time, so up to `size` replies are
- * generated at once, each on its own thread. A request goes to the Worker with the fewest requests
- * (ties: the lowest index); beyond `size` concurrent requests they queue in the Workers. Why a pool
+ * generated at once, each on its own thread. The pool is ready as soon as one Worker has loaded (the
+ * others load meanwhile, so startup is not slower than with one). A request goes to the Worker with
+ * the fewest requests (ties: a loaded one, then the lowest index); beyond `size` concurrent requests
+ * they queue in the Workers. Why a pool
  * rather than batched decoding: the tiny model's step is dominated by per-op overhead, not by
  * matrix width, and a pool keeps each reply's sampling, adapter and abort independent.
  */
@@ -24,6 +26,7 @@ interface Slot {
   worker: Worker;
   listeners: Map<number, RequestListener>;
   ready: Promise<LocalModelInfo>;
+  loaded: boolean;
   closed: Promise<void>;
   gone: boolean;
 }
@@ -44,20 +47,30 @@ export class LocalWorkerPool {
   readonly size: number;
   readonly #slots: Slot[];
   readonly #ready: Promise<LocalModelInfo>;
+  readonly #allReady: Promise<void>;
   #nextId = 1;
 
   constructor(modelDir: string, size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError("the pool needs at least one Worker");
     this.size = size;
     this.#slots = Array.from({ length: size }, () => startSlot(modelDir));
-    // Ready when every Worker has loaded; the first failure fails it (they load the same files).
-    this.#ready = Promise.all(this.#slots.map((s) => s.ready)).then((infos) => infos[0]);
+    // Ready with the first Worker; failed when every one failed (they load the same files).
+    this.#ready = Promise.any(this.#slots.map((s) => s.ready)).catch((e: AggregateError) => {
+      throw e.errors[0];
+    });
     this.#ready.catch(() => {});
+    this.#allReady = Promise.all(this.#slots.map((s) => s.ready)).then(() => {});
+    this.#allReady.catch(() => {});
+  }
+
+  /** Resolves when one Worker has loaded the checkpoint; rejects when none can. */
+  ready(): Promise<LocalModelInfo> {
+    return this.#ready;
   }
 
   /** Resolves when every Worker has loaded the checkpoint; rejects when one cannot. */
-  ready(): Promise<LocalModelInfo> {
-    return this.#ready;
+  allReady(): Promise<void> {
+    return this.#allReady;
   }
 
   /** Requests being generated or queued, per Worker. */
@@ -70,7 +83,13 @@ export class LocalWorkerPool {
     const id = this.#nextId++;
     let index = 0;
     for (let i = 1; i < this.#slots.length; i++) {
-      if (this.#slots[i].listeners.size < this.#slots[index].listeners.size) index = i;
+      const [a, b] = [this.#slots[i], this.#slots[index]];
+      if (
+        a.listeners.size < b.listeners.size ||
+        (a.listeners.size === b.listeners.size && a.loaded && !b.loaded)
+      ) {
+        index = i;
+      }
     }
     const slot = this.#slots[index];
     slot.listeners.set(id, listener);
@@ -111,12 +130,14 @@ function startSlot(modelDir: string): Slot {
   const { promise: closed, resolve: onClosed } = Promise.withResolvers<void>();
   const { promise: ready, resolve: onReady, reject: onFailed } = Promise.withResolvers<LocalModelInfo>();
   ready.catch(() => {});
-  const slot: Slot = { worker, listeners, ready, closed, gone: false };
+  const slot: Slot = { worker, listeners, ready, loaded: false, closed, gone: false };
   worker.onmessage = (e: MessageEvent<WorkerReply>) => {
     const m = e.data;
     if (m.type === "closed") onClosed();
-    else if (m.type === "ready") onReady({ loadMs: m.loadMs, parameters: m.parameters, adapter: m.adapter });
-    else if (m.type === "failed") onFailed(new Error(m.message));
+    else if (m.type === "ready") {
+      slot.loaded = true;
+      onReady({ loadMs: m.loadMs, parameters: m.parameters, adapter: m.adapter });
+    } else if (m.type === "failed") onFailed(new Error(m.message));
     else listeners.get(m.id)?.(m);
   };
   worker.onerror = (e) => {

@@ -110,7 +110,7 @@ Deno.test({
     });
     try {
       assert.equal(provider.workers, 2);
-      await provider.ready();
+      await provider.allReady();
       const events: string[] = [];
       const usage: Record<string, number> = {};
       const run = async (name: string, started?: () => void) => {
