@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { axeViolations, formatViolations } from "../_helpers/axe.ts";
-import { browserAvailable, openPage } from "../_helpers/browser.ts";
+import { startTestServer } from "../_helpers/app_server.ts";
+import { browserAvailable, launchBrowser, openPage } from "../_helpers/browser.ts";
 import { openChat, sendMessage, startChatFixture, waitIdle } from "./_chat_fixture.ts";
 
 const ok = browserAvailable("browser: accessibility (axe-core)");
@@ -62,6 +63,8 @@ async function runsDir(): Promise<string> {
   return dir;
 }
 
+const committedModel = new URL("../../models/local", import.meta.url).pathname;
+
 async function setTheme(page: Page, url: string, theme: "light" | "dark"): Promise<void> {
   await page.context().addCookies([{ name: "mc_theme", value: theme, url }]);
 }
@@ -74,7 +77,9 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     const runs = await runsDir();
-    const fx = await startChatFixture({ env: { RUNS_DIR: runs } });
+    // The committed local model as a second provider: the model picker lists it (it loads only when
+    // used), and /training shows its committed runs next to RUNS_DIR's.
+    const fx = await startChatFixture({ env: { RUNS_DIR: runs, LOCAL_MODEL_DIR: committedModel } });
     try {
       // One conversation with rich Markdown, owned by this session.
       const first = await openChat(fx, "/");
@@ -127,6 +132,14 @@ Deno.test({
             await page.locator(".settings-toggle").click();
             await page.waitForSelector("#settings");
             await check(page, at("settings panel"));
+            // The model picker, focused, lists every provider's models; the Save button, focused.
+            const picker = page.locator("#settings .settings-model");
+            await picker.focus();
+            const options = await picker.locator("option").allTextContents();
+            assert.ok(options.length >= 3 && options.some((o) => /local/i.test(o)), options.join(" | "));
+            await check(page, at("model picker (focused)"));
+            await page.locator("#settings .settings-save").focus();
+            await check(page, at("settings Save (focused)"));
             await page.locator("#settings button", { hasText: "Close" }).click();
 
             await page.locator(".voice-menu-toggle").click();
@@ -158,6 +171,11 @@ Deno.test({
 
             await page.goto(fx.server.url + "/training");
             await page.waitForSelector(".run .loss-chart");
+            assert.equal(
+              await page.locator(".bundled-runs .run .loss-chart").count(),
+              2,
+              "bundled runs shown",
+            );
             await check(page, at("/training"));
             assert.ok(
               await page.evaluate(() => document.scrollingElement!.scrollWidth) <= width,
@@ -173,6 +191,54 @@ Deno.test({
     } finally {
       await fx.close();
       await Deno.remove(runs, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "accessibility: first-run states (tiny local model only, no model at all) pass axe-core, light and dark",
+  ignore: !ok,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const local = await startTestServer({ LOCAL_MODEL_DIR: committedModel });
+    const none = await startTestServer();
+    const browser = await launchBrowser();
+    try {
+      const found: string[] = [];
+      for (const width of [1280, 375]) {
+        for (const theme of ["light", "dark"] as const) {
+          await t.step(`${width} px, ${theme}`, async () => {
+            for (
+              const [what, server, marker] of [
+                ["demo note", local, ".demo-note"],
+                ["no-model banner", none, ".banner-warning"],
+              ] as const
+            ) {
+              const { page, problems } = await openPage(browser, { width, height: 800 });
+              await setTheme(page, server.url, theme);
+              await page.goto(server.url + "/");
+              await page.waitForSelector("html[data-hydrated=true]");
+              await page.waitForSelector(marker);
+              found.push(...formatViolations(`${what} @${width}/${theme}`, await axeViolations(page)));
+              // The settings panel with its model picker (disabled when there is no model).
+              await page.locator(".settings-toggle").click();
+              await page.locator("#settings .settings-model").waitFor();
+              found.push(
+                ...formatViolations(`${what}, settings @${width}/${theme}`, await axeViolations(page)),
+              );
+              assert.deepEqual(problems, []);
+              await page.context().close();
+            }
+          });
+        }
+      }
+      assert.deepEqual(found, [], `\n${found.join("\n")}`);
+    } finally {
+      await browser.close();
+      await local.close();
+      await none.close();
     }
   },
 });
