@@ -170,9 +170,9 @@ Deno.test({
             }
 
             await page.goto(fx.server.url + "/training");
-            await page.waitForSelector(".run .loss-chart");
+            await page.waitForSelector(".run .loss-chart", { state: "attached" });
             assert.equal(
-              await page.locator(".bundled-runs .run .loss-chart").count(),
+              await page.locator(".bundled-runs .run .loss-chart-wide").count(),
               2,
               "bundled runs shown",
             );
@@ -181,6 +181,34 @@ Deno.test({
               await page.evaluate(() => document.scrollingElement!.scrollWidth) <= width,
               "/training fits",
             );
+            // One drawing of each chart is shown, and its 11-unit labels render at 9 px or more.
+            const labels = await page.evaluate(() =>
+              [...document.querySelectorAll<SVGSVGElement>(".run svg.loss-chart")]
+                .filter((svg) => svg.getBoundingClientRect().width > 0)
+                .map((svg) => (11 * svg.getBoundingClientRect().width) / svg.viewBox.baseVal.width)
+            );
+            assert.equal(labels.length, 3, "one chart per run");
+            assert.ok(labels.every((px) => px >= 9), `label sizes ${labels.join(", ")} px`);
+            // axe skips SVG text: the chart's legend ("train", "val") is checked for 4.5:1 here.
+            const legend = await page.evaluate(() => {
+              const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+              const lum = (c: string) => {
+                const [r, g, b] = rgb(c).map((v) => {
+                  const s = v / 255;
+                  return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+                });
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+              };
+              return [...document.querySelectorAll<SVGTextElement>(".run svg.loss-chart text[class]")]
+                .filter((t) => t.getBoundingClientRect().width > 0)
+                .map((t) => {
+                  const a = lum(getComputedStyle(t).fill);
+                  const b = lum(getComputedStyle(t.closest(".run")!).backgroundColor);
+                  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                });
+            });
+            assert.equal(legend.length, 6, "train and val keys of 3 charts");
+            assert.ok(legend.every((r) => r >= 4.5), `legend contrast ${legend.map((r) => r.toFixed(2))}`);
 
             assert.deepEqual(problems, []);
             await page.context().close();

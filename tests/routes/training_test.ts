@@ -49,7 +49,9 @@ Deno.test({
       const html = await res.text();
       assert.match(html, /<h2>base-run<\/h2>/);
       assert.match(html, /pretrain · step 3\/3 · train loss 4\.5000 · val loss 5\.2500 · outputs: model/);
-      assert.equal((html.match(/<polyline/g) ?? []).length, 2, "train and val lines");
+      // Train and val lines, in the wide and the narrow (phone) drawing of the chart.
+      assert.equal((html.match(/<polyline/g) ?? []).length, 4, "train and val lines");
+      assert.equal((html.match(/<svg class="loss-chart loss-chart-(wide|narrow)"/g) ?? []).length, 2);
       assert.match(html, /&quot;lr&quot;: 0\.003/);
       assert.match(
         html,
@@ -147,7 +149,11 @@ Deno.test({
           `${name} summary`,
         );
       }
-      assert.equal((section.match(/<polyline/g) ?? []).length, 4, "train and val lines of both runs");
+      assert.equal(
+        (section.match(/<polyline/g) ?? []).length,
+        8,
+        "train and val lines of both runs, 2 drawings",
+      );
       // Each run's deno task eval results: perplexity on held-out data.
       assert.match(section, /<td>corpus\.val\.head\.txt \(text\)<\/td><td>\d+<\/td><td>\d\.\d{4}<\/td>/);
       assert.match(section, /<td>instructions\.val\.jsonl \(records\)<\/td><td>\d+<\/td><td>\d\.\d{4}<\/td>/);
