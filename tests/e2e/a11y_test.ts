@@ -164,6 +164,26 @@ Deno.test({
             await check(page, at("delete confirmation"));
             await page.keyboard.press("Escape");
             await page.waitForSelector(".confirm-delete", { state: "detached" });
+            // The sidebar's popovers: a conversation's options and the training-data export.
+            const onScreen = async (selector: string) => {
+              const box = await page.locator(selector).boundingBox();
+              assert.ok(
+                box && box.x >= 0 && box.x + box.width <= width && box.y >= 0 && box.y + box.height <= 800,
+                `${selector} on screen: ${JSON.stringify(box)}`,
+              );
+            };
+            await page.locator(".conversation-item .row-menu-toggle").first().click();
+            await page.waitForSelector(".row-menu");
+            await check(page, at("conversation options"));
+            await onScreen(".row-menu");
+            await page.locator(".conversation-item .row-menu-toggle").first().click();
+            await page.waitForSelector(".row-menu", { state: "detached" });
+            await page.locator(".training-export-menu > summary").click();
+            await page.waitForSelector(".training-export-menu[open] .training-export");
+            await check(page, at("training-data export"));
+            await onScreen(".training-export-menu[open] .training-export");
+            await page.locator(".training-export-menu > summary").click();
+            await page.waitForSelector(".training-export-menu:not([open])");
             if (narrow) {
               await page.keyboard.press("Escape");
               await page.waitForSelector(".sidebar:not(.open)");
