@@ -81,7 +81,12 @@ function RunCard({ run, bundled = false }: { run: RunSummary; bundled?: boolean 
     <section class="run" id={`${bundled ? "bundled-" : ""}run-${run.name}`}>
       <Heading>
         {run.name}
-        {bundled && <span class="run-badge">bundled model</span>}
+        {bundled && (
+          <>
+            {" "}
+            <span class="run-badge">bundled model</span>
+          </>
+        )}
       </Heading>
       <p class="run-summary">
         {String(run.config.mode ?? "?")} · step {run.lastStep}/{String(run.config.steps ?? "?")} · train loss

@@ -139,7 +139,7 @@ Deno.test({
       }
       const section = html.slice(html.indexOf('id="bundled-runs-title"'));
       for (const [name, mode, losses] of [["base", "pretrain", base], ["lora", "lora", lora]] as const) {
-        assert.match(section, new RegExp(`<h3>${name}<span class="run-badge">bundled model</span></h3>`));
+        assert.match(section, new RegExp(`<h3>${name} <span class="run-badge">bundled model</span></h3>`));
         assert.ok(
           section.includes(
             `${mode} · step 300/300 · train loss ${losses.train.toFixed(4)} · val loss ${
