@@ -62,7 +62,7 @@ async function withStub(
   }
 }
 
-/** Polls `cond`; `ms` only bounds a failing test (2 s failed on a loaded machine). */
+/** Polls `cond`; `ms` only bounds a failing test (2 s was tight for a shared, loaded machine). */
 async function until(cond: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
