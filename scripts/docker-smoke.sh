@@ -13,6 +13,7 @@
 #           project's sandboxes lack CAP_SYS_RESOURCE, so crun/runc fail on setrlimit). The image checked
 #           is the same; what it does not check is the engine's own port mapping and health scheduler (the
 #           HEALTHCHECK command itself is run).
+# BUILD=0 skips the build and checks the image already tagged $IMAGE.
 # Where Docker Hub is unreachable, build the base image first with scripts/docker-base-offline.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,14 +46,16 @@ trap cleanup EXIT
 # A JSON array from the image's config, one element per line (elements hold no newlines).
 config_list() { "$ENGINE" image inspect "$IMAGE" --format "{{json $1}}" | deno eval --quiet 'const a = JSON.parse(await new Response(Deno.stdin.readable).text()); for (const x of a) console.log(x);'; }
 
-log "building $IMAGE with $ENGINE"
-# podman's default OCI format drops HEALTHCHECK; the docker format keeps it. The chroot runner also
-# builds with chroot isolation (RUN steps cannot start an OCI container there either).
-if [ "$ENGINE" = podman ]; then
-  iso=()
-  [ "$RUNNER" = chroot ] && iso=(--isolation chroot)
-  "$ENGINE" build "${iso[@]}" --format docker -t "$IMAGE" .
-else "$ENGINE" build -t "$IMAGE" .; fi
+if [ "${BUILD:-1}" = 1 ]; then
+  log "building $IMAGE with $ENGINE"
+  # podman's default OCI format drops HEALTHCHECK; the docker format keeps it. The chroot runner also
+  # builds with chroot isolation (RUN steps cannot start an OCI container there either).
+  if [ "$ENGINE" = podman ]; then
+    iso=()
+    [ "$RUNNER" = chroot ] && iso=(--isolation chroot)
+    "$ENGINE" build "${iso[@]}" --format docker -t "$IMAGE" .
+  else "$ENGINE" build -t "$IMAGE" .; fi
+fi # BUILD=0 checks an image built before
 log "image size $("$ENGINE" image inspect "$IMAGE" --format '{{.Size}}') bytes"
 
 if [ "$RUNNER" = engine ]; then
@@ -98,8 +101,8 @@ else
   mapfile -t HC < <(config_list .Config.Healthcheck.Test)
   [ "${HC[0]}" = CMD ] || fail "HEALTHCHECK is not an exec-form CMD: ${HC[*]}"
   "${BUILDAH[@]}" run --isolation chroot --env "PORT=$PORT" "$NAME" -- "${HC[@]:1}" || fail "HEALTHCHECK command failed"
-  # The app process itself (buildah forwards a signal to its child as a kill): uid 1993, the image's user.
-  APP_PID="$(pgrep -u "$(in_image 'id -u')" -f 'main.ts' | head -1)"
+  # The deno process itself, not its buildah-chroot-exec parent (which dies of SIGTERM and kills it).
+  APP_PID="$(pgrep -u "$(in_image 'id -u')" -x deno | head -1)"
   [ -n "$APP_PID" ] || fail "app process not found"
   kill -TERM "$APP_PID"
   code=0
