@@ -6,8 +6,8 @@ import type { AppState } from "../lib/services.ts";
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 
 export const handler: Handlers<AppState, ChatAppProps> = {
-  GET(_req, ctx) {
-    return renderChatPage(ctx, null);
+  GET(req, ctx) {
+    return renderChatPage(req, ctx, null);
   },
 };
 

@@ -10,15 +10,18 @@
  * rendered without the cache.
  */
 import { type AppState } from "../../lib/services.ts";
+import { acceptsGzip } from "../../lib/web/page_cache.ts";
 import type { RouteContext } from "../../lib/web/types.ts";
 import { loadChatPage, modelInfo } from "./page_data.ts";
 import type { ChatAppProps } from "./types.ts";
 
 /** Renders (or reuses) the chat page; a conversation that is not the owner's gets the 404 page. */
 export async function renderChatPage(
+  req: Request,
   ctx: RouteContext<AppState, ChatAppProps>,
   conversationId: string | null,
 ): Promise<Response> {
+  const gzip = acceptsGzip(req.headers.get("accept-encoding"));
   const state = ctx.state;
   const { db, pages } = state.services;
   const version = await db.ownerDataVersion(state.sessionId);
@@ -32,10 +35,10 @@ export async function renderChatPage(
     state.user ? [state.user.username, state.user.isAdmin] : null,
     model,
   ]);
-  const kept = key === null ? null : pages.get(key);
+  const kept = key === null ? null : pages.get(key, gzip);
   if (kept) return kept;
   const data = await loadChatPage(state, ctx.url, conversationId, model);
   if (!data) return await ctx.renderNotFound();
   const res = await ctx.render(data);
-  return key === null ? res : await pages.put(key, res);
+  return key === null ? res : await pages.put(key, res, gzip);
 }

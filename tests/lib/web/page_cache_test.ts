@@ -1,20 +1,30 @@
 import assert from "node:assert/strict";
-import { PageCache } from "../../../lib/web/page_cache.ts";
+import { acceptsGzip, PageCache } from "../../../lib/web/page_cache.ts";
 
 const page = (text: string, status = 200) =>
   new Response(text, { status, headers: { "content-type": "text/html; charset=utf-8" } });
 
-Deno.test("PageCache keeps 200 pages with their headers and answers them again", async () => {
-  const cache = new PageCache(1000);
+const gunzip = (res: Response) => new Response(res.body!.pipeThrough(new DecompressionStream("gzip"))).text();
+
+Deno.test("PageCache keeps 200 pages with their headers and answers them again, plain or gzipped", async () => {
+  const cache = new PageCache(10_000);
   assert.equal(cache.get("a"), null);
-  const sent = await cache.put("a", page("<p>one</p>"));
-  assert.equal(await sent.text(), "<p>one</p>");
+  const html = "<p>one</p>".repeat(100);
+  const sent = await cache.put("a", page(html));
+  assert.equal(await sent.text(), html);
+  assert.equal(sent.headers.get("content-encoding"), null);
   const again = cache.get("a")!;
   assert.equal(again.status, 200);
   assert.equal(again.headers.get("content-type"), "text/html; charset=utf-8");
-  assert.equal(await again.text(), "<p>one</p>");
-  assert.deepEqual(cache.stats, { hits: 1, misses: 1 });
-  assert.equal(cache.bytes, 10);
+  assert.equal(again.headers.get("vary"), "accept-encoding");
+  assert.equal(await again.text(), html);
+  const zipped = cache.get("a", true)!;
+  assert.equal(zipped.headers.get("content-encoding"), "gzip");
+  const zippedBytes = (await zipped.clone().arrayBuffer()).byteLength;
+  assert.ok(zippedBytes < html.length / 10, `gzip ${zippedBytes} bytes of ${html.length}`);
+  assert.equal(await gunzip(zipped), html);
+  assert.deepEqual(cache.stats, { hits: 2, misses: 1 });
+  assert.equal(cache.bytes, html.length + zippedBytes);
 });
 
 Deno.test("PageCache does not keep other statuses, and 0 bytes disables it", async () => {
@@ -29,20 +39,34 @@ Deno.test("PageCache does not keep other statuses, and 0 bytes disables it", asy
 });
 
 Deno.test("PageCache stays within its byte bound, dropping the least recently used page", async () => {
-  const cache = new PageCache(30);
-  await cache.put("a", page("a".repeat(10)));
-  await cache.put("b", page("b".repeat(10)));
-  await cache.put("c", page("c".repeat(10)));
+  const probe = new PageCache(10_000);
+  await probe.put("x", page("a".repeat(100)));
+  const one = probe.bytes; // one 100-character page, both encodings
+  const cache = new PageCache(3 * one);
+  await cache.put("a", page("a".repeat(100)));
+  await cache.put("b", page("b".repeat(100)));
+  await cache.put("c", page("c".repeat(100)));
   cache.get("a"); // now b is the least recently used
-  await cache.put("d", page("d".repeat(10)));
+  await cache.put("d", page("d".repeat(100)));
   assert.equal(cache.size, 3);
-  assert.equal(cache.bytes, 30);
+  assert.ok(cache.bytes <= 3 * one);
   assert.equal(cache.get("b"), null);
-  assert.equal(await cache.get("a")!.text(), "a".repeat(10));
-  // A page larger than the whole bound is sent but not kept; replacing a key frees its old bytes.
-  assert.equal(await (await cache.put("huge", page("h".repeat(31)))).text(), "h".repeat(31));
+  assert.equal(await cache.get("a")!.text(), "a".repeat(100));
+  // A page larger than the whole bound is sent but not kept.
+  const huge = crypto.getRandomValues(new Uint8Array(3 * one)).join(",");
+  assert.equal(await (await cache.put("huge", page(huge))).text(), huge);
   assert.equal(cache.get("huge"), null);
-  await cache.put("a", page("A".repeat(5)));
-  assert.equal(cache.bytes, 25);
-  assert.equal(await cache.get("a")!.text(), "A".repeat(5));
+  assert.equal(cache.size, 3);
+});
+
+Deno.test("acceptsGzip reads Accept-Encoding, q=0 refuses", () => {
+  assert.equal(acceptsGzip("gzip, deflate, br, zstd"), true);
+  assert.equal(acceptsGzip("br;q=1.0, GZIP;q=0.5"), true);
+  assert.equal(acceptsGzip("*"), true);
+  assert.equal(acceptsGzip("gzip;q=0"), false);
+  assert.equal(acceptsGzip("gzip;q=0, *"), false);
+  assert.equal(acceptsGzip("*;q=0, gzip"), true);
+  assert.equal(acceptsGzip("identity"), false);
+  assert.equal(acceptsGzip("br"), false);
+  assert.equal(acceptsGzip(null), false);
 });
