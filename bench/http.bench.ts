@@ -186,25 +186,33 @@ try {
     const dataDir = await Deno.makeTempDir({ prefix: "mc-bench-http-" });
     try {
       const { ownerId, longId } = await seed(dataDir, cluster?.url);
-      const env: Record<string, string> = { DATA_DIR: dataDir, SESSION_SECRET: SECRET };
-      if (cluster) env.DATABASE_URL = cluster.url;
-      const app = await spawnApp(env);
-      try {
-        const cookie = { cookie: `mc_session=${await signer.sign(ownerId)}` };
-        const check = await fetch(`${app.url}/c/${longId}`, { headers: cookie });
-        const page = await check.text();
-        if (check.status !== 200 || !page.includes("A long conversation")) {
-          throw new Error(`GET /c/:id answered ${check.status} without the seeded conversation`);
+      const cookie = { cookie: `mc_session=${await signer.sign(ownerId)}` };
+      // The same data with the page cache off (PAGE_CACHE_MB=0): the "before" of the cache, same run.
+      for (const cache of ["on", "off"] as const) {
+        const env: Record<string, string> = { DATA_DIR: dataDir, SESSION_SECRET: SECRET };
+        if (cluster) env.DATABASE_URL = cluster.url;
+        if (cache === "off") env.PAGE_CACHE_MB = "0";
+        const app = await spawnApp(env);
+        try {
+          const check = await fetch(`${app.url}/c/${longId}`, { headers: cookie });
+          const page = await check.text();
+          if (check.status !== 200 || !page.includes("A long conversation")) {
+            throw new Error(`GET /c/:id answered ${check.status} without the seeded conversation`);
+          }
+          const home = `GET / (session, ${SIDEBAR} conversations)`;
+          const long = `GET /c/:id (${MESSAGES} messages)`;
+          if (cache === "off") {
+            await measure(`${engine}: ${home}, page cache off`, app.url + "/", cookie, [50]);
+            await measure(`${engine}: ${long}, page cache off`, `${app.url}/c/${longId}`, cookie, [50]);
+            continue;
+          }
+          await measure(`${engine}: GET / (no cookie: new session each)`, app.url + "/", {}, [50]);
+          await measure(`${engine}: ${home}`, app.url + "/", cookie, [1, 50]);
+          await measure(`${engine}: ${long}`, `${app.url}/c/${longId}`, cookie, [1, 50]);
+          await measure(`${engine}: GET /api/health`, app.url + "/api/health", {}, [50]);
+        } finally {
+          await app.stop();
         }
-        await measure(`${engine}: GET / (no cookie: new session each)`, app.url + "/", {}, [50]);
-        await measure(`${engine}: GET / (session, ${SIDEBAR} conversations)`, app.url + "/", cookie, [1, 50]);
-        await measure(`${engine}: GET /c/:id (${MESSAGES} messages)`, `${app.url}/c/${longId}`, cookie, [
-          1,
-          50,
-        ]);
-        await measure(`${engine}: GET /api/health`, app.url + "/api/health", {}, [50]);
-      } finally {
-        await app.stop();
       }
     } finally {
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
