@@ -710,7 +710,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             onClose={() => setSettingsOpen(false)}
           />
         )}
-        <main class="conversation" id="conversation" ref={scrollRef} onScroll={onScroll} tabIndex={-1}>
+        <main class="conversation" id="conversation" ref={scrollRef} onScroll={onScroll} tabIndex={0}>
           {messages.length === 0
             ? (
               <div class="empty-state">

@@ -69,6 +69,8 @@ const schema = z.object({
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
   LOCAL_MODEL_SEED: z.coerce.number({ message: "expected an integer" }).int().min(0).max(2_147_483_646)
     .optional(),
+  LOCAL_MODEL_WORKERS: z.coerce.number({ message: "expected a whole number of Workers" }).int().min(1).max(16)
+    .optional(),
   RUNS_DIR: z.string().trim().min(1).default("./runs"),
   ADAPTERS_DIR: z.string().trim().min(1).optional(),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
@@ -154,6 +156,8 @@ export interface Config {
   localModelDir: string;
   /** Sampling seed of the local model's first reply (each later reply uses the next one); unset = the clock. */
   localModelSeed?: number;
+  /** Workers of the local model, i.e. replies it generates at once (`LOCAL_MODEL_WORKERS`); unset: from the cores. */
+  localModelWorkers?: number;
   /** Training runs listed at `/training`; their LoRA adapters are local models in the chat. */
   runsDir: string;
   /** Extra PEFT adapter folders served as local models (`ADAPTERS_DIR`); unset: none. */
@@ -276,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionSecrets: e.SESSION_SECRET?.split(",").map((s) => s.trim()),
     localModelDir: e.LOCAL_MODEL_DIR,
     localModelSeed: e.LOCAL_MODEL_SEED,
+    localModelWorkers: e.LOCAL_MODEL_WORKERS,
     runsDir: e.RUNS_DIR,
     adaptersDir: e.ADAPTERS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,

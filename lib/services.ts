@@ -126,6 +126,7 @@ export async function createChatProviders(config: Config): Promise<ChatProvider[
       createLocalProvider({
         ...sources,
         seed: config.localModelSeed,
+        workers: config.localModelWorkers,
         discovered,
         onReply: (s) =>
           log.info("local model reply", {

@@ -42,6 +42,17 @@ export interface Store {
     conversationId: string,
     message: messages.NewMessage,
   ): Promise<messages.Message | null>;
+  /** Only inside {@link Database.transaction}, after {@link lockReplyPath} or {@link lockForReply}. */
+  appendUnderLock(
+    conversationId: string,
+    message: messages.LockedNewMessage,
+  ): Promise<messages.Message | null>;
+  /** A user message and its `streaming` reply row in one statement; same rule as `appendUnderLock`. */
+  appendExchange(
+    conversationId: string,
+    user: { id: string; content: string; parentId: string | null },
+    reply: { id: string },
+  ): Promise<{ user: messages.Message; reply: messages.Message } | null>;
   updateMessage(messageId: string, patch: messages.MessagePatch): Promise<messages.Message | null>;
   currentPath(ownerId: string, conversationId: string): Promise<tree.PathMessage[] | null>;
   messagePath(ownerId: string, conversationId: string, messageId: string): Promise<tree.PathMessage[] | null>;
@@ -57,6 +68,8 @@ export interface Store {
   ): Promise<tree.PathMessage[] | null>;
   /** Only meaningful inside {@link Database.transaction}: the lock lasts until it ends. */
   lockForReply(ownerId: string, conversationId: string): Promise<replyLock.ReplyLock | null>;
+  /** {@link lockForReply} and the current path in one round trip; only inside a transaction. */
+  lockReplyPath(ownerId: string, conversationId: string): Promise<replyLock.ReplyPathLock | null>;
   listFolders(ownerId: string): Promise<folders.Folder[]>;
   getFolder(ownerId: string, id: string): Promise<folders.Folder | null>;
   createFolder(ownerId: string, input: folders.NewFolder): Promise<folders.Folder>;
@@ -101,6 +114,12 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     appendMessage: guard((ownerId, conversationId, message) =>
       messages.appendMessage(sql, ownerId, conversationId, message)
     ),
+    appendUnderLock: guard((conversationId, message) =>
+      messages.appendUnderLock(sql, conversationId, message)
+    ),
+    appendExchange: guard((conversationId, user, reply) =>
+      messages.appendExchange(sql, conversationId, user, reply)
+    ),
     updateMessage: guard((messageId, patch) => messages.updateMessage(sql, messageId, patch)),
     currentPath: guard((ownerId, conversationId) => tree.currentPath(sql, ownerId, conversationId)),
     messagePath: guard((ownerId, conversationId, messageId) =>
@@ -113,6 +132,7 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
       tree.switchBranch(sql, ownerId, conversationId, messageId)
     ),
     lockForReply: guard((ownerId, conversationId) => replyLock.lockForReply(sql, ownerId, conversationId)),
+    lockReplyPath: guard((ownerId, conversationId) => replyLock.lockReplyPath(sql, ownerId, conversationId)),
     listFolders: guard((ownerId) => folders.listFolders(sql, ownerId)),
     getFolder: guard((ownerId, id) => folders.getFolder(sql, ownerId, id)),
     createFolder: guard((ownerId, input) => folders.createFolder(sql, ownerId, input)),
