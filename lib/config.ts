@@ -96,6 +96,8 @@ const schema = z.object({
   HEALTH_CACHE_SECONDS: z.coerce.number({ message: "expected seconds (0 = check on every request)" })
     .min(0).max(86_400).default(60),
   HEALTH_TOKEN: z.string().trim().min(32, { message: "expected at least 32 characters" }).optional(),
+  PAGE_CACHE_MB: z.coerce.number({ message: "expected megabytes (0 = no page cache)" }).min(0).max(65_536)
+    .default(32),
   ANONYMOUS_RETENTION_DAYS: z.coerce.number({ message: "expected whole days (0 = keep forever)" }).int()
     .min(0).max(36_500).default(90),
   BODY_TIMEOUT_SECONDS: z.coerce.number({ message: "expected seconds (0 = no deadline)" }).min(0)
@@ -194,6 +196,8 @@ export interface Config {
   healthCacheSeconds: number;
   /** Bearer token for the detailed `/api/health?detail=1`; unset = no detailed view. */
   healthToken?: string;
+  /** Most bytes of rendered chat pages kept per process (0 = pages are always rendered). */
+  pageCacheBytes: number;
   /** Days after which an inactive anonymous owner and its data are deleted (0 = never). */
   anonymousRetentionDays: number;
   /** Deadline for reading a request body, seconds (0 = none); past it the request gets 408. */
@@ -302,6 +306,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
     healthCacheSeconds: e.HEALTH_CACHE_SECONDS,
     healthToken: e.HEALTH_TOKEN,
+    pageCacheBytes: Math.round(e.PAGE_CACHE_MB * 1024 * 1024),
     anonymousRetentionDays: e.ANONYMOUS_RETENTION_DAYS,
     bodyTimeoutSeconds: e.BODY_TIMEOUT_SECONDS,
     trustProxyHops: e.TRUST_PROXY_HOPS,

@@ -17,6 +17,7 @@ import * as tree from "./tree.ts";
 /** Owner-scoped repository methods (see the modules for each method's contract). */
 export interface Store {
   ensureOwner(ownerId: string): Promise<owners.Owner>;
+  ownerDataVersion(ownerId: string): Promise<string | null>;
   listConversations(
     ownerId: string,
     options?: conversations.ListOptions,
@@ -99,6 +100,7 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     };
   return {
     ensureOwner: guard((ownerId) => owners.ensureOwner(sql, ownerId)),
+    ownerDataVersion: guard((ownerId) => owners.ownerDataVersion(sql, ownerId)),
     listConversations: guard((ownerId, options) => conversations.listConversations(sql, ownerId, options)),
     listConversationPage: guard((ownerId, options) =>
       conversations.listConversationPage(sql, ownerId, options)
