@@ -3,7 +3,7 @@
 # Run:    docker run -p 8000:8000 -e DATABASE_URL=... -e SESSION_SECRET=... -e GEMINI_API_KEY=... mini-claude
 # Without DATABASE_URL the embedded PGlite database lives in /data (mount a volume there).
 # Several replicas: give all of them the same DATABASE_URL and SESSION_SECRET (docs/deploy.md).
-# Smoke test where an engine exists: scripts/docker-smoke.sh
+# Smoke test where an engine exists: scripts/docker-smoke.sh (offline: scripts/docker-base-offline.sh first)
 ARG DENO_VERSION=2.9.6
 
 # Stage 1: dependencies and the island build (esbuild runs here, never in the runtime image).
@@ -31,7 +31,9 @@ ENV DENO_DIR=/deno-dir \
     DATA_DIR=/data \
     PORT=8000 \
     LISTEN_HOST=0.0.0.0
-COPY --from=build /deno-dir /deno-dir
+# Only the module cache's transpiled code: npm packages are read from /app/node_modules, so the build
+# stage's copy of them in /deno-dir/npm (as large again) stays behind.
+COPY --from=build /deno-dir/gen /deno-dir/gen
 COPY --from=build /app /app
 # The app's files stay root-owned and read-only to the app; only /data belongs to the `deno` user.
 RUN mkdir -p /data && chown deno:deno /data

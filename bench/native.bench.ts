@@ -1,7 +1,9 @@
 /**
  * `deno task bench native`: OpenBLAS kernels vs stock tfjs wasm, measured side by side in one run.
  * - matMul 1024² GFLOP/s (plain and transposeA, as used by gradients) as a fraction of the CPU peak;
- * - training step of the fixture transformer (small and larger config): stock vs native vs PyTorch;
+ * - training step of the fixture transformer (small and larger config): stock vs native, and native vs
+ *   PyTorch (`bench/torch_reference.py --serve`) alternating step by step in this run, with 1 and 2 threads
+ *   on both sides;
  * - per-kernel profile of one small training step, stock vs native.
  * `BENCH_STEPS` (default 5) sets timed steps per path; the large stock path runs one step (about a minute).
  */
@@ -14,8 +16,9 @@ import {
   type NativeStatus,
   uninstallNativeKernels,
 } from "../ml/native/kernels.ts";
-import { profileKernels, profileTable } from "../ml/native/profile.ts";
-import { buildFixture, type FixtureConfig, LARGE, SMALL } from "./transformer_fixture.ts";
+import { profileKernelsBest, profileTable } from "../ml/native/profile.ts";
+import { buildFixture, LARGE, SMALL } from "./transformer_fixture.ts";
+import { startTorchReference } from "./_lib/torch_reference.ts";
 
 if (!(await tf.setBackend("wasm"))) throw new Error("tfjs wasm backend failed to start");
 const steps = Number(Deno.env.get("BENCH_STEPS") ?? 5);
@@ -76,31 +79,6 @@ function stepMs(model: { step(): number }, warm: number, timed: number): { ms: n
   return { ms: median(times), loss };
 }
 
-async function torchStep(
-  config: FixtureConfig,
-  timed: number,
-): Promise<{ ms: number; text: string } | string> {
-  const script = new URL("./torch_reference.py", import.meta.url).pathname;
-  for (const python of ["python3", "/usr/bin/python3"]) {
-    try {
-      const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stderr: "null" }).output();
-      if (probe.code !== 0) continue;
-      const out = await new Deno.Command(python, {
-        args: [script, JSON.stringify(config), String(timed)],
-        stderr: "piped",
-      }).output();
-      if (out.code !== 0) {
-        return `PyTorch run failed: ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`;
-      }
-      const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
-      return { ms: r.stepMs, text: `PyTorch ${r.torch}, ${r.threads} threads (${python})` };
-    } catch {
-      // interpreter missing: try the next
-    }
-  }
-  return "PyTorch not installed (Debian: apt-get install python3-torch); skipped";
-}
-
 const peak = cpuPeak();
 uninstallNativeKernels();
 const probe: NativeStatus = installNativeKernels();
@@ -128,40 +106,79 @@ console.log("| matMul | stock wasm | native OpenBLAS | speedup |\n| --- | --- | 
 console.log(rows.join("\n") + "\n");
 
 // --- training steps --------------------------------------------------------------------------------
-console.log("### Training step (forward + backward + Adam), median ms\n");
+// Ours and PyTorch alternate one step at a time in this process run, at a fixed thread count on both
+// sides (our OpenBLAS threads = PyTorch's intra-op and OpenBLAS threads), after warm-up steps on both.
 console.log(
-  "| config | params | stock wasm | native | native speedup | PyTorch | native / PyTorch |\n" +
-    "| --- | --- | --- | --- | --- | --- | --- |",
+  "### Training step (forward + backward + AdamW) vs PyTorch, alternating step by step, median ms\n",
 );
-const notes: string[] = [];
+console.log(
+  "| config | params | threads | stock wasm | native | native speedup | PyTorch | native / PyTorch | first loss (ours / PyTorch) |\n" +
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+);
+const notes = new Set<string>();
+/** Pause before each multi-threaded step (see the loop below). */
+const SETTLE_MS = 300;
+const threadCounts = [...new Set([1, Math.min(2, navigator.hardwareConcurrency)])];
 for (const [name, config] of [["small", SMALL], ["large", LARGE]] as const) {
   const model = buildFixture(config);
+  const firstLoss = model.step(); // untimed; the same first batch and initialization scale as PyTorch's
   uninstallNativeKernels();
   const large = name === "large";
-  // The large stock step takes about a minute here: one untimed-warmup-free step is all it gets.
+  // The large stock step takes about a minute here: one step is all it gets.
   const stock = large ? stepMs(model, 0, 1) : stepMs(model, 1, steps);
-  let native = { ms: NaN, loss: NaN };
-  if (probe.active) {
-    installNativeKernels();
-    native = stepMs(model, 2, steps);
-    uninstallNativeKernels();
-  }
-  const torch = await torchStep(config, steps * 2);
-  if (typeof torch === "string") notes.push(torch);
-  else notes.push(`${name}: ${torch.text}`);
-  const t = typeof torch === "string" ? NaN : torch.ms;
-  const shape = `B${config.batch} T${config.seq} d${config.dModel} h${config.heads} mlp${config.mlp} ` +
-    `V${config.vocab} L${config.layers}`;
-  console.log(
-    `| ${name} (${shape}) | ${(model.parameterCount / 1e6).toFixed(2)} M | ${stock.ms.toFixed(1)} | ` +
-      `${native.ms.toFixed(1)} | ${(stock.ms / native.ms).toFixed(1)}× | ${
-        isNaN(t) ? "n/a" : t.toFixed(1)
+  const rounds = large ? steps : Math.max(12, steps * 4);
+  for (const threads of threadCounts) {
+    let native = NaN;
+    let torchMs = NaN;
+    let torchLoss = NaN;
+    const torch = await startTorchReference(config, threads);
+    if (typeof torch === "string") notes.add(torch);
+    else {
+      notes.add(torch.description);
+      torchLoss = torch.firstLoss;
+    }
+    if (probe.active) {
+      installNativeKernels({ threads });
+      const ours: number[] = [], theirs: number[] = [];
+      for (let i = 0; i < 2; i++) model.step(); // warm-up, untimed
+      if (typeof torch !== "string") await torch.steps(2);
+      // With more than one thread, each side's idle OpenBLAS/OpenMP workers spin-wait for a while after a
+      // step and would steal the cores from the other side's next step: let them go to sleep first.
+      const settle = () => threads > 1 ? new Promise((resolve) => setTimeout(resolve, SETTLE_MS)) : null;
+      for (let r = 0; r < rounds; r++) {
+        await settle();
+        const t0 = performance.now();
+        model.step();
+        ours.push(performance.now() - t0);
+        if (typeof torch === "string") continue;
+        await settle();
+        theirs.push(...(await torch.steps(1)).times);
+      }
+      uninstallNativeKernels();
+      native = median(ours);
+      if (theirs.length > 0) torchMs = median(theirs);
+    }
+    if (typeof torch !== "string") await torch.close();
+    const shape = `B${config.batch} T${config.seq} d${config.dModel} h${config.heads} mlp${config.mlp} ` +
+      `V${config.vocab} L${config.layers}`;
+    const cell = (x: number, digits = 1) => (isNaN(x) ? "n/a" : x.toFixed(digits));
+    console.log(
+      `| ${name} (${shape}) | ${(model.parameterCount / 1e6).toFixed(2)} M | ${threads} | ${
+        stock.ms.toFixed(1)
       } | ` +
-      `${isNaN(t) ? "n/a" : `${(native.ms / t).toFixed(2)}×`} |`,
-  );
+        `${cell(native)} | ${(stock.ms / native).toFixed(1)}× | ${cell(torchMs)} | ` +
+        `${isNaN(torchMs) ? "n/a" : `**${(native / torchMs).toFixed(2)}×**`} | ` +
+        `${firstLoss.toFixed(4)} / ${cell(torchLoss, 4)} |`,
+    );
+  }
   model.dispose();
 }
-console.log(`\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
+console.log(
+  `\nStock wasm: ${steps} steps after 1 warm-up (large: 1 step). Native and PyTorch: 2 warm-up steps each, then ` +
+    `${Math.max(12, steps * 4)} (large: ${steps}) rounds of one step each, alternating; with 2 threads a ` +
+    `${SETTLE_MS} ms pause before each step lets the other side's spinning worker threads go idle.`,
+);
+console.log(`\n${[...notes].map((n) => `- ${n}`).join("\n")}\n`);
 
 // --- each native kernel's share, measured interleaved ------------------------------------------------
 if (probe.active) {
@@ -208,21 +225,24 @@ if (probe.active) {
 }
 
 // --- per-op profile --------------------------------------------------------------------------------
-console.log("### Where one small training step spends its time (kernel ms, exclusive)\n");
+console.log(
+  "### Where one small training step spends its time (kernel ms, exclusive; per kernel the fastest of " +
+    "3 (stock) or 9 profiled steps, 1 OpenBLAS thread)\n",
+);
 {
   const model = buildFixture(SMALL);
   uninstallNativeKernels();
   model.step();
-  const stock = (await profileKernels(() => model.step())).profile;
+  const stock = await profileKernelsBest(() => model.step(), 3);
   const named = [{ label: "stock", profile: stock }];
   if (probe.active) {
-    installNativeKernels({ kernels: ["BatchMatMul", "_FusedMatMul"] });
+    installNativeKernels({ kernels: ["BatchMatMul", "_FusedMatMul"], threads: 1 });
     model.step();
-    named.push({ label: "matMul", profile: (await profileKernels(() => model.step())).profile });
+    named.push({ label: "matMul", profile: await profileKernelsBest(() => model.step(), 9) });
     uninstallNativeKernels();
-    installNativeKernels();
+    installNativeKernels({ threads: 1 });
     model.step();
-    named.push({ label: "all native", profile: (await profileKernels(() => model.step())).profile });
+    named.push({ label: "all native", profile: await profileKernelsBest(() => model.step(), 9) });
     uninstallNativeKernels();
   }
   console.log(profileTable(named, 14));

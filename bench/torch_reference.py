@@ -4,8 +4,17 @@ fused QKV projection, causal attention, tanh-GELU MLP, tied head, cross-entropy,
 training step, plus a 1024x1024 matmul.
 
 Usage: python3 bench/torch_reference.py '{"batch":8,"seq":64,"dModel":128,"heads":4,"mlp":512,
-"vocab":256,"layers":2}' STEPS
+"vocab":256,"layers":2}' STEPS [THREADS]
 Prints one JSON line: {"torch": version, "threads": n, "stepMs": median, "matmulGflops": x}.
+
+Serve mode (what the bench uses, so both sides alternate in one run under the same load):
+python3 bench/torch_reference.py --serve CONFIG_JSON THREADS prints {"ready": true, ...} once the model is
+built, then answers each stdin line "N" with {"times": [ms, ...], "loss": x} after N timed steps.
+
+THREADS fixes PyTorch's intra-op threads (torch.set_num_threads) and, through OMP_NUM_THREADS /
+OPENBLAS_NUM_THREADS set before torch loads, the OpenBLAS pool its matmuls run on (Debian's torch links the
+system OpenBLAS, the same library the Deno side calls), so neither side oversubscribes the cores, and
+sets OMP_WAIT_POLICY=PASSIVE unless it is set (OpenMP threads sleep instead of spinning at barriers).
 """
 
 import json
@@ -14,8 +23,25 @@ import os
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+
+def _fix_threads_before_torch_loads():
+    """OpenBLAS and OpenMP size their pools when the library loads: set the counts before `import torch`."""
+    args = [a for a in sys.argv[1:] if a != "--serve"]
+    if len(args) >= 3 or (len(args) == 2 and "--serve" in sys.argv):
+        n = args[-1]
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[k] = n
+        # libgomp's default spin-waiting at barriers collapses when the cores are shared: a step measured
+        # 1838 ms with 2 threads at load 12 against 31 ms with PASSIVE (docs/native.md, "Round three").
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        return int(n)
+    return None
+
+
+THREADS = _fix_threads_before_torch_loads()
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 def build(cfg):
@@ -42,7 +68,8 @@ def build(cfg):
     ids = torch.randint(0, V, (B, T))
     targets = torch.randint(0, V, (B * T,))
     mask = torch.triu(torch.full((T, T), -1e9), diagonal=1)
-    opt = torch.optim.Adam(params, lr=1e-3)
+    # AdamW without weight decay (= Adam), eps 1e-8: the fixture's ml/optim.ts AdamW with the same settings.
+    opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
 
     def loss_fn():
         x = F.one_hot(ids.reshape(-1), V).float() @ wte
@@ -68,10 +95,31 @@ def build(cfg):
     return step
 
 
+def serve(cfg):
+    step = build(cfg)
+    loss = step()  # first step: lazy allocations, not timed
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "firstLoss": loss}), flush=True)
+    for line in sys.stdin:
+        n = int(line.strip() or "0")
+        if n <= 0:
+            break
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            loss = step()
+            times.append((time.perf_counter() - t0) * 1000)
+        print(json.dumps({"times": times, "loss": loss}), flush=True)
+
+
 def main():
+    if sys.argv[1] == "--serve":
+        torch.set_num_threads(THREADS or len(os.sched_getaffinity(0)))
+        serve(json.loads(sys.argv[2]))
+        return
     cfg = json.loads(sys.argv[1])
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    torch.set_num_threads(THREADS or len(os.sched_getaffinity(0)))
     step = build(cfg)
     for _ in range(3):
         step()

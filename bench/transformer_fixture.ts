@@ -2,10 +2,10 @@
  * A compact GPT-style decoder used only by `bench/native.bench.ts` (until `ml/model.ts` exists):
  * token embedding as oneHot(ids)·E (the gradient of gather fails on wasm), learned positions,
  * pre-LayerNorm blocks with fused QKV projection, causal softmax attention, tanh-GELU MLP, tied
- * output head, softmax cross-entropy, Adam (`ml/optim.ts`'s AdamW without decay). `bench/torch_reference.py` builds the same model.
+ * output head, cross-entropy from ml/model.ts's logSoftmax, Adam (`ml/optim.ts`'s AdamW without decay). `bench/torch_reference.py` builds the same model.
  */
 import * as tf from "@tensorflow/tfjs";
-import { gelu, layerNorm as fusedLayerNorm } from "../ml/model.ts";
+import { gelu, layerNorm as fusedLayerNorm, logSoftmax } from "../ml/model.ts";
 import { AdamW } from "../ml/optim.ts";
 
 /** Model and batch sizes. */
@@ -119,7 +119,8 @@ export function buildFixture(config: FixtureConfig, seed = 1): FixtureModel {
       x = tf.add(x, linear(m, blk.w2, blk.b2));
     }
     const logits = tf.matMul(layerNorm(x, lnfg, lnfb), wte, false, true);
-    return tf.losses.softmaxCrossEntropy(tf.oneHot(targets, V), logits) as tf.Scalar;
+    // Mean cross-entropy as ml/model.ts's lossSum writes it (PyTorch: F.cross_entropy).
+    return tf.neg(tf.mean(tf.sum(tf.mul(logSoftmax(logits), tf.oneHot(targets, V)), -1))) as tf.Scalar;
   };
 
   return {

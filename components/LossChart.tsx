@@ -1,5 +1,5 @@
 /** Server-rendered SVG loss chart (train and validation by step) for the `/training` page. */
-import { chartGeometry, type Series } from "../ml/loss_chart.ts";
+import { type ChartGeometry, chartGeometry, type Series } from "../ml/loss_chart.ts";
 
 /** Props: the series to draw and an accessible title. */
 export interface LossChartProps {
@@ -7,12 +7,23 @@ export interface LossChartProps {
   title: string;
 }
 
-/** An inline SVG line chart; no JavaScript. */
+/**
+ * An inline SVG line chart; no JavaScript. Drawn twice, 640×320 and 320×240, and CSS shows one: an SVG
+ * scales its text with its box, so the wide chart shrunk to a phone's width would have 5 px labels.
+ */
 export default function LossChart({ series, title }: LossChartProps) {
-  const g = chartGeometry(series);
+  return (
+    <>
+      <ChartSvg g={chartGeometry(series)} title={title} variant="wide" />
+      <ChartSvg g={chartGeometry(series, 320, 240)} title={title} variant="narrow" />
+    </>
+  );
+}
+
+function ChartSvg({ g, title, variant }: { g: ChartGeometry; title: string; variant: "wide" | "narrow" }) {
   return (
     <svg
-      class="loss-chart"
+      class={`loss-chart loss-chart-${variant}`}
       role="img"
       aria-label={title}
       width={g.width}
@@ -36,10 +47,24 @@ export default function LossChart({ series, title }: LossChartProps) {
       ))}
       <text x={(g.left + g.right) / 2} y={g.height - 6} text-anchor="middle" fill="currentColor">step</text>
       {g.lines.map((l) => (
-        <polyline key={l.label} fill="none" stroke={l.color} stroke-width="1.5" points={l.points} />
+        <polyline
+          key={l.label}
+          class={`loss-series-${l.label}`}
+          fill="none"
+          stroke={l.color}
+          stroke-width="1.5"
+          points={l.points}
+        />
       ))}
       {g.lines.map((l, i) => (
-        <text key={`k${l.label}`} x={g.right - 4} y={g.top + 12 + i * 14} text-anchor="end" fill={l.color}>
+        <text
+          key={`k${l.label}`}
+          class={`loss-series-${l.label}`}
+          x={g.right - 4}
+          y={g.top + 12 + i * 14}
+          text-anchor="end"
+          fill={l.color}
+        >
           {l.label}
         </text>
       ))}

@@ -69,6 +69,8 @@ const schema = z.object({
   LOCAL_MODEL_DIR: z.string().trim().min(1).default("./models/local"),
   LOCAL_MODEL_SEED: z.coerce.number({ message: "expected an integer" }).int().min(0).max(2_147_483_646)
     .optional(),
+  LOCAL_MODEL_WORKERS: z.coerce.number({ message: "expected a whole number of Workers" }).int().min(1).max(16)
+    .optional(),
   RUNS_DIR: z.string().trim().min(1).default("./runs"),
   ADAPTERS_DIR: z.string().trim().min(1).optional(),
   MAX_BODY_BYTES: z.coerce.number({ message: "expected a byte count" }).int().min(1024).default(1_048_576),
@@ -94,6 +96,8 @@ const schema = z.object({
   HEALTH_CACHE_SECONDS: z.coerce.number({ message: "expected seconds (0 = check on every request)" })
     .min(0).max(86_400).default(60),
   HEALTH_TOKEN: z.string().trim().min(32, { message: "expected at least 32 characters" }).optional(),
+  PAGE_CACHE_MB: z.coerce.number({ message: "expected megabytes (0 = no page cache)" }).min(0).max(65_536)
+    .default(32),
   ANONYMOUS_RETENTION_DAYS: z.coerce.number({ message: "expected whole days (0 = keep forever)" }).int()
     .min(0).max(36_500).default(90),
   BODY_TIMEOUT_SECONDS: z.coerce.number({ message: "expected seconds (0 = no deadline)" }).min(0)
@@ -155,6 +159,8 @@ export interface Config {
   localModelDir: string;
   /** Sampling seed of the local model's first reply (each later reply uses the next one); unset = the clock. */
   localModelSeed?: number;
+  /** Workers of the local model, i.e. replies it generates at once (`LOCAL_MODEL_WORKERS`); unset: from the cores. */
+  localModelWorkers?: number;
   /** Training runs listed at `/training`; their LoRA adapters are local models in the chat. */
   runsDir: string;
   /** Extra PEFT adapter folders served as local models (`ADAPTERS_DIR`); unset: none. */
@@ -193,6 +199,8 @@ export interface Config {
   healthCacheSeconds: number;
   /** Bearer token for the detailed `/api/health?detail=1`; unset = no detailed view. */
   healthToken?: string;
+  /** Most bytes of rendered chat pages kept per process (0 = pages are always rendered). */
+  pageCacheBytes: number;
   /** Days after which an inactive anonymous owner and its data are deleted (0 = never). */
   anonymousRetentionDays: number;
   /** Deadline for reading a request body, seconds (0 = none); past it the request gets 408. */
@@ -275,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionSecrets: e.SESSION_SECRET?.split(",").map((s) => s.trim()),
     localModelDir: e.LOCAL_MODEL_DIR,
     localModelSeed: e.LOCAL_MODEL_SEED,
+    localModelWorkers: e.LOCAL_MODEL_WORKERS,
     runsDir: e.RUNS_DIR,
     adaptersDir: e.ADAPTERS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
@@ -300,6 +309,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
     healthCacheSeconds: e.HEALTH_CACHE_SECONDS,
     healthToken: e.HEALTH_TOKEN,
+    pageCacheBytes: Math.round(e.PAGE_CACHE_MB * 1024 * 1024),
     anonymousRetentionDays: e.ANONYMOUS_RETENTION_DAYS,
     bodyTimeoutSeconds: e.BODY_TIMEOUT_SECONDS,
     trustProxyHops: e.TRUST_PROXY_HOPS,

@@ -16,12 +16,13 @@ export function startReplyResponse(
   conversationId: string,
   plan: PlanReply,
 ): Promise<Response> {
-  return limitReply(state, async (release) => {
+  return limitReply(state, async (release, admit) => {
     // Ends the events (not the reply) when the response body is cancelled: the client left.
     const client = new AbortController();
     const started = await respond(state, conversationId, plan, {
       signal: client.signal,
       onSettled: release,
+      admit,
     });
     return replySseResponse(started.events, {
       messageId: started.messageId,

@@ -26,6 +26,7 @@ import { loadSessionSecrets, SessionSigner } from "./security/session.ts";
 import { StreamGate } from "./security/stream_gate.ts";
 import { voiceHealth, type VoiceService } from "./voice/service.ts";
 import { log, setLogLevel } from "./log.ts";
+import { PageCache } from "./web/page_cache.ts";
 
 /** Everything the routes use, created once per server. */
 export interface Services {
@@ -50,6 +51,8 @@ export interface Services {
   limits: { limiter: MultiKeyRateLimiter; streams: StreamGate; budget: TokenBudget };
   /** Records owner activity (throttled), so active anonymous owners do not expire. */
   activity: OwnerActivity;
+  /** Rendered chat pages by owner data version (`components/chat/cached_page.ts`). */
+  pages: PageCache;
   /** Accounts (`AUTH_MODE=accounts`): sign-in, sessions, users. */
   accounts: AccountService;
   /** Aborted when the server begins shutting down; long-running streams listen to it. */
@@ -123,6 +126,7 @@ export async function createChatProviders(config: Config): Promise<ChatProvider[
       createLocalProvider({
         ...sources,
         seed: config.localModelSeed,
+        workers: config.localModelWorkers,
         discovered,
         onReply: (s) =>
           log.info("local model reply", {
@@ -261,6 +265,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     replies,
     accounts,
     activity,
+    pages: new PageCache(config.pageCacheBytes),
     shutdown,
     close: async () => {
       clearInterval(staleTimer);

@@ -3,6 +3,7 @@
  * transpose, [out, in]). Input may have any leading axes: [..., in] -> [..., out].
  */
 import { tf } from "./backend.ts";
+import { nativeStatus } from "./native/kernels.ts";
 import type { ForwardOptions, LinearLike } from "./module.ts";
 import { kaimingUniformBound, normalArray, Rng, uniformArray } from "./random.ts";
 import type { Rank, Tensor, Tensor1D, Tensor2D, Variable, Variable1D, Variable2D } from "./tensor_types.ts";
@@ -29,6 +30,11 @@ export interface LinearOptions {
 
 type SaveFn = (tensors: Tensor[]) => void;
 
+/** True when the native OpenBLAS BatchMatMul (`ml/native/`) serves the active wasm backend. */
+function nativeMatMul(): boolean {
+  return tf.getBackend() === "wasm" && nativeStatus().kernels.includes("BatchMatMul");
+}
+
 function transposeFreeMatMul(gradOfB: boolean) {
   return tf.customGrad((...args: Array<Tensor | SaveFn>) => {
     const [a, b, save] = args as [Tensor2D, Tensor2D, SaveFn];
@@ -37,6 +43,11 @@ function transposeFreeMatMul(gradOfB: boolean) {
       value: tf.matMul(a, b),
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sa, sb] = saved as Tensor2D[];
+        if (nativeMatMul()) {
+          // OpenBLAS takes transposed operands at full speed: no explicit Transpose kernels.
+          const da = tf.matMul(dy as Tensor2D, sb, false, true);
+          return [da, gradOfB ? tf.matMul(sa, dy as Tensor2D, true, false) : tf.zerosLike(sb)];
+        }
         const da = tf.matMul(dy as Tensor2D, tf.transpose(sb));
         return [da, gradOfB ? tf.matMul(tf.transpose(sa), dy as Tensor2D) : tf.zerosLike(sb)];
       },
@@ -51,7 +62,8 @@ const matMulFrozenB = transposeFreeMatMul(false);
  * `a·b` for 2-D tensors whose gradient uses explicit transposes, never matMul's transpose flags: on
  * tfjs-wasm 4.22 a transposed operand takes a slow path, 9-13x slower than transpose + plain matMul
  * (measured 512×768·768×768: 75 ms plain, 664 ms transposeB, 986 ms transposeA), and tfjs's own matMul
- * gradient uses those flags. When `b` is a variable with `trainable` false (a frozen weight), its
+ * gradient uses those flags. With the native OpenBLAS kernels installed the flags are fast, and the
+ * gradient uses them instead of explicit transposes. When `b` is a variable with `trainable` false (a frozen weight), its
  * gradient is not computed and reads as zeros, as PyTorch skips `requires_grad=False` tensors.
  */
 export function matMul2d(a: Tensor2D, b: Tensor2D): Tensor2D {

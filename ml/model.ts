@@ -15,6 +15,7 @@ import { Linear, matMul2d } from "./linear.ts";
 import { type ForwardOptions, Module } from "./module.ts";
 import { GELU_KERNEL } from "./native/gelu.ts";
 import { LAYER_NORM_KERNEL } from "./native/layer_norm.ts";
+import { LOG_SOFTMAX_KERNEL } from "./native/softmax.ts";
 import { normalArray, Rng } from "./random.ts";
 import type {
   Rank,
@@ -126,6 +127,17 @@ export function gelu(x: Tensor): Tensor {
     const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
   });
+}
+
+/**
+ * Log-softmax over the last axis. One fused kernel (and one for its gradient) when the native kernels
+ * are installed (`ml/native/softmax.ts`); `tf.logSoftmax` otherwise.
+ */
+export function logSoftmax(x: Tensor): Tensor {
+  if (x.dtype === "float32" && fused(LOG_SOFTMAX_KERNEL)) {
+    return tf.engine().runKernel(LOG_SOFTMAX_KERNEL, { x } as unknown as tfc.NamedTensorMap) as Tensor;
+  }
+  return tf.logSoftmax(x);
 }
 
 /** LayerNorm over the last axis with gain `weight` and optional `bias`. */
@@ -331,7 +343,7 @@ export class Gpt extends Module {
     return tf.tidy(() => {
       const logits = this.forward(ids, options);
       const [b, t, v] = logits.shape;
-      const logp = tf.logSoftmax(tf.reshape(logits, [b * t, v]));
+      const logp = logSoftmax(tf.reshape(logits, [b * t, v]));
       const hot = tf.oneHot(tf.reshape(targets, [b * t]) as Tensor1D, v);
       const nll = tf.neg(tf.sum(tf.mul(logp, tf.cast(hot, "float32")), -1));
       return tf.sum(tf.mul(nll, tf.reshape(weights, [b * t])));

@@ -22,6 +22,15 @@ export interface RunSummary {
   modified: Date | null;
 }
 
+/**
+ * Where the records of the runs that produced a checkpoint are kept: `<checkpoint>/runs` (for the
+ * committed model, `models/local/runs/{base,lora}` with `config.json`, `metrics.jsonl`, `loss.svg` and
+ * `eval.json`, but not the weights, which are the checkpoint itself).
+ */
+export function bundledRunsDir(checkpointDir: string): string {
+  return `${checkpointDir.replace(/\/+$/, "")}/runs`;
+}
+
 /** Lists the runs in `dir`, newest first; a missing folder has none. */
 export async function listRuns(dir: string): Promise<RunSummary[]> {
   const out: RunSummary[] = [];

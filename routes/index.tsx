@@ -1,13 +1,13 @@
 /** `/`: a new chat, with the session's conversations in the sidebar (`?q=` filters them). */
-import { loadChatPage } from "../components/chat/page_data.ts";
+import { renderChatPage } from "../components/chat/cached_page.ts";
 import type { ChatAppProps } from "../components/chat/types.ts";
 import ChatApp from "../islands/ChatApp.tsx";
 import type { AppState } from "../lib/services.ts";
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 
 export const handler: Handlers<AppState, ChatAppProps> = {
-  async GET(_req, ctx) {
-    return await ctx.render((await loadChatPage(ctx.state, ctx.url, null))!);
+  GET(req, ctx) {
+    return renderChatPage(req, ctx, null);
   },
 };
 

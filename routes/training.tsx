@@ -1,23 +1,43 @@
 /**
  * `/training`: the runs found in the runs folder (`RUNS_DIR`, default `runs/`), each with its options
- * and its train/validation loss curves, rendered on the server (no JavaScript).
+ * and its train/validation loss curves, rendered on the server (no JavaScript). Below them, the runs
+ * that produced the bundled local model, committed next to it in `<LOCAL_MODEL_DIR>/runs/`, so a fresh
+ * clone (whose `runs/` is empty) still shows how its model was trained.
  */
 import LossChart from "../components/LossChart.tsx";
-import { listRuns, type RunSummary } from "../ml/runs.ts";
+import { bundledRunsDir, listRuns, type RunSummary } from "../ml/runs.ts";
 import type { AppState } from "../lib/services.ts";
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 
 interface Data {
   dir: string;
   runs: RunSummary[];
+  /** Where the bundled model's runs are (`<LOCAL_MODEL_DIR>/runs`). */
+  bundledDir: string;
+  /** The bundled model's runs, in training order; empty when RUNS_DIR is that same folder. */
+  bundled: RunSummary[];
 }
 
 export const handler: Handlers<AppState, Data> = {
   async GET(_req, ctx) {
-    const dir = ctx.state.services.config.runsDir;
-    return ctx.render({ dir, runs: await listRuns(dir) });
+    const { runsDir, localModelDir } = ctx.state.services.config;
+    const bundledDir = bundledRunsDir(localModelDir);
+    const [runs, bundled] = await Promise.all([
+      listRuns(runsDir),
+      (await sameFolder(runsDir, bundledDir)) ? [] : listRuns(bundledDir),
+    ]);
+    bundled.sort((a, b) => a.name.localeCompare(b.name));
+    return ctx.render({ dir: runsDir, runs, bundledDir, bundled });
   },
 };
+
+async function sameFolder(a: string, b: string): Promise<boolean> {
+  try {
+    return (await Deno.realPath(a)) === (await Deno.realPath(b));
+  } catch {
+    return false;
+  }
+}
 
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(4));
 
@@ -52,12 +72,22 @@ function EvalTable({ run }: { run: RunSummary }) {
   );
 }
 
-function RunCard({ run }: { run: RunSummary }) {
+function RunCard({ run, bundled = false }: { run: RunSummary; bundled?: boolean }) {
   const train = run.metrics.filter((m) => m.type === "train").map((m): [number, number] => [m.step, m.loss]);
   const val = run.metrics.filter((m) => m.type === "val").map((m): [number, number] => [m.step, m.loss]);
+  // The bundled runs sit under their own section heading.
+  const Heading = bundled ? "h3" : "h2";
   return (
-    <section class="run" id={`run-${run.name}`}>
-      <h2>{run.name}</h2>
+    <section class="run" id={`${bundled ? "bundled-" : ""}run-${run.name}`}>
+      <Heading>
+        {run.name}
+        {bundled && (
+          <>
+            {" "}
+            <span class="run-badge">bundled model</span>
+          </>
+        )}
+      </Heading>
       <p class="run-summary">
         {String(run.config.mode ?? "?")} · step {run.lastStep}/{String(run.config.steps ?? "?")} · train loss
         {" "}
@@ -103,6 +133,17 @@ export default function Training({ data }: PageProps<Data, AppState>) {
             </p>
           )
           : data.runs.map((run) => <RunCard key={run.name} run={run} />)}
+        {data.bundled.length > 0 && (
+          <section class="bundled-runs" aria-labelledby="bundled-runs-title">
+            <h2 id="bundled-runs-title" class="bundled-runs-title">The bundled local model</h2>
+            <p class="bundled-runs-note">
+              The runs that produced the tiny model committed in{" "}
+              <code>{data.bundledDir.replace(/\/runs$/, "")}/</code>: pretraining, then an instruction adapter
+              (LoRA). Their records are committed in <code>{data.bundledDir}/</code>.
+            </p>
+            {data.bundled.map((run) => <RunCard key={run.name} run={run} bundled />)}
+          </section>
+        )}
       </main>
     </div>
   );

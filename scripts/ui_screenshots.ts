@@ -1,6 +1,7 @@
 /**
  * Screenshots of the chat UI for docs/ui.md: the app against the local Gemini stub, one
- * conversation with rich Markdown, at 1280 and 375 px, light and dark, written to
+ * conversation with rich Markdown, and `/training` as a fresh clone shows it (an empty runs folder,
+ * the bundled model's committed runs), at 1280 and 375 px, light and dark, written to
  * docs/screenshots/. Run: `deno run -A scripts/ui_screenshots.ts`.
  */
 import { startChatFixture } from "../tests/e2e/_chat_fixture.ts";
@@ -23,7 +24,12 @@ const MESSAGE = [
   "- [ ] screenshots reviewed",
 ].join("\n");
 
-const fx = await startChatFixture();
+// From the repository root, so the page names the bundled model's folder as configured by default.
+Deno.chdir(new URL("..", import.meta.url).pathname);
+const emptyRuns = await Deno.makeTempDir({ prefix: "mc-screenshots-runs-" });
+const fx = await startChatFixture({
+  env: { RUNS_DIR: emptyRuns, LOCAL_MODEL_DIR: "models/local" },
+});
 try {
   const first = await openPage(fx.browser);
   await first.page.goto(fx.server.url + "/");
@@ -42,9 +48,14 @@ try {
       await page.waitForSelector("html[data-hydrated=true]");
       await page.screenshot({ path: `${OUT}chat-${width}-${theme}.png` });
       console.log(`chat-${width}-${theme}.png`);
+      await page.goto(fx.server.url + "/training#bundled-runs-title");
+      await page.waitForSelector(".bundled-runs .loss-chart", { state: "attached" });
+      await page.screenshot({ path: `${OUT}training-${width}-${theme}.png` });
+      console.log(`training-${width}-${theme}.png`);
       await page.context().close();
     }
   }
 } finally {
   await fx.close();
+  await Deno.remove(emptyRuns, { recursive: true });
 }

@@ -14,6 +14,8 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
+  /** Every request's latency, ms, sorted. */
+  latencies: number[];
 }
 
 /** Runs `concurrency` loops of `request` for `seconds`; each loop awaits one response at a time. */
@@ -47,6 +49,7 @@ export async function closedLoop(
     rps: latencies.length / elapsed,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    latencies,
   };
 }
 

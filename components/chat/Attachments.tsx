@@ -5,7 +5,7 @@
  */
 import { Icon } from "../voice/icons.tsx";
 import type { VNode } from "preact";
-import type { PendingAttachment } from "./use_attachments.ts";
+import type { PendingAttachment } from "./state.ts";
 import type { AttachmentItem } from "./types.ts";
 
 /** The types the file picker offers (the server checks the bytes anyway). */

@@ -54,12 +54,14 @@ export function toChatMessage(
 
 /**
  * Props for the chat page: `conversationId` null for a new chat. Returns null when the id is not
- * one of this session's conversations (the page answers 404).
+ * one of this session's conversations (the page answers 404). `model`: the model situation when the
+ * caller already has it.
  */
 export async function loadChatPage(
   state: AppState,
   url: URL,
   conversationId: string | null,
+  model?: ModelInfo,
 ): Promise<ChatAppProps | null> {
   const { db } = state.services;
   const query = (url.searchParams.get("q") ?? "").slice(0, MAX_QUERY);
@@ -73,7 +75,7 @@ export async function loadChatPage(
   if (conversationId && !open) return null;
   const list = [...pinned.conversations, ...rest.conversations];
   const files = open ? await attachmentsByMessage(db.sql, state.sessionId, open.messages) : new Map();
-  const model = await modelInfo(state);
+  model ??= await modelInfo(state);
   return {
     conversations: list.map((c) => ({
       id: c.id,

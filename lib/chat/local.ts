@@ -11,6 +11,7 @@
 import { ChatError } from "./errors.ts";
 import { type AdapterDiscovery, findLocalAdapters, type LocalAdapter } from "./local_adapters.ts";
 import type { AdapterRef } from "./local_host.ts";
+import { defaultLocalWorkers, LocalWorkerPool } from "./local_pool.ts";
 import { localPrompt } from "./local_prompt.ts";
 import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
 
@@ -76,6 +77,8 @@ export interface LocalProviderOptions {
   adaptersDir?: string;
   /** Adapters already found (skips the first scan). */
   discovered?: AdapterDiscovery;
+  /** Workers generating at once (each holds the model); default {@link defaultLocalWorkers}. */
+  workers?: number;
   /** Told about each finished reply (the server logs tokens/s). */
   onReply?: (stats: LocalReplyStats) => void;
 }
@@ -107,8 +110,12 @@ export interface LocalModelInfo {
 
 type Listener = (m: WorkerReply) => void;
 
-/** The local provider; `close()` stops its worker. */
+/** The local provider; `close()` stops its Workers. */
 export interface LocalProvider extends ChatProvider {
+  /** Size of its Worker pool: replies generated at once. */
+  readonly workers: number;
+  /** Resolves when every Worker has loaded (`ready()` resolves with the first). */
+  allReady(): Promise<void>;
   /** Resolves when the checkpoint is loaded (rejects when it cannot be). */
   ready(): Promise<LocalModelInfo>;
   /**
@@ -122,39 +129,13 @@ export interface LocalProvider extends ChatProvider {
 /** How long `close()` waits for the worker to stop by itself before terminating it. */
 export const CLOSE_GRACE_MS = 5_000;
 
-/** Starts the worker (it loads the checkpoint right away) and returns the provider. */
+/** Starts the Workers (they load the checkpoint right away) and returns the provider. */
 export function createLocalProvider(options: LocalProviderOptions): LocalProvider {
-  const worker = new Worker(new URL("./local_worker.ts", import.meta.url), { type: "module" });
-  const listeners = new Map<number, Listener>();
-  let nextId = 1;
+  const pool = new LocalWorkerPool(options.modelDir, options.workers ?? defaultLocalWorkers());
+  const readyPromise = pool.ready();
   let seed = options.seed ?? Date.now() % 2_147_483_647;
   let closed = false;
   let closing: Promise<void> | null = null;
-  let workerGone = false;
-  const { promise: workerClosed, resolve: onWorkerClosed } = Promise.withResolvers<void>();
-  let resolveReady!: (info: LocalModelInfo) => void;
-  let rejectReady!: (e: Error) => void;
-  const readyPromise = new Promise<LocalModelInfo>((res, rej) => {
-    resolveReady = res;
-    rejectReady = rej;
-  });
-  readyPromise.catch(() => {});
-  worker.onmessage = (e: MessageEvent<WorkerReply>) => {
-    const m = e.data;
-    if (m.type === "closed") onWorkerClosed();
-    else if (m.type === "ready") {
-      resolveReady({ loadMs: m.loadMs, parameters: m.parameters, adapter: m.adapter });
-    } else if (m.type === "failed") rejectReady(new Error(m.message));
-    else listeners.get(m.id)?.(m);
-  };
-  worker.onerror = (e) => {
-    e.preventDefault();
-    workerGone = true;
-    onWorkerClosed();
-    rejectReady(new Error(e.message));
-    for (const l of listeners.values()) l({ type: "error", id: 0, message: e.message });
-  };
-  worker.postMessage({ type: "load", modelDir: options.modelDir } satisfies WorkerRequest);
 
   let adapters: LocalAdapter[] = options.discovered?.adapters ?? [];
   const scan = options.runsDir || options.adaptersDir
@@ -190,19 +171,10 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       request.history,
       request.systemPrompt,
     );
-    const id = nextId++;
     const pending: WorkerReply[] = [];
     let wake: (() => void) | null = null;
-    listeners.set(id, (m) => {
-      pending.push(m);
-      wake?.();
-    });
-    const onAbort = () => worker.postMessage({ type: "abort", id } satisfies WorkerRequest);
-    request.signal.addEventListener("abort", onAbort, { once: true });
-    worker.postMessage(
+    const job = pool.generate(
       {
-        type: "generate",
-        id,
         adapter: adapter ? { name: adapter.name, dir: adapter.dir } : null,
         prompt,
         stop,
@@ -211,8 +183,14 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         topK: options.topK ?? 40,
         topP: options.topP ?? 0.9,
         seed: seed++,
-      } satisfies WorkerRequest,
+      },
+      (m) => {
+        pending.push(m);
+        wake?.();
+      },
     );
+    const onAbort = () => job.abort();
+    request.signal.addEventListener("abort", onAbort, { once: true });
     try {
       while (true) {
         if (pending.length === 0) {
@@ -245,9 +223,9 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       }
     } finally {
       request.signal.removeEventListener("abort", onAbort);
-      listeners.delete(id);
+      job.release();
       // A consumer that stopped reading early must not leave the worker generating.
-      worker.postMessage({ type: "abort", id } satisfies WorkerRequest);
+      job.abort();
     }
   }
 
@@ -281,18 +259,12 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         };
       }
     },
+    workers: pool.size,
+    allReady: () => pool.allReady(),
     close() {
       closing ??= (async () => {
         closed = true;
-        rejectReady(new Error("closed"));
-        if (!workerGone) {
-          worker.postMessage({ type: "close" } satisfies WorkerRequest);
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, CLOSE_GRACE_MS));
-          await Promise.race([workerClosed, grace]);
-          clearTimeout(timer);
-        }
-        worker.terminate();
+        await pool.close(CLOSE_GRACE_MS);
       })();
       return closing;
     },

@@ -19,6 +19,7 @@ import { attachToMessage, checkAttachments } from "../attachments/send.ts";
 import type { Config } from "../config.ts";
 import { copyAttachments } from "../db/attachments.ts";
 import type { Database, Message, PathMessage, Store } from "../db/mod.ts";
+import type { Queryable } from "../db/sql.ts";
 import { HttpError } from "../http_error.ts";
 import { replyTokens, type TokenBudget } from "../security/token_budget.ts";
 import { modelSnapshot, pickAllowed } from "./allowlist.ts";
@@ -26,6 +27,7 @@ import { conversationNotFound } from "./api.ts";
 import { trimHistory } from "./history.ts";
 import { type ChatProvider, NO_MODEL_MESSAGE } from "./provider.ts";
 import type { ListedModel } from "./registry.ts";
+import { toTurns } from "./reply.ts";
 import { errorReply, type ReplyEvent } from "./reply_events.ts";
 import type { ReplyService } from "./reply_service.ts";
 import { log } from "../log.ts";
@@ -49,12 +51,21 @@ export interface StartedReply {
   events: AsyncIterable<ReplyEvent>;
 }
 
+/**
+ * A message the model reads; `hasFiles: false` says no file is attached to it (so the attachment
+ * lookup can be skipped when no message of the history has any), absent means unknown.
+ */
+export type HistoryMessage = Message & { hasFiles?: boolean };
+
 /** Where a reply goes, decided under the conversation's lock. */
 export type ReplyTarget =
-  /** A new assistant message under `parentId`; the model reads `history` (root → parent). */
-  | { kind: "new"; parentId: string; history: Message[] }
+  /**
+   * A new assistant message under `parentId`; the model reads `history` (root → parent). `reply` is
+   * the `streaming` row when the plan already created it (in the same round trip as its own write).
+   */
+  | { kind: "new"; parentId: string; history: HistoryMessage[]; reply?: Message }
   /** More text appended to a stopped reply; the model reads `history`, ending with that reply. */
-  | { kind: "continue"; message: Message; history: Message[] };
+  | { kind: "continue"; message: Message; history: HistoryMessage[] };
 
 /** What a plan may use: the locked conversation's current path and a store in the transaction. */
 export interface TurnContext {
@@ -62,7 +73,9 @@ export interface TurnContext {
   ownerId: string;
   conversationId: string;
   /** Root → current leaf, as it was when the lock was taken. */
-  path: PathMessage[];
+  path: HistoryMessage[];
+  /** A reply row will be created (a model answers): a plan may create it itself as `reply`. */
+  replyRow: boolean;
   /** The transaction itself, for queries the store does not cover (attachments). */
   sql: postgres.TransactionSql;
   /** The allowed model that will answer (null without a model list: no provider, or a bare provider). */
@@ -81,13 +94,21 @@ export async function respond(
   state: ReplyState,
   conversationId: string,
   plan: PlanReply,
-  options: { signal: AbortSignal; onSettled?: () => void },
+  options: {
+    signal: AbortSignal;
+    onSettled?: () => void;
+    /** A check run in the transaction, pipelined with the lock (the token budget); a throw refuses. */
+    admit?: (sql: Queryable) => Promise<unknown>;
+  },
 ): Promise<StartedReply> {
   const { db, chat, replies, config, limits } = state.services;
   const ownerId = state.sessionId;
   const models = await modelSnapshot(chat);
+  // Round trips before the model is called (docs/performance.md): begin; lock, then path + files +
+  // reply in progress, and the admission check (pipelined); the plan's write and the reply row (one
+  // statement for a new message); commit. The user's message is committed before the model is called.
   const started = await db.transaction(async (store, sql) => {
-    const lock = await store.lockForReply(ownerId, conversationId);
+    const [lock] = await Promise.all([store.lockReplyPath(ownerId, conversationId), options.admit?.(sql)]);
     if (!lock) throw conversationNotFound();
     const model = chat ? pickAllowed(models, lock.conversation.model) : null;
     if (lock.replyInProgress) {
@@ -97,12 +118,20 @@ export async function respond(
         "A reply in this conversation is still being written; wait for it or stop it first.",
       );
     }
-    const path = (await store.currentPath(ownerId, conversationId)) ?? [];
-    const target = await plan({ store, ownerId, conversationId, path, sql, model });
+    const target = await plan({
+      store,
+      ownerId,
+      conversationId,
+      path: lock.path,
+      sql,
+      model,
+      replyRow: chat !== null,
+    });
     if (!chat) return { lock, target, assistant: null, model };
     const assistant = target.kind === "continue"
       ? await store.updateMessage(target.message.id, { status: "streaming" })
-      : await store.appendMessage(ownerId, conversationId, {
+      : target.reply ?? await store.appendUnderLock(conversationId, {
+        id: crypto.randomUUID(),
         role: "assistant",
         content: "",
         status: "streaming",
@@ -117,7 +146,11 @@ export async function respond(
   }
   const { conversation } = started.lock;
   const prefix = started.target.kind === "continue" ? started.target.message.content : "";
-  const turns = await turnsWithAttachments(db.sql, ownerId, started.target.history, started.model);
+  const { history } = started.target;
+  // Without a file in the history (known from the path read under the lock) there is nothing to look up.
+  const turns = history.every((m) => m.hasFiles === false)
+    ? toTurns(history)
+    : await turnsWithAttachments(db.sql, ownerId, history, started.model);
   const fitted = trimHistory(conversation.systemPrompt, turns, {
     budgetTokens: config.historyTokenBudget,
   });
@@ -158,19 +191,34 @@ export function appendUserMessage(
   parentId?: string,
   attachmentIds: readonly string[] = [],
 ): PlanReply {
-  return async ({ store, ownerId, conversationId, path, sql, model }) => {
+  return async ({ store, ownerId, conversationId, path, sql, model, replyRow }) => {
     const files = await checkAttachments(sql, ownerId, model, attachmentIds);
-    const history = parentId === undefined
+    const history: HistoryMessage[] = parentId === undefined
       ? path
       : await pathThrough(store, ownerId, conversationId, parentId);
-    const message = await store.appendMessage(ownerId, conversationId, {
-      role: "user",
+    const user = {
+      id: crypto.randomUUID(),
+      role: "user" as const,
       content,
       parentId: history.at(-1)?.id ?? null,
-    });
+    };
+    let message: Message | null;
+    let reply: Message | undefined;
+    if (replyRow) {
+      const stored = await store.appendExchange(conversationId, user, { id: crypto.randomUUID() });
+      message = stored?.user ?? null;
+      reply = stored?.reply;
+    } else {
+      message = await store.appendUnderLock(conversationId, user);
+    }
     if (!message) throw conversationNotFound();
     await attachToMessage(sql, ownerId, message.id, files);
-    return { kind: "new", parentId: message.id, history: [...history, message] };
+    return {
+      kind: "new",
+      parentId: message.id,
+      history: [...history, { ...message, hasFiles: files.length > 0 }],
+      reply,
+    };
   };
 }
 
@@ -209,7 +257,8 @@ export function editUserMessage(messageId: string, content: string): PlanReply {
     if (original.role !== "user") {
       throw new HttpError(400, "not_a_user_message", "Only your own messages can be edited this way");
     }
-    const message = await store.appendMessage(ownerId, conversationId, {
+    const message = await store.appendUnderLock(conversationId, {
+      id: crypto.randomUUID(),
       role: "user",
       content,
       parentId: original.parentId,

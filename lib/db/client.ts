@@ -23,6 +23,8 @@ export interface OpenDatabaseOptions extends PoolSettings {
   dataDir: string;
   /** How postgres.js reaches embedded PGlite: private Unix socket (default) or loopback TCP. */
   embeddedTransport?: EmbeddedTransport;
+  /** Told the text of each statement as it is sent (postgres.js `debug`): tests count round trips. */
+  onQuery?: (statement: string) => void;
 }
 
 /** Result of {@link Database.ping}; never contains the URL or password. */
@@ -71,6 +73,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       connect_timeout: derived.connect_timeout,
       idle_timeout: derived.idle_timeout,
       onnotice: () => {},
+      ...(options.onQuery ? { debug: onQuery(options.onQuery) } : {}),
     });
   } else {
     const server = await startEmbedded(options.dataDir, options.embeddedTransport);
@@ -86,6 +89,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       connect_timeout: options.connectTimeoutSeconds ?? 5,
       idle_timeout: 0,
       onnotice: () => {},
+      ...(options.onQuery ? { debug: onQuery(options.onQuery) } : {}),
     });
   }
 
@@ -188,4 +192,8 @@ function safeDecode(text: string): string {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+function onQuery(fn: (statement: string) => void) {
+  return (_connection: number, statement: string) => fn(statement);
 }

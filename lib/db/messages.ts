@@ -85,8 +85,6 @@ export function appendMessage(
   checkUsage(message.usage);
   if (!isOwnerId(ownerId) || !isUuid(conversationId)) return Promise.resolve(null);
   if (message.parentId != null && !isUuid(message.parentId)) return Promise.resolve(null);
-  const isUser = message.role === "user";
-  const title = isUser ? autoTitle(message.content) : null;
   return inTransaction(sql, async (tx) => {
     // The row lock orders concurrent appends: FOR UPDATE returns the latest committed leaf, and the
     // next statement (a new snapshot, taken after the lock) sees the message it points at.
@@ -96,40 +94,136 @@ export function appendMessage(
     if (owned.length === 0) return null;
     const explicit = message.parentId !== undefined;
     const wanted = (explicit ? message.parentId : owned[0].current_leaf_id as string | null) ?? null;
-    const id = crypto.randomUUID();
-    // One statement: resolve the parent (an explicit one must exist; a stored leaf that is not a
-    // message of the conversation falls back to the newest), take a position, move the leaf, insert.
-    const rows = await tx`
-      with parent as (
-        select coalesce(
-          (select id from messages where id = ${wanted}::uuid and conversation_id = ${conversationId}),
-          case when ${explicit} then null
-            else (select id from messages where conversation_id = ${conversationId} order by seq desc limit 1)
-          end
-        ) as id
-      ),
-      c as (
-        update conversations set
-          last_seq = last_seq + 1,
-          current_leaf_id = ${id},
-          updated_at = now(),
-          activity = nextval('conversation_activity_seq'),
-          title = case when ${isUser} and title_source = 'default' then ${title}::text else title end,
-          title_source = case when ${isUser} and title_source = 'default' then 'auto' else title_source end
-        where id = ${conversationId}
-          and (${wanted}::uuid is null or not ${explicit} or (select id from parent) is not null)
-        returning last_seq
-      )
-      insert into messages
-        (id, conversation_id, parent_id, seq, role, content, status, prompt_tokens, completion_tokens)
-      select ${id}, ${conversationId}, (select id from parent), c.last_seq, ${message.role}, ${message.content},
-        ${status}, ${message.usage?.promptTokens ?? null}::integer, ${
-      message.usage?.completionTokens ?? null
-    }::integer
-      from c
-      returning *`;
+    const rows = await insertMessage(
+      tx,
+      conversationId,
+      crypto.randomUUID(),
+      message,
+      status,
+      wanted,
+      explicit,
+    );
     return rows.length === 0 ? null : messageFromRow(rows[0]);
   });
+}
+
+/** A message for {@link appendUnderLock}: its id (chosen by the caller) and an explicit parent. */
+export interface LockedNewMessage extends NewMessage {
+  id: string;
+  parentId: string | null;
+}
+
+/**
+ * {@link appendMessage} for a caller whose transaction already holds the conversation's row lock
+ * and has checked the owner (`lockForReply`): one statement, no savepoint and no second lock.
+ * The caller picks the id, so a message and its reply can be sent in one pipelined round trip.
+ * Null when the parent is not a message of the conversation.
+ */
+export async function appendUnderLock(
+  tx: Queryable,
+  conversationId: string,
+  message: LockedNewMessage,
+): Promise<Message | null> {
+  if (!ROLES.has(message.role)) throw new InvalidInputError(`role must be "user" or "assistant"`);
+  const status = message.status ?? "complete";
+  if (!STATUSES.has(status)) throw new InvalidInputError(`unknown message status "${status}"`);
+  checkText(message.content, "content");
+  checkUsage(message.usage);
+  if (!isUuid(conversationId) || !isUuid(message.id)) return null;
+  if (message.parentId !== null && !isUuid(message.parentId)) return null;
+  const rows = await insertMessage(tx, conversationId, message.id, message, status, message.parentId, true);
+  return rows.length === 0 ? null : messageFromRow(rows[0]);
+}
+
+/**
+ * A user message and the reply row under it (status `streaming`) in one statement, under the lock
+ * the caller's transaction holds (`lockForReply`): one update of the conversation (two positions,
+ * the reply becomes the leaf, the first user message names it) and one insert of both rows. The
+ * parent must be a message of the conversation (or null for a root). Null when it is not.
+ */
+export async function appendExchange(
+  tx: Queryable,
+  conversationId: string,
+  user: { id: string; content: string; parentId: string | null },
+  reply: { id: string },
+): Promise<{ user: Message; reply: Message } | null> {
+  checkText(user.content, "content");
+  if (!isUuid(conversationId) || !isUuid(user.id) || !isUuid(reply.id) || user.id === reply.id) return null;
+  if (user.parentId !== null && !isUuid(user.parentId)) return null;
+  const title = autoTitle(user.content);
+  const rows = await tx`
+    with parent as (
+      select id from messages where id = ${user.parentId}::uuid and conversation_id = ${conversationId}
+    ),
+    c as (
+      update conversations set
+        last_seq = last_seq + 2,
+        current_leaf_id = ${reply.id},
+        updated_at = now(),
+        activity = nextval('conversation_activity_seq'),
+        title = case when title_source = 'default' then ${title}::text else title end,
+        title_source = case when title_source = 'default' then 'auto' else title_source end
+      where id = ${conversationId} and (${user.parentId}::uuid is null or exists (select 1 from parent))
+      returning last_seq
+    )
+    insert into messages (id, conversation_id, parent_id, seq, role, content, status)
+    select ${user.id}::uuid, ${conversationId}::uuid, (select id from parent), c.last_seq - 1, 'user',
+      ${user.content}::text, 'complete'
+    from c
+    union all
+    select ${reply.id}::uuid, ${conversationId}::uuid, ${user.id}::uuid, c.last_seq, 'assistant', '', 'streaming'
+    from c
+    returning *`;
+  if (rows.length !== 2) return null;
+  const [first, second] = rows.map(messageFromRow);
+  return first.role === "user" ? { user: first, reply: second } : { user: second, reply: first };
+}
+
+/**
+ * One statement: resolve the parent (an explicit one must exist; a stored leaf that is not a
+ * message of the conversation falls back to the newest), take a position, move the leaf, insert.
+ * Call it under the conversation's row lock.
+ */
+function insertMessage(
+  tx: Queryable,
+  conversationId: string,
+  id: string,
+  message: NewMessage,
+  status: MessageStatus,
+  wanted: string | null,
+  explicit: boolean,
+) {
+  const isUser = message.role === "user";
+  const title = isUser ? autoTitle(message.content) : null;
+  return tx`
+    with parent as (
+      select coalesce(
+        (select id from messages where id = ${wanted}::uuid and conversation_id = ${conversationId}),
+        case when ${explicit} then null
+          else (select id from messages where conversation_id = ${conversationId} order by seq desc limit 1)
+        end
+      ) as id
+    ),
+    c as (
+      update conversations set
+        last_seq = last_seq + 1,
+        current_leaf_id = ${id},
+        updated_at = now(),
+        activity = nextval('conversation_activity_seq'),
+        title = case when ${isUser} and title_source = 'default' then ${title}::text else title end,
+        title_source = case when ${isUser} and title_source = 'default' then 'auto' else title_source end
+      where id = ${conversationId}
+        and (${wanted}::uuid is null or not ${explicit} or (select id from parent) is not null)
+      returning last_seq
+    )
+    insert into messages
+      (id, conversation_id, parent_id, seq, role, content, status, prompt_tokens, completion_tokens)
+    select ${id}, ${conversationId}, (select id from parent), c.last_seq, ${message.role}, ${message.content},
+      ${status}, ${message.usage?.promptTokens ?? null}::integer, ${
+    message.usage?.completionTokens ?? null
+  }::integer
+    from c
+    returning *`;
 }
 
 /**

@@ -41,7 +41,7 @@ export {
   type NewMessage,
   type TokenUsage,
 } from "./messages.ts";
-export { type ReplyLock } from "./reply_lock.ts";
+export { type PathRow, type ReplyLock, type ReplyPathLock } from "./reply_lock.ts";
 export { type PathMessage } from "./tree.ts";
 export { type Owner } from "./owners.ts";
 export {

@@ -22,3 +22,14 @@ export async function ensureOwner(sql: Queryable, ownerId: string): Promise<Owne
     limit 1`;
   return { id: rows[0].id as string, createdAt: iso(rows[0].created_at) };
 }
+
+/**
+ * The owner's data version (migration 0011): it changes with every committed write to the owner's
+ * conversations, folders, messages or attachments, by any code path on any instance. Null when the
+ * owner has no row yet (nothing stored). A decimal string (bigint).
+ */
+export async function ownerDataVersion(sql: Queryable, ownerId: string): Promise<string | null> {
+  if (!isOwnerId(ownerId)) return null;
+  const rows = await sql`select data_version::text as v from owners where id = ${ownerId}`;
+  return rows.length === 0 ? null : rows[0].v as string;
+}

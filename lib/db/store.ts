@@ -17,6 +17,7 @@ import * as tree from "./tree.ts";
 /** Owner-scoped repository methods (see the modules for each method's contract). */
 export interface Store {
   ensureOwner(ownerId: string): Promise<owners.Owner>;
+  ownerDataVersion(ownerId: string): Promise<string | null>;
   listConversations(
     ownerId: string,
     options?: conversations.ListOptions,
@@ -41,6 +42,17 @@ export interface Store {
     conversationId: string,
     message: messages.NewMessage,
   ): Promise<messages.Message | null>;
+  /** Only inside {@link Database.transaction}, after {@link lockReplyPath} or {@link lockForReply}. */
+  appendUnderLock(
+    conversationId: string,
+    message: messages.LockedNewMessage,
+  ): Promise<messages.Message | null>;
+  /** A user message and its `streaming` reply row in one statement; same rule as `appendUnderLock`. */
+  appendExchange(
+    conversationId: string,
+    user: { id: string; content: string; parentId: string | null },
+    reply: { id: string },
+  ): Promise<{ user: messages.Message; reply: messages.Message } | null>;
   updateMessage(messageId: string, patch: messages.MessagePatch): Promise<messages.Message | null>;
   currentPath(ownerId: string, conversationId: string): Promise<tree.PathMessage[] | null>;
   messagePath(ownerId: string, conversationId: string, messageId: string): Promise<tree.PathMessage[] | null>;
@@ -56,6 +68,8 @@ export interface Store {
   ): Promise<tree.PathMessage[] | null>;
   /** Only meaningful inside {@link Database.transaction}: the lock lasts until it ends. */
   lockForReply(ownerId: string, conversationId: string): Promise<replyLock.ReplyLock | null>;
+  /** {@link lockForReply} and the current path in one round trip; only inside a transaction. */
+  lockReplyPath(ownerId: string, conversationId: string): Promise<replyLock.ReplyPathLock | null>;
   listFolders(ownerId: string): Promise<folders.Folder[]>;
   getFolder(ownerId: string, id: string): Promise<folders.Folder | null>;
   createFolder(ownerId: string, input: folders.NewFolder): Promise<folders.Folder>;
@@ -78,6 +92,7 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
   const guard = guardedBy(ready);
   return {
     ensureOwner: guard((ownerId) => owners.ensureOwner(sql, ownerId)),
+    ownerDataVersion: guard((ownerId) => owners.ownerDataVersion(sql, ownerId)),
     listConversations: guard((ownerId, options) => conversations.listConversations(sql, ownerId, options)),
     listConversationPage: guard((ownerId, options) =>
       conversations.listConversationPage(sql, ownerId, options)
@@ -91,6 +106,12 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
     appendMessage: guard((ownerId, conversationId, message) =>
       messages.appendMessage(sql, ownerId, conversationId, message)
     ),
+    appendUnderLock: guard((conversationId, message) =>
+      messages.appendUnderLock(sql, conversationId, message)
+    ),
+    appendExchange: guard((conversationId, user, reply) =>
+      messages.appendExchange(sql, conversationId, user, reply)
+    ),
     updateMessage: guard((messageId, patch) => messages.updateMessage(sql, messageId, patch)),
     currentPath: guard((ownerId, conversationId) => tree.currentPath(sql, ownerId, conversationId)),
     messagePath: guard((ownerId, conversationId, messageId) =>
@@ -103,6 +124,7 @@ export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: 
       tree.switchBranch(sql, ownerId, conversationId, messageId)
     ),
     lockForReply: guard((ownerId, conversationId) => replyLock.lockForReply(sql, ownerId, conversationId)),
+    lockReplyPath: guard((ownerId, conversationId) => replyLock.lockReplyPath(sql, ownerId, conversationId)),
     listFolders: guard((ownerId) => folders.listFolders(sql, ownerId)),
     getFolder: guard((ownerId, id) => folders.getFolder(sql, ownerId, id)),
     createFolder: guard((ownerId, input) => folders.createFolder(sql, ownerId, input)),

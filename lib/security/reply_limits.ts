@@ -1,11 +1,19 @@
 /**
  * The guard in front of every chat reply (`messages`, `regenerate`, `edit`, `continue`): at most N
  * replies generating per session at once (a slot is held until the reply ends, not until its
- * request does), then the owner's daily token budget, then the per-session and per-IP rate limits.
+ * request does), then the per-session and per-IP rate limits, then the owner's daily token budget
+ * (read inside the reply's own transaction, pipelined with its lock: see {@link ReplyAdmission}).
  * Every refusal is 429 with `Retry-After`; nothing is stored and the model is not called.
  */
+import type { Queryable } from "../db/sql.ts";
 import type { AppState } from "../services.ts";
 import { HttpError } from "../web/errors.ts";
+
+/**
+ * The budget check of a reply, run by the reply's transaction (`sql`) before it writes anything: it
+ * throws the 429, which rolls the transaction back, so nothing is stored.
+ */
+export type ReplyAdmission = (sql: Queryable) => Promise<unknown>;
 
 /**
  * Runs `start` (which stores the user message and starts the reply) under the limits. The slot is
@@ -14,7 +22,7 @@ import { HttpError } from "../web/errors.ts";
  */
 export async function limitReply(
   state: AppState,
-  start: (release: () => void) => Promise<Response>,
+  start: (release: () => void, admit: ReplyAdmission) => Promise<Response>,
 ): Promise<Response> {
   const { limiter, streams, budget } = state.services.limits;
   const release = streams.tryAcquire(state.sessionId);
@@ -27,7 +35,6 @@ export async function limitReply(
     );
   }
   try {
-    await budget.check(state.sessionId);
     const keys = [`msg:${state.sessionId}`];
     if (state.clientIp) keys.push(`msg_ip:${state.clientIp}`);
     const decision = await limiter.takeAll(keys, 1);
@@ -39,7 +46,7 @@ export async function limitReply(
         { "retry-after": String(decision.retryAfterSeconds) },
       );
     }
-    return await start(release);
+    return await start(release, (sql) => budget.check(state.sessionId, sql));
   } catch (error) {
     release();
     throw error;

@@ -12,6 +12,7 @@
 import type postgres from "postgres";
 import { toDatabaseError } from "../db/errors.ts";
 import type { Message } from "../db/mod.ts";
+import type { Queryable } from "../db/sql.ts";
 import { chargeTokens, dailyUsage } from "../db/token_usage.ts";
 import { estimateTokens } from "../chat/history.ts";
 import { HttpError } from "../http_error.ts";
@@ -78,13 +79,16 @@ export class TokenBudget {
     this.#now = options.now ?? Date.now;
   }
 
-  /** The owner's use and limit today. Database failures throw `database_unavailable`. */
-  async status(ownerId: string): Promise<BudgetStatus> {
+  /**
+   * The owner's use and limit today; `sql`: run the read there (a caller's transaction, to pipeline
+   * it with its own statements). Database failures throw `database_unavailable`.
+   */
+  async status(ownerId: string, sql?: Queryable): Promise<BudgetStatus> {
     const now = this.#now();
     let usage;
     try {
-      await this.#ready();
-      usage = await dailyUsage(this.#sql, ownerId, utcDay(now));
+      if (!sql) await this.#ready();
+      usage = await dailyUsage(sql ?? this.#sql, ownerId, utcDay(now));
     } catch (error) {
       throw toDatabaseError(error);
     }
@@ -96,9 +100,12 @@ export class TokenBudget {
     };
   }
 
-  /** Throws 429 `token_budget_exhausted` (with `Retry-After`) when the owner has no tokens left today. */
-  async check(ownerId: string): Promise<BudgetStatus> {
-    const status = await this.status(ownerId);
+  /**
+   * Throws 429 `token_budget_exhausted` (with `Retry-After`) when the owner has no tokens left today;
+   * `sql` as in {@link status}.
+   */
+  async check(ownerId: string, sql?: Queryable): Promise<BudgetStatus> {
+    const status = await this.status(ownerId, sql);
     if (status.limitTokens !== null && status.usedTokens >= status.limitTokens) {
       const seconds = Math.max(1, Math.ceil((Date.parse(status.resetsAt) - this.#now()) / 1000));
       throw new HttpError(

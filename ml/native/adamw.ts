@@ -6,6 +6,7 @@
  * active backend.
  */
 import type { TensorInfo } from "@tensorflow/tfjs-core";
+import { simdKernels } from "./simd.ts";
 import { heapF32, offsetOf, type WasmBackendLike } from "./wasm_heap.ts";
 
 /** Name of the fused kernel in tfjs's registry. */
@@ -43,11 +44,30 @@ export function fusedAdamW(
   }
   const { lr, beta1, beta2, eps, c1, c2, decay } = args.attrs;
   const outs = [p, m, v].map((t) => backend.makeOutput([...t.shape], "float32"));
-  const view = (t: TensorInfo) => heapF32(backend, offsetOf(backend, t), n);
-  const [pi, mi, vi, gi] = [p, m, v, g].map(view);
-  const [po, mo, vo] = outs.map(view);
+  const [po0, mo0, vo0] = outs.map((t) => offsetOf(backend, t));
+  const ptrs = {
+    p: offsetOf(backend, p),
+    m: offsetOf(backend, m),
+    v: offsetOf(backend, v),
+    g: offsetOf(backend, g),
+    po: po0,
+    mo: mo0,
+    vo: vo0,
+  };
+  // wasm SIMD, four floats at a time (float32 arithmetic); the JS loop below does the rest.
+  const done = simdKernels(backend)?.adamw(ptrs, n, {
+    beta1,
+    beta2,
+    lrOverC1: lr / c1,
+    invC2: 1 / c2,
+    eps,
+    decay,
+  }) ?? 0;
+  if (done === n) return outs;
+  const view = (at: number) => heapF32(backend, at + 4 * done, n - done);
+  const [pi, mi, vi, gi, po, mo, vo] = [ptrs.p, ptrs.m, ptrs.v, ptrs.g, po0, mo0, vo0].map(view);
   const a1 = 1 - beta1, a2 = 1 - beta2;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n - done; i++) {
     const gr = gi[i];
     const mm = beta1 * mi[i] + a1 * gr;
     const vv = beta2 * vi[i] + a2 * gr * gr;

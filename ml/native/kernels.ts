@@ -36,6 +36,17 @@ import {
   nativeLayerNormGrad,
 } from "./layer_norm.ts";
 import { selfTest } from "./self_test.ts";
+import { nativeUnpack } from "./unpack.ts";
+import {
+  installSoftmaxGradient,
+  LOG_SOFTMAX_GRAD_KERNEL,
+  LOG_SOFTMAX_GRADIENT,
+  LOG_SOFTMAX_KERNEL,
+  nativeLogSoftmax,
+  nativeLogSoftmaxGrad,
+  nativeSoftmaxGrad,
+  SOFTMAX_GRAD_KERNEL,
+} from "./softmax.ts";
 
 /** What {@link installNativeKernels} did. */
 export interface NativeStatus {
@@ -73,6 +84,10 @@ export const NATIVE_KERNEL_NAMES = [
   "MlGeluGrad",
   "MlLayerNorm",
   "MlLayerNormGrad",
+  "Unpack",
+  "MlLogSoftmax",
+  "MlLogSoftmaxGrad",
+  "MlSoftmaxGrad",
 ] as const;
 
 /** Name of one native kernel override. */
@@ -98,6 +113,10 @@ const IMPLS: Record<NativeKernelName, NativeImpl> = {
   MlGeluGrad: nativeGeluGrad as NativeImpl,
   MlLayerNorm: nativeLayerNorm as NativeImpl,
   MlLayerNormGrad: nativeLayerNormGrad as NativeImpl,
+  Unpack: nativeUnpack as NativeImpl,
+  MlLogSoftmax: nativeLogSoftmax as NativeImpl,
+  MlLogSoftmaxGrad: nativeLogSoftmaxGrad as NativeImpl,
+  MlSoftmaxGrad: nativeSoftmaxGrad as NativeImpl,
 };
 
 /** Fused kernels this module adds to the registry (no stock kernel has these names). */
@@ -107,10 +126,13 @@ const ADDED_KERNELS: ReadonlySet<string> = new Set([
   GELU_GRAD_KERNEL,
   LAYER_NORM_KERNEL,
   LAYER_NORM_GRAD_KERNEL,
+  LOG_SOFTMAX_KERNEL,
+  LOG_SOFTMAX_GRAD_KERNEL,
+  SOFTMAX_GRAD_KERNEL,
 ]);
 
 // The tape gradients of the fused forward kernels (used only when those kernels run).
-for (const config of [GELU_GRADIENT, LAYER_NORM_GRADIENT]) {
+for (const config of [GELU_GRADIENT, LAYER_NORM_GRADIENT, LOG_SOFTMAX_GRADIENT]) {
   if (getGradient(config.kernelName) === undefined) registerGradient(config);
 }
 
@@ -210,6 +232,7 @@ export function installNativeKernels(
     } else if (options.threads !== undefined) blasCache.setThreads(options.threads);
     const blas = blasCache;
     const wanted = options.kernels ?? NATIVE_KERNEL_NAMES;
+    installSoftmaxGradient(); // runs MlSoftmaxGrad only while that kernel is registered
     const kernels = NATIVE_KERNEL_NAMES.filter((name) =>
       wanted.includes(name) && override(name, blas, IMPLS[name])
     );

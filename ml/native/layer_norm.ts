@@ -1,11 +1,13 @@
 /**
  * LayerNorm over the last axis (gain, optional bias) as one fused wasm-backend kernel, and its gradient
- * (dx, dgain, dbias) as another: JS loops over the heap with float64 row statistics. The composed form
+ * (dx, dgain, dbias) as another: wasm SIMD over the heap (`simd_module.ts`, float32 row statistics) when
+ * the width is a multiple of 4 (and, forward, there is a bias), else JS loops with float64 statistics. The composed form
  * (`tf.moments`, sub, add, sqrt, div, mul, add) costs about 8 kernels forward and 20 backward per call.
  * `ml/model.ts`'s `layerNorm` runs {@link LAYER_NORM_KERNEL} when it is registered for the active backend.
  */
 import type { GradConfig, NamedAttrMap, NamedTensorMap, Tensor, TensorInfo } from "@tensorflow/tfjs-core";
 import { engine } from "@tensorflow/tfjs-core";
+import { simdKernels } from "./simd.ts";
 import { heapF32, offsetOf, type WasmBackendLike } from "./wasm_heap.ts";
 
 /** Forward kernel name: `{ x, gamma, beta? }`, attrs `{ eps }` → y. */
@@ -36,6 +38,19 @@ export function nativeLayerNorm(
   if (shape === null) return null;
   const { rows, d } = shape;
   const out = backend.makeOutput([...x.shape], "float32");
+  if (
+    beta !== undefined && simdKernels(backend)?.layerNorm(
+      {
+        x: offsetOf(backend, x),
+        y: offsetOf(backend, out),
+        gamma: offsetOf(backend, gamma),
+        beta: offsetOf(backend, beta),
+      },
+      rows,
+      d,
+      args.attrs.eps,
+    )
+  ) return out;
   const xs = heapF32(backend, offsetOf(backend, x), rows * d),
     y = heapF32(backend, offsetOf(backend, out), rows * d);
   const g = heapF32(backend, offsetOf(backend, gamma), d);
@@ -69,6 +84,20 @@ export function nativeLayerNormGrad(
   const dxInfo = backend.makeOutput([...x.shape], "float32");
   const dgInfo = backend.makeOutput([...gamma.shape], "float32");
   const dbInfo = backend.makeOutput([...gamma.shape], "float32");
+  const simd = simdKernels(backend)?.layerNormGrad(
+    {
+      x: offsetOf(backend, x),
+      dy: offsetOf(backend, dy),
+      gamma: offsetOf(backend, gamma),
+      dx: offsetOf(backend, dxInfo),
+      dgamma: offsetOf(backend, dgInfo),
+      dbeta: offsetOf(backend, dbInfo),
+    },
+    rows,
+    d,
+    args.attrs.eps,
+  );
+  if (simd) return [dxInfo, dgInfo, dbInfo];
   const n = rows * d;
   const xs = heapF32(backend, offsetOf(backend, x), n), gy = heapF32(backend, offsetOf(backend, dy), n);
   const g = heapF32(backend, offsetOf(backend, gamma), d),

@@ -7,6 +7,7 @@
  * kernels, so they stay stock (docs/native.md).
  */
 import type { TensorInfo } from "@tensorflow/tfjs-core";
+import { simdKernels } from "./simd.ts";
 import { heapF32, offsetOf, type WasmBackendLike } from "./wasm_heap.ts";
 
 const CLAMP = 7.90531110763549805; // the rational form's range of validity
@@ -43,7 +44,11 @@ export function nativeTanh(
   if (x.dtype !== "float32") return null;
   const n = x.shape.reduce((p, d) => p * d, 1);
   const out = backend.makeOutput([...x.shape], "float32");
-  tanhInto(heapF32(backend, offsetOf(backend, x), n), heapF32(backend, offsetOf(backend, out), n));
+  const xAt = offsetOf(backend, x), yAt = offsetOf(backend, out);
+  const done = simdKernels(backend)?.tanh(xAt, yAt, n) ?? 0; // the same formula, 4 lanes at a time
+  if (done < n) {
+    tanhInto(heapF32(backend, xAt + 4 * done, n - done), heapF32(backend, yAt + 4 * done, n - done));
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Native `Sum` over leading axes (bias gradients: [rows, features] -> [features]) as one `sgemv`
- * with a ones vector. The stock kernel transposes the input first so the reduced axes are innermost.
+ * Native `Sum` over leading axes (bias gradients: [rows, features] -> [features]) or over trailing axes
+ * (softmax and cross-entropy gradients: [rows, n] -> [rows]) as one `sgemv` with a ones vector. The
+ * stock kernel transposes the input first so the reduced axes are innermost.
  */
 import type { TensorInfo } from "@tensorflow/tfjs-core";
 import { addressOf, type OpenBlas } from "./openblas.ts";
@@ -17,7 +18,10 @@ function onesOf(n: number): number {
   return onesAddr;
 }
 
-/** Native Sum when the reduced axes are exactly the leading ones of a float32 tensor; null otherwise. */
+/**
+ * Native Sum when the reduced axes are exactly the leading ones, or exactly the trailing ones, of a
+ * float32 tensor; null otherwise (mixed axes, or all axes: stock).
+ */
 export function nativeSum(
   blas: OpenBlas,
   backend: WasmBackendLike,
@@ -30,14 +34,34 @@ export function nativeSum(
   const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort(
     (p, q) => p - q,
   );
-  if (axes.length === 0 || axes.length === rank || axes.some((a, i) => a !== i)) return null;
-  const m = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
-  const n = x.shape.slice(axes.length).reduce((p, d) => p * d, 1);
+  if (axes.length === 0 || axes.length === rank) return null;
+  const leading = axes.every((a, i) => a === i);
+  const trailing = axes.every((a, i) => a === rank - axes.length + i);
+  if (!leading && !trailing) return null;
+  // x as a row-major [m, n] matrix: leading sums reduce m (y = xᵀ·1), trailing sums reduce n (y = x·1).
+  const split = leading ? axes.length : rank - axes.length;
+  const m = x.shape.slice(0, split).reduce((p, d) => p * d, 1);
+  const n = x.shape.slice(split).reduce((p, d) => p * d, 1);
   if (m === 0 || n === 0) return null;
-  const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+  const reduced = new Set(axes);
+  const outShape = keepDims
+    ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d))
+    : x.shape.filter((_, i) => !reduced.has(i));
   const out = backend.makeOutput(outShape, "float32");
-  const onesAt = onesOf(m);
+  const onesAt = onesOf(leading ? m : n);
   const base = heapBase(backend);
-  blas.sgemv(true, m, n, 1, base + offsetOf(backend, x), n, onesAt, 1, 0, base + offsetOf(backend, out), 1);
+  blas.sgemv(
+    leading,
+    m,
+    n,
+    1,
+    base + offsetOf(backend, x),
+    n,
+    onesAt,
+    1,
+    0,
+    base + offsetOf(backend, out),
+    1,
+  );
   return out;
 }

@@ -1,9 +1,10 @@
 /**
  * Native `Transpose` for the wasm backend: a strided copy in JS over the wasm heap after collapsing
  * dimensions that move together (e.g. attention's [B,T,3,H,dh] -> [3,B,H,T,dh] becomes a copy of
- * dh-long runs). The stock kernel's generic N-D path computes every index on its own and is slow.
+ * dh-long runs), in one wasm SIMD call (`simd_module.ts`) when the runs are a multiple of 4 words. The stock kernel's generic N-D path computes every index on its own and is slow.
  */
 import type { TensorInfo } from "@tensorflow/tfjs-core";
+import { simdKernels } from "./simd.ts";
 import { offsetOf, type WasmBackendLike } from "./wasm_heap.ts";
 
 /** Shape and permutation with size-1 dims dropped and dims that stay adjacent merged. */
@@ -57,6 +58,15 @@ export function nativeTranspose(
   const oShape = c.perm.map((p) => c.shape[p]);
   const oStride = c.perm.map((p) => inStrides[p]);
   const inner = oShape[rank - 1], innerStride = oStride[rank - 1];
+  const simd = simdKernels(backend);
+  if (simd !== null && innerStride === 1 && inner % 4 === 0 && rank <= 5) {
+    // Contiguous runs of a multiple of 4 words: one wasm SIMD call copies them all.
+    const pad = 5 - rank;
+    const n = [...Array(pad).fill(1), ...oShape.slice(0, -1)];
+    const strides = [...Array(pad).fill(0), ...oStride.slice(0, -1).map((st) => st * 4)];
+    simd.copyRuns(offsetOf(backend, x), offsetOf(backend, out), n, strides, inner * 4);
+    return out;
+  }
   const idx = new Array<number>(rank - 1).fill(0);
   let o = 0, base = 0;
   while (o < size) {

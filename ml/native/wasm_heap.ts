@@ -15,7 +15,7 @@ export interface WasmTensorData {
 
 /** Structural view of tfjs-backend-wasm's `BackendWasm` (only what the kernels use). */
 export interface WasmBackendLike {
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; asm?: { memory?: unknown } };
   dataIdMap: { get(dataId: object): WasmTensorData | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;

@@ -62,7 +62,8 @@ async function withStub(
   }
 }
 
-async function until(cond: () => boolean, ms = 2_000): Promise<void> {
+/** Polls `cond`; `ms` only bounds a failing test (2 s was tight for a shared, loaded machine). */
+async function until(cond: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error("condition not reached in time");

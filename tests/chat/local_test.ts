@@ -93,6 +93,102 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "local provider: a pool of two Workers generates two replies at once (the second starts before the first ends)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await tinyCheckpoint();
+    const MAX = 300;
+    // Greedy: the untrained model's replies are deterministic and run to MAX tokens (checked below).
+    const provider = createLocalProvider({
+      modelDir: dir,
+      maxNewTokens: MAX,
+      temperature: 0,
+      seed: 1,
+      workers: 2,
+    });
+    try {
+      assert.equal(provider.workers, 2);
+      await provider.allReady();
+      const events: string[] = [];
+      const usage: Record<string, number> = {};
+      const run = async (name: string, started?: () => void) => {
+        for await (
+          const c of provider.stream({
+            history: [{ role: "user", content: name }],
+            signal: new AbortController().signal,
+          })
+        ) {
+          if (c.type === "text") {
+            if (!events.includes(`${name}:first`)) started?.();
+            events.push(events.includes(`${name}:first`) ? `${name}:token` : `${name}:first`);
+          } else {
+            usage[name] = c.completionTokens ?? -1;
+            events.push(`${name}:end`);
+          }
+        }
+      };
+      const { promise: firstStarted, resolve } = Promise.withResolvers<void>();
+      const a = run("a", resolve);
+      await firstStarted;
+      const b = run("b");
+      await Promise.all([a, b]);
+      assert.deepEqual(usage, { a: MAX, b: MAX }, "both replies ran to the token limit");
+      // With one Worker b could only start after a's end; with two it starts while a is generating.
+      assert.ok(
+        events.indexOf("b:first") < events.indexOf("a:end"),
+        `b's first token came after a's end: ${events.indexOf("b:first")} vs ${events.indexOf("a:end")}`,
+      );
+      // And a kept producing after b started: the two interleave.
+      assert.ok(
+        events.slice(events.indexOf("b:first")).includes("a:token"),
+        "a's tokens continue after b's first",
+      );
+    } finally {
+      await provider.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "local provider: one Worker serves requests one at a time (the pool size is what makes them concurrent)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await tinyCheckpoint();
+    const provider = createLocalProvider({
+      modelDir: dir,
+      maxNewTokens: 40,
+      temperature: 0,
+      seed: 1,
+      workers: 1,
+    });
+    try {
+      assert.equal(provider.workers, 1);
+      const order: string[] = [];
+      const run = async (name: string) => {
+        for await (
+          const c of provider.stream({
+            history: [{ role: "user", content: name }],
+            signal: new AbortController().signal,
+          })
+        ) order.push(`${name}:${c.type}`);
+      };
+      await Promise.all([run("a"), run("b")]);
+      // Serial: every piece of a comes before any of b.
+      const lastA = order.lastIndexOf("a:usage");
+      assert.ok(lastA >= 0 && order.slice(0, lastA + 1).every((e) => e.startsWith("a:")), order.join(","));
+    } finally {
+      await provider.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "local provider: with no Gemini key the chat API replies with the local model, streamed",
   sanitizeResources: false,
   sanitizeOps: false,

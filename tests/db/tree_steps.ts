@@ -132,4 +132,95 @@ export async function runTreeSteps(t: Deno.TestContext, db: Database): Promise<v
     assert.notEqual(await start(), "busy");
     assert.equal((await db.listSiblings(me, conv.id, replies![0].id))?.length, 2);
   });
+
+  await t.step(
+    "reply start in few statements: lockReplyPath and appendExchange match the long way",
+    async () => {
+      const me = owner("fast");
+      const conv = await db.createConversation(me);
+      // Empty conversation: no path, nothing in progress; the exchange starts a root.
+      const empty = await db.transaction((tx) => tx.lockReplyPath(me, conv.id));
+      assert.deepEqual(empty && { path: empty.path, busy: empty.replyInProgress }, { path: [], busy: null });
+      const first = await db.transaction((tx) =>
+        tx.appendExchange(conv.id, { id: crypto.randomUUID(), content: "first question", parentId: null }, {
+          id: crypto.randomUUID(),
+        })
+      );
+      assert.ok(first);
+      assert.deepEqual(
+        [first.user.role, first.user.parentId, first.user.status, first.user.content],
+        ["user", null, "complete", "first question"],
+      );
+      assert.deepEqual(
+        [first.reply.role, first.reply.parentId, first.reply.status, first.reply.seq],
+        ["assistant", first.user.id, "streaming", first.user.seq + 1],
+      );
+      const named = await db.getConversation(me, conv.id);
+      assert.equal(named!.title, "first question");
+      // The reply streaming (fresh heartbeat) is reported as in progress, from the same round trip.
+      const busy = await db.transaction((tx) => tx.lockReplyPath(me, conv.id));
+      assert.equal(busy!.replyInProgress, first.reply.id);
+      await db.updateMessage(first.reply.id, { status: "complete", content: "first answer" });
+      // A branch: the current path (what the long way returns) is what the reply start reads.
+      const second = await db.appendMessage(me, conv.id, { role: "user", content: "second" });
+      await db.appendMessage(me, conv.id, { role: "assistant", content: "second answer" });
+      await db.appendMessage(me, conv.id, {
+        role: "assistant",
+        content: "other version",
+        parentId: second!.id,
+      });
+      const [fast, slow] = await db.transaction(async (tx) =>
+        [await tx.lockReplyPath(me, conv.id), await tx.currentPath(me, conv.id)] as const
+      );
+      assert.equal(fast!.replyInProgress, null);
+      assert.deepEqual(
+        fast!.path.map(({ hasFiles: _h, ...m }) => m),
+        slow!.map(({ siblingIds: _s, ...m }) => m),
+      );
+      assert.deepEqual(fast!.path.map((m) => m.content), [
+        "first question",
+        "first answer",
+        "second",
+        "other version",
+      ]);
+      assert.deepEqual(fast!.path.map((m) => m.hasFiles), [false, false, false, false]);
+      // The exchange under a parent of another conversation is refused and stores nothing.
+      const elsewhere = await db.createConversation(me);
+      const stray = await db.appendMessage(me, elsewhere.id, { role: "user", content: "elsewhere" });
+      const refused = await db.transaction((tx) =>
+        tx.appendExchange(conv.id, { id: crypto.randomUUID(), content: "x", parentId: stray!.id }, {
+          id: crypto.randomUUID(),
+        })
+      );
+      assert.equal(refused, null);
+      assert.equal((await db.getConversation(me, conv.id))!.messages.length, 4);
+      // Another owner's conversation: no lock, no path.
+      assert.equal(await db.transaction((tx) => tx.lockReplyPath(owner("other"), conv.id)), null);
+    },
+  );
+
+  await t.step(
+    "reply start: simultaneous starts on one conversation start one reply (lockReplyPath)",
+    async () => {
+      const me = owner("fastlock");
+      const conv = await db.createConversation(me);
+      const start = (i: number) =>
+        db.transaction(async (tx): Promise<string> => {
+          const lock = await tx.lockReplyPath(me, conv.id);
+          assert.ok(lock);
+          if (lock.replyInProgress) return "busy";
+          const made = await tx.appendExchange(conv.id, {
+            id: crypto.randomUUID(),
+            content: `q${i}`,
+            parentId: lock.path.at(-1)?.id ?? null,
+          }, { id: crypto.randomUUID() });
+          assert.ok(made);
+          return made.reply.id;
+        });
+      const results = await Promise.all([0, 1, 2, 3].map(start));
+      assert.equal(results.filter((r) => r === "busy").length, 3, JSON.stringify(results));
+      const stored = await db.getConversation(me, conv.id);
+      assert.deepEqual(stored!.messages.map((m) => m.role), ["user", "assistant"]);
+    },
+  );
 }

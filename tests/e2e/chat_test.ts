@@ -16,20 +16,33 @@ Deno.test({
       let conversationPath = "";
 
       await t.step("sending from / creates a conversation and streams tokens into place", async () => {
-        // 60 ms per token: slow enough to observe intermediate states.
+        // Every text the streaming reply shows is recorded as the DOM changes (no sampling interval).
+        await page.evaluate(() => {
+          const w = globalThis as unknown as { __streamed: string[] };
+          w.__streamed = [];
+          new MutationObserver(() => {
+            const reply = [...document.querySelectorAll(".message-assistant")].at(-1);
+            const text = reply?.querySelector(".message-body")?.textContent?.trim() ?? "";
+            if (reply?.getAttribute("data-status") === "streaming" && text.startsWith("Echo:")) {
+              if (w.__streamed.at(-1) !== text) w.__streamed.push(text);
+            }
+          }).observe(document.body, {
+            subtree: true,
+            childList: true,
+            characterData: true,
+            attributes: true,
+          });
+        });
+        // 60 ms per token: the reply arrives in several pieces.
         await sendMessage(page, "[[stub:slow:60]] alpha beta gamma delta epsilon zeta");
-        const reply = page.locator(".message-assistant .message-body").last();
-        const seen = new Set<string>();
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline) {
-          const status = await page.locator(".message-assistant").last().getAttribute("data-status");
-          const text = (await reply.textContent())?.trim() ?? "";
-          if (status === "streaming" && text.startsWith("Echo:")) seen.add(text);
-          if (status !== "streaming") break;
-          await page.waitForTimeout(25);
-        }
-        assert.ok(seen.size >= 2, `saw ${seen.size} intermediate states: ${[...seen].join(" | ")}`);
         await waitIdle(page);
+        const seen = await page.evaluate(() =>
+          (globalThis as unknown as { __streamed: string[] }).__streamed
+        );
+        assert.ok(seen.length >= 2, `saw ${seen.length} intermediate states: ${seen.join(" | ")}`);
+        for (let i = 1; i < seen.length; i++) {
+          assert.ok(seen[i].startsWith(seen[i - 1].slice(0, -1)), `text grows: ${seen[i - 1]} -> ${seen[i]}`);
+        }
         const messages = await readMessages(page);
         assert.deepEqual(messages, [
           ["user", "complete", "[[stub:slow:60]] alpha beta gamma delta epsilon zeta"],
@@ -191,7 +204,8 @@ Deno.test({
         await page.reload();
         await page.waitForSelector("html[data-hydrated=true]");
         assert.equal(await page.locator(".messages img, .messages script").count(), 0);
-        await page.waitForTimeout(100);
+        // A handler would have run while the page rendered; a dialog is reported before the next frame.
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
         assert.deepEqual(dialogs, []);
       });
 

@@ -75,7 +75,8 @@ Deno.test({
         !document.querySelector(".message[data-status=streaming]") &&
         document.querySelector(".message-assistant:last-of-type")?.textContent?.includes("streamed")
       );
-      await page.waitForTimeout(300);
+      // A handler in the rendered reply would run while it renders: two frames later it has.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       assert.equal(
         await page.evaluate(() => (window as unknown as { __xss: number }).__xss),
         0,
@@ -102,9 +103,13 @@ Deno.test({
         div.innerHTML = '<img src="data:," onerror="window.__xss++">';
         document.body.append(div);
       });
-      await page.waitForTimeout(300);
-      assert.equal(await page.evaluate(() => (window as unknown as { __xss: number }).__xss), 0);
+      // Wait for the browser to report the blocked handler, then check that it did not run.
+      const deadline = Date.now() + 30_000;
+      while (!problems.some((p) => /CSP violation: script-src/.test(p)) && Date.now() < deadline) {
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+      }
       assert.ok(problems.some((p) => /CSP violation: script-src/.test(p)), problems.join("\n"));
+      assert.equal(await page.evaluate(() => (window as unknown as { __xss: number }).__xss), 0);
     } finally {
       await browser.close();
       await server.close();

@@ -15,7 +15,7 @@ type ErrorBody = { error: { code: string; message: string } };
 const KEY = "stub-key-123456";
 const XI = "xi-limits-key-000000000000000001";
 
-async function waitFor(fn: () => boolean | Promise<boolean>, what: string, ms = 5000) {
+async function waitFor(fn: () => boolean | Promise<boolean>, what: string, ms = 30_000) {
   const end = Date.now() + ms;
   while (!(await fn())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startTestServer } from "../_helpers/app_server.ts";
 import { chartSvg } from "../../ml/loss_chart.ts";
+import { startGeminiStub } from "../stubs/gemini_server.ts";
 
 Deno.test({
   name: "/training lists runs with their config and server-rendered train/val loss charts",
@@ -48,7 +49,9 @@ Deno.test({
       const html = await res.text();
       assert.match(html, /<h2>base-run<\/h2>/);
       assert.match(html, /pretrain · step 3\/3 · train loss 4\.5000 · val loss 5\.2500 · outputs: model/);
-      assert.equal((html.match(/<polyline/g) ?? []).length, 2, "train and val lines");
+      // Train and val lines, in the wide and the narrow (phone) drawing of the chart.
+      assert.equal((html.match(/<polyline/g) ?? []).length, 4, "train and val lines");
+      assert.equal((html.match(/<svg class="loss-chart loss-chart-(wide|narrow)"/g) ?? []).length, 2);
       assert.match(html, /&quot;lr&quot;: 0\.003/);
       assert.match(
         html,
@@ -74,4 +77,114 @@ Deno.test("loss chart SVG: one polyline per series, escaped title, points inside
   for (const p of lines[0].split(" ").map((s) => s.split(",").map(Number))) {
     assert.ok(p[0] >= 52 && p[0] <= 624 && p[1] >= 16 && p[1] <= 284, `${p}`);
   }
+});
+
+const repoRoot = new URL("../../", import.meta.url).pathname;
+const committedModel = `${repoRoot}models/local`;
+
+/** The last `train` and `val` losses of a committed run, read from its metrics file. */
+async function lastLosses(
+  run: string,
+): Promise<{ step: number; train: number; val: number; firstVal: number }> {
+  const records = (await Deno.readTextFile(`${committedModel}/runs/${run}/metrics.jsonl`)).trim().split("\n")
+    .map((l) => JSON.parse(l) as { type: string; step: number; loss: number });
+  const train = records.filter((r) => r.type === "train");
+  const val = records.filter((r) => r.type === "val");
+  return {
+    step: train.at(-1)!.step,
+    train: train.at(-1)!.loss,
+    val: val.at(-1)!.loss,
+    firstVal: val[0].loss,
+  };
+}
+
+Deno.test({
+  name:
+    "/training on a fresh clone (empty RUNS_DIR) shows the bundled model's committed runs with their numbers",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // The records must reach a clone: not ignored by git (runs/ used to match models/local/runs/ too).
+    const ignored = await new Deno.Command("git", {
+      args: [
+        "check-ignore",
+        "-q",
+        "models/local/runs/base/metrics.jsonl",
+        "models/local/runs/lora/eval.json",
+      ],
+      cwd: repoRoot,
+    }).output().catch(() => null);
+    if (ignored && ignored.code !== 128) assert.equal(ignored.code, 1, "models/local/runs is ignored by git");
+
+    const empty = await Deno.makeTempDir({ prefix: "runs-empty-" });
+    // A Gemini stub answers chats, so the committed checkpoint is not loaded: this page only reads files.
+    const stub = await startGeminiStub({ apiKey: "training-key" });
+    const server = await startTestServer({
+      RUNS_DIR: empty,
+      LOCAL_MODEL_DIR: committedModel,
+      GEMINI_API_KEY: stub.apiKey,
+      GEMINI_BASE_URL: stub.url,
+    });
+    try {
+      const html = await (await fetch(`${server.url}/training`)).text();
+      assert.match(html, /No runs in <code>[^<]*runs-empty-[^<]*\/<\/code> yet/);
+      assert.match(html, /<h2 id="bundled-runs-title"[^>]*>The bundled local model<\/h2>/);
+      const base = await lastLosses("base");
+      const lora = await lastLosses("lora");
+      assert.equal(base.step, 300);
+      assert.equal(lora.step, 300);
+      // Real numbers: well below the uniform guess ln(1024) = 6.93, and validation loss fell in both runs.
+      for (const run of [base, lora]) {
+        assert.ok(run.val < 5 && run.train < 5 && run.val < run.firstVal, JSON.stringify(run));
+      }
+      const section = html.slice(html.indexOf('id="bundled-runs-title"'));
+      for (const [name, mode, losses] of [["base", "pretrain", base], ["lora", "lora", lora]] as const) {
+        assert.match(section, new RegExp(`<h3>${name} <span class="run-badge">bundled model</span></h3>`));
+        assert.ok(
+          section.includes(
+            `${mode} · step 300/300 · train loss ${losses.train.toFixed(4)} · val loss ${
+              losses.val.toFixed(4)
+            }`,
+          ),
+          `${name} summary`,
+        );
+      }
+      assert.equal(
+        (section.match(/<polyline/g) ?? []).length,
+        8,
+        "train and val lines of both runs, 2 drawings",
+      );
+      // Each run's deno task eval results: perplexity on held-out data.
+      assert.match(section, /<td>corpus\.val\.head\.txt \(text\)<\/td><td>\d+<\/td><td>\d\.\d{4}<\/td>/);
+      assert.match(section, /<td>instructions\.val\.jsonl \(records\)<\/td><td>\d+<\/td><td>\d\.\d{4}<\/td>/);
+      assert.ok(section.indexOf("<h3>base") < section.indexOf("<h3>lora"), "in training order");
+    } finally {
+      await server.close();
+      await stub.close();
+      await Deno.remove(empty, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "/training with RUNS_DIR set to the bundled runs lists them once",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const stub = await startGeminiStub({ apiKey: "training-key" });
+    const server = await startTestServer({
+      RUNS_DIR: `${committedModel}/runs`,
+      LOCAL_MODEL_DIR: committedModel,
+      GEMINI_API_KEY: stub.apiKey,
+      GEMINI_BASE_URL: stub.url,
+    });
+    try {
+      const html = await (await fetch(`${server.url}/training`)).text();
+      assert.equal((html.match(/<h2>base<\/h2>/g) ?? []).length, 1);
+      assert.ok(!html.includes("bundled-runs-title"));
+    } finally {
+      await server.close();
+      await stub.close();
+    }
+  },
 });

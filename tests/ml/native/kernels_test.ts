@@ -11,8 +11,12 @@ import {
 } from "../../../ml/native/kernels.ts";
 import { planMatMul } from "../../../ml/native/matmul.ts";
 import { tanhInto } from "../../../ml/native/pointwise.ts";
+import { setSimdEnabled, simdKernels } from "../../../ml/native/simd.ts";
+import type { WasmBackendLike } from "../../../ml/native/wasm_heap.ts";
 import { AdamW } from "../../../ml/optim.ts";
-import { gelu, layerNorm } from "../../../ml/model.ts";
+import { gelu, layerNorm, logSoftmax } from "../../../ml/model.ts";
+import { matMul2d } from "../../../ml/linear.ts";
+import { profileKernelsBest, profileTable } from "../../../ml/native/profile.ts";
 
 assert.ok(await tf.setBackend("wasm"), "tfjs wasm backend must start");
 const probe = openOpenBlas();
@@ -170,11 +174,15 @@ Deno.test({
       "MlGeluGrad",
       "MlLayerNorm",
       "MlLayerNormGrad",
+      "Unpack",
+      "MlLogSoftmax",
+      "MlLogSoftmaxGrad",
+      "MlSoftmaxGrad",
     ]);
     assert.ok((status.threads ?? 0) >= 1);
     assert.match(
       status.summary,
-      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate, MlGelu, MlGeluGrad, MlLayerNorm, MlLayerNormGrad via OpenBLAS/,
+      /^native kernels on: BatchMatMul, _FusedMatMul, Transpose, Sum, Pow, Identity, Tanh, Cast, MlAdamWUpdate, MlGelu, MlGeluGrad, MlLayerNorm, MlLayerNormGrad, Unpack, MlLogSoftmax, MlLogSoftmaxGrad, MlSoftmaxGrad via OpenBLAS/,
     );
     assert.equal(installNativeKernels(), status, "second install returns the same status");
     assert.equal(nativeStatus(), status);
@@ -433,6 +441,12 @@ const TRANSPOSE_CASES: { shape: number[]; perm: number[]; dtype?: "int32" }[] = 
   { shape: [2, 3, 4], perm: [0, 1, 2] },
   { shape: [4, 300, 2], perm: [1, 0, 2], dtype: "int32" },
   { shape: [2, 2, 600], perm: [1, 0, 2] }, // long contiguous runs
+  // Runs of a multiple of 4 words: the wasm SIMD copy (attention's split and merge at head size 8).
+  { shape: [8, 6, 3, 4, 8], perm: [2, 0, 3, 1, 4] },
+  { shape: [2, 4, 6, 8], perm: [0, 2, 1, 3] },
+  { shape: [4, 30, 4], perm: [1, 0, 2], dtype: "int32" },
+  { shape: [2, 3, 2, 3, 2, 4], perm: [5, 4, 3, 2, 1, 0] }, // innermost not contiguous: JS loop
+  { shape: [3, 2, 5, 2, 4, 4], perm: [4, 2, 0, 3, 1, 5] }, // rank 6 after collapsing: JS loop
 ];
 
 for (const c of TRANSPOSE_CASES) {
@@ -461,7 +475,9 @@ const SUM_CASES: { shape: number[]; axis: number | number[]; keepDims: boolean; 
   { shape: [512, 96], axis: 0, keepDims: false, native: true }, // bias gradient
   { shape: [4, 16, 24], axis: [0, 1], keepDims: true, native: true },
   { shape: [4, 16, 24], axis: [1, 0], keepDims: false, native: true },
-  { shape: [4, 16, 24], axis: -1, keepDims: false, native: false }, // innermost: stock
+  { shape: [4, 16, 24], axis: -1, keepDims: false, native: true }, // softmax gradient's row sums
+  { shape: [4, 16, 24], axis: [2, 1], keepDims: true, native: true }, // trailing axes, any order
+  { shape: [8, 4, 64, 64], axis: 3, keepDims: true, native: true }, // attention's [B,H,T,T] rows
   { shape: [4, 16, 24], axis: [0, 2], keepDims: false, native: false },
   { shape: [7, 9], axis: [0, 1], keepDims: false, native: false },
 ];
@@ -475,7 +491,11 @@ for (const c of SUM_CASES) {
     async fn() {
       const before = nativeCallCounts().Sum?.native ?? 0;
       await compare(() => tf.sum(rand(c.shape, 10), c.axis, c.keepDims), "sum", true, 1e-5);
-      assert.equal((nativeCallCounts().Sum?.native ?? 0) > before, c.native, "native only for leading axes");
+      assert.equal(
+        (nativeCallCounts().Sum?.native ?? 0) > before,
+        c.native,
+        "native only for leading or trailing axes",
+      );
     },
   });
 }
@@ -554,6 +574,244 @@ Deno.test({
       1e-6,
     );
     assert.ok(nativeCallCounts().Tanh.native > before, "the native Tanh ran");
+  },
+});
+
+Deno.test({
+  name:
+    "wasm SIMD tanh on the heap: |error| < 4e-7 against Math.tanh (float32 arithmetic), exactly ±1 beyond |x| = 9.011, NaN stays NaN",
+  ignore: !ok,
+  fn() {
+    installNativeKernels();
+    assert.notEqual(
+      simdKernels(tf.backend() as unknown as WasmBackendLike),
+      null,
+      "SIMD kernels are available",
+    );
+    const n = 400_001;
+    const x = new Float32Array(n + 6);
+    for (let i = 0; i < n; i++) x[i] = -20 + (40 * i) / (n - 1);
+    x.set([Infinity, -Infinity, NaN, 9.5, -12, 0], n);
+    const y = tf.tidy(() => tf.tanh(tf.tensor1d(x)).dataSync() as Float32Array);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i] - Math.tanh(x[i])));
+    assert.ok(worst < 4e-7, `max |error| ${worst}`);
+    assert.deepEqual([...y.slice(n, n + 2)], [1, -1]);
+    assert.ok(Number.isNaN(y[n + 2]), "NaN stays NaN");
+    assert.deepEqual([...y.slice(n + 3)], [1, -1, 0]);
+    // The same values as the scalar JS loop (the SIMD path evaluates the same formula in float32).
+    const js = new Float32Array(x.length);
+    tanhInto(x, js);
+    assertClose(y.subarray(0, n), js.subarray(0, n), 3e-7, "SIMD vs JS tanh");
+  },
+});
+
+Deno.test({
+  name:
+    "GELU, LayerNorm, their gradients and AdamW agree between the SIMD path and the JS loops (lengths 1 to 9: tails)",
+  ignore: !ok,
+  async fn() {
+    installNativeKernels();
+    const paths = (simd: boolean) => {
+      setSimdEnabled(simd);
+      try {
+        return [1, 2, 3, 4, 5, 7, 8, 9, 4099].flatMap((len) =>
+          run(() => {
+            const x = tf.mul(rand([len], 80 + len), 8), w = rand([len], 90 + len);
+            const [gx] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), w)))([x]);
+            return [gelu(x), gx];
+          })
+        );
+      } finally {
+        setSimdEnabled(true);
+      }
+    };
+    const simd = paths(true), js = paths(false);
+    simd.forEach((s, i) => assertClose(s, js[i], 2e-6, `output ${i}, SIMD vs JS`));
+    const norms = (simdOn: boolean) => {
+      setSimdEnabled(simdOn);
+      try {
+        return [[512, 128], [3, 7, 40], [5, 6]].flatMap((shape) =>
+          run(() => {
+            const d = shape[shape.length - 1];
+            const x = tf.add(tf.mul(rand(shape, 130), 4), 1.5), w = rand(shape, 131);
+            const g = tf.add(rand([d], 132), 1), b = rand([d], 133);
+            const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+              tf.sum(tf.mul(layerNorm(xx, gg, bb), w));
+            return [layerNorm(x, g, b), ...tf.grads(f)([x, g, b])];
+          })
+        );
+      } finally {
+        setSimdEnabled(true);
+      }
+    };
+    const before = nativeCallCounts().MlLayerNormGrad?.native ?? 0;
+    const ns = norms(true), nj = norms(false);
+    assert.equal(nativeCallCounts().MlLayerNormGrad.native - before, 6, "the fused LayerNorm gradient ran");
+    // float32 row statistics (SIMD) against float64 ones (JS): dgamma sums 512 rows.
+    ns.forEach((s, i) => assertClose(s, nj[i], 2e-5, `LayerNorm output ${i}, SIMD vs JS`));
+    const adam = async (simdOn: boolean) => {
+      setSimdEnabled(simdOn);
+      try {
+        const params = [5, 8, 4099].map((len, i) => ({
+          name: `p${i}`,
+          variable: tf.tidy(() => tf.variable(rand([len], 100 + i))),
+          decay: i !== 1,
+        }));
+        const opt = new AdamW(params, { weightDecay: 0.1 });
+        for (let step = 0; step < 3; step++) {
+          const grads = params.map((p, i) => rand([p.variable.size], 110 + 10 * step + i));
+          opt.apply(grads, 0.01);
+          tf.dispose(grads);
+        }
+        const state = await opt.state();
+        const out = params.flatMap((p) => [
+          p.variable.dataSync() as Float32Array,
+          state.m.get(p.name)!,
+          state.v.get(p.name)!,
+        ]);
+        opt.dispose();
+        tf.dispose(params.map((p) => p.variable));
+        return out;
+      } finally {
+        setSimdEnabled(true);
+      }
+    };
+    const a = await adam(true), b = await adam(false);
+    a.forEach((s, i) => assertClose(s, b[i], 1e-6, `AdamW output ${i}, SIMD vs JS`));
+  },
+});
+
+for (
+  const c of [
+    { shape: [3, 8, 4, 6, 5], axis: 0 }, // attention's QKV split
+    { shape: [4, 3, 5], axis: 1 },
+    { shape: [4, 3, 5], axis: -1 },
+    { shape: [6, 7], axis: 0, dtype: "int32" as const },
+  ]
+) {
+  Deno.test({
+    name: `Unpack ${JSON.stringify(c.shape)} axis ${c.axis} ${c.dtype ?? "float32"} equals reference`,
+    ignore: !ok,
+    async fn() {
+      const before = nativeCallCounts().Unpack?.native ?? 0;
+      await compare(
+        () => {
+          const x = rand(c.shape, 120);
+          const parts = tf.unstack(c.dtype ? tf.cast(tf.mul(x, 1000), "int32") : x, c.axis);
+          return parts.map((p) => p.toFloat());
+        },
+        "unpack",
+        true,
+        0,
+      );
+      assert.ok((nativeCallCounts().Unpack?.native ?? 0) > before, "ran natively");
+      // The gradient of unstack (a Pack) through the native kernel.
+      await compare(
+        () => {
+          const x = rand(c.shape, 121);
+          return tf.grad((t: tf.Tensor) =>
+            tf.addN(tf.unstack(t, c.axis).map((p, i) => tf.sum(tf.mul(p, i + 1))))
+          )(x);
+        },
+        "unpack grad",
+        true,
+        1e-6,
+      );
+    },
+  });
+}
+
+Deno.test({
+  name:
+    "fused log-softmax and the Softmax gradient: forward and gradients equal tfjs's composed ops (widths 256, 64, 6)",
+  ignore: !ok,
+  async fn() {
+    const before = {
+      log: nativeCallCounts().MlLogSoftmaxGrad?.native ?? 0,
+      soft: nativeCallCounts().MlSoftmaxGrad?.native ?? 0,
+    };
+    for (const shape of [[512, 256], [2, 3, 64, 64], [7, 6]]) {
+      for (const simd of [true, false]) {
+        setSimdEnabled(simd);
+        try {
+          // logits up to ±40: exp over a wide range; cpu runs tf.logSoftmax, native the fused kernels.
+          await compare(
+            () => {
+              const x = tf.mul(rand(shape, 140), 80), w = rand(shape, 141);
+              const [gx] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(logSoftmax(t), w)))([x]);
+              return [logSoftmax(x), gx];
+            },
+            `logSoftmax ${JSON.stringify(shape)} simd ${simd}`,
+            true,
+            2e-6,
+          );
+          await compare(
+            () => {
+              const x = tf.mul(rand(shape, 142), 20), w = rand(shape, 143);
+              const [gx] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(t), w)))([x]);
+              return [tf.softmax(x), gx];
+            },
+            `softmax ${JSON.stringify(shape)} simd ${simd}`,
+            true,
+            2e-6,
+          );
+        } finally {
+          setSimdEnabled(true);
+        }
+      }
+    }
+    assert.equal(
+      nativeCallCounts().MlLogSoftmaxGrad.native - before.log,
+      6,
+      "the fused log-softmax gradient ran",
+    );
+    assert.equal(nativeCallCounts().MlSoftmaxGrad.native - before.soft, 6, "the Softmax gradient kernel ran");
+  },
+});
+
+Deno.test({
+  name:
+    "ml/linear.ts matMul2d's gradient uses OpenBLAS's transposed operands (no Transpose kernel) and equals cpu",
+  ignore: !ok,
+  async fn() {
+    const f = () => {
+      const a = rand([33, 20], 150),
+        b = tf.tidy(() => tf.variable(rand([20, 17], 151))),
+        w = rand([33, 17], 152);
+      const out = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(tf.mul(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D), w))
+      )([
+        a,
+        b,
+      ]);
+      b.dispose();
+      return out;
+    };
+    installNativeKernels();
+    const transposes = nativeCallCounts().Transpose?.native ?? 0;
+    tf.tidy(() => f().forEach((t) => t.dataSync()));
+    assert.equal(nativeCallCounts().Transpose?.native ?? 0, transposes, "no Transpose kernel ran");
+    await compare(f, "matMul2d grads");
+  },
+});
+
+Deno.test({
+  name: "profileKernelsBest counts each kernel's calls, keeps per-kernel minima and restores the kernels",
+  ignore: !ok,
+  async fn() {
+    installNativeKernels();
+    const before = tf.getKernel("BatchMatMul", "wasm")!.kernelFunc;
+    const a = rand([16, 8], 160), b = rand([8, 4], 161), c = rand([4], 162);
+    const profile = await profileKernelsBest(() => tf.tidy(() => tf.add(tf.matMul(a, b), c).dataSync()), 3);
+    const calls = Object.fromEntries(profile.ops.map((o) => [o.kernel, o.calls]));
+    assert.equal(calls.BatchMatMul, 1);
+    assert.equal(calls.Add, 1);
+    assert.ok(profile.ops.every((o) => o.ms >= 0));
+    assert.equal(profile.kernelMs, profile.ops.reduce((sum, o) => sum + o.ms, 0));
+    assert.equal(tf.getKernel("BatchMatMul", "wasm")!.kernelFunc, before, "the timed wrappers are removed");
+    assert.match(profileTable([{ label: "x", profile }]), /\| BatchMatMul \| 1 \|/);
+    tf.dispose([a, b, c]);
   },
 });
 

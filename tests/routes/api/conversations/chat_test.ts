@@ -30,7 +30,8 @@ async function newConversation(client: ApiClient, json: Record<string, unknown> 
   return (await client.json<{ id: string }>("/api/conversations", { method: "POST", json })).body.id;
 }
 
-async function waitFor<T>(fn: () => Promise<T | null>, what: string, ms = 5000): Promise<T> {
+/** Polls `fn` until it returns a value; `ms` only bounds a failing test, it is not a timing assertion. */
+async function waitFor<T>(fn: () => Promise<T | null>, what: string, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const v = await fn();

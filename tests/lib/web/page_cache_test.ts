@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { acceptsGzip, PageCache } from "../../../lib/web/page_cache.ts";
+
+const page = (text: string, status = 200) =>
+  new Response(text, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+
+const gunzip = (res: Response) => new Response(res.body!.pipeThrough(new DecompressionStream("gzip"))).text();
+
+Deno.test("PageCache keeps 200 pages with their headers and answers them again, plain or gzipped", async () => {
+  const cache = new PageCache(10_000);
+  assert.equal(cache.get("a"), null);
+  const html = "<p>one</p>".repeat(100);
+  const sent = await cache.put("a", page(html));
+  assert.equal(await sent.text(), html);
+  assert.equal(sent.headers.get("content-encoding"), null);
+  const again = cache.get("a")!;
+  assert.equal(again.status, 200);
+  assert.equal(again.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(again.headers.get("vary"), "accept-encoding");
+  assert.equal(await again.text(), html);
+  const zipped = cache.get("a", true)!;
+  assert.equal(zipped.headers.get("content-encoding"), "gzip");
+  const zippedBytes = (await zipped.clone().arrayBuffer()).byteLength;
+  assert.ok(zippedBytes < html.length / 10, `gzip ${zippedBytes} bytes of ${html.length}`);
+  assert.equal(await gunzip(zipped), html);
+  assert.deepEqual(cache.stats, { hits: 2, misses: 1 });
+  assert.equal(cache.bytes, html.length + zippedBytes);
+});
+
+Deno.test("PageCache does not keep other statuses, and 0 bytes disables it", async () => {
+  const cache = new PageCache(1000);
+  const res = await cache.put("missing", page("gone", 404));
+  assert.equal(res.status, 404);
+  assert.equal(await res.text(), "gone");
+  assert.equal(cache.get("missing"), null);
+  const off = new PageCache(0);
+  assert.equal(await (await off.put("a", page("x"))).text(), "x");
+  assert.equal(off.get("a"), null);
+});
+
+Deno.test("PageCache stays within its byte bound, dropping the least recently used page", async () => {
+  const probe = new PageCache(10_000);
+  await probe.put("x", page("a".repeat(100)));
+  const one = probe.bytes; // one 100-character page, both encodings
+  const cache = new PageCache(3 * one);
+  await cache.put("a", page("a".repeat(100)));
+  await cache.put("b", page("b".repeat(100)));
+  await cache.put("c", page("c".repeat(100)));
+  cache.get("a"); // now b is the least recently used
+  await cache.put("d", page("d".repeat(100)));
+  assert.equal(cache.size, 3);
+  assert.ok(cache.bytes <= 3 * one);
+  assert.equal(cache.get("b"), null);
+  assert.equal(await cache.get("a")!.text(), "a".repeat(100));
+  // A page larger than the whole bound is sent but not kept.
+  const huge = crypto.getRandomValues(new Uint8Array(3 * one)).join(",");
+  assert.equal(await (await cache.put("huge", page(huge))).text(), huge);
+  assert.equal(cache.get("huge"), null);
+  assert.equal(cache.size, 3);
+});
+
+Deno.test("acceptsGzip reads Accept-Encoding, q=0 refuses", () => {
+  assert.equal(acceptsGzip("gzip, deflate, br, zstd"), true);
+  assert.equal(acceptsGzip("br;q=1.0, GZIP;q=0.5"), true);
+  assert.equal(acceptsGzip("*"), true);
+  assert.equal(acceptsGzip("gzip;q=0"), false);
+  assert.equal(acceptsGzip("gzip;q=0, *"), false);
+  assert.equal(acceptsGzip("*;q=0, gzip"), true);
+  assert.equal(acceptsGzip("identity"), false);
+  assert.equal(acceptsGzip("br"), false);
+  assert.equal(acceptsGzip(null), false);
+});
