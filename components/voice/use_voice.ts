@@ -7,29 +7,26 @@
  */
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { createStore, useStore } from "../chat/store.ts";
 import type { ClientVoice } from "../../lib/voice/client/api.ts";
 import type { SpeechPlayer } from "../../lib/voice/client/player.ts";
 import type { VoiceConfig } from "../chat/types.ts";
 import { canRecognize, canRecord, canSynthesize } from "./support.ts";
 import { voiceErrorSentence } from "./voice_errors.ts";
 import {
-  HANDS_FREE_OFF,
   type HandsFreeEffect,
   type HandsFreeEvent,
   type HandsFreeMachine,
   transition,
 } from "./hands_free.ts";
+import { handsFreeOn, initialVoiceState, type MicMode, type MicState, voiceReducer } from "./voice_state.ts";
+
+export type { MicMode, MicState };
 
 type Engine = typeof import("./engine.ts");
 let enginePromise: Promise<Engine> | null = null;
 /** The voice engine, fetched once on first use. */
 const engine = (): Promise<Engine> => enginePromise ??= import("./engine.ts");
-
-/** How dictation works in this browser: server transcription, the browser's recognizer, or not at all. */
-export type MicMode = "server" | "browser" | "none";
-
-/** What the microphone is doing. */
-export type MicState = "idle" | "recording" | "transcribing";
 
 /** Hands-free conversation state (`off` = not in hands-free mode). */
 export type HandsFreeState = HandsFreeMachine["phase"];
@@ -40,7 +37,11 @@ export interface SpokenReply {
   text: string;
 }
 
-/** What the hook needs from the chat. */
+/**
+ * What the hook needs from the chat. Long-lived work (the hands-free loop, the Esc listener) keeps
+ * the host of the render it started in, so its functions must act on the chat's current state
+ * (through the chat's store or controller), not on values captured at render.
+ */
 export interface VoiceHost {
   config: VoiceConfig;
   /** Puts dictated text into the composer. */
@@ -126,48 +127,28 @@ function micTitleOf(mode: MicMode, config: VoiceConfig): string {
 /** The voice layer of the chat page. */
 export function useVoice(host: VoiceHost): Voice {
   const { config } = host;
-  const hostRef = useRef(host);
-  hostRef.current = host;
+  const [store] = useState(() => createStore(voiceReducer, initialVoiceState(config)));
+  const { dispatch, getState } = store;
+  const state = useStore(store);
 
+  // Resource handles only; the state lives in the store.
   const audioRef = useRef<HTMLAudioElement>(null);
-  const [hydrated, setHydrated] = useState(false);
-  const [browserCanSpeak, setBrowserCanSpeak] = useState(false);
-  const [speakingId, setSpeakingId] = useState<string | null>(null);
-  const [browserVoice, setBrowserVoice] = useState(config.provider === "browser");
-  const [autoSpeak, setAutoSpeakState] = useState(false);
-  const [voices, setVoices] = useState<ClientVoice[] | null>(null);
-  const [voiceId, setVoiceIdState] = useState<string | null>(config.defaultVoiceId);
-  const [voicesNote, setVoicesNote] = useState<string | null>(
-    config.provider === "browser"
-      ? "The server has no voice service (ELEVENLABS_API_KEY is not set): replies are read by this browser's own voice."
-      : null,
-  );
-  const [micMode, setMicMode] = useState<MicMode>("none");
-  const [mic, setMic] = useState<MicState>("idle");
-  const [handsFree, setHandsFree] = useState<HandsFreeState>("off");
-  const [notice, setNotice] = useState<string | null>(null);
-
   const player = useRef<SpeechPlayer | null>(null);
-  const serverVoice = useRef(config.provider === "elevenlabs");
   const speaking = useRef<AbortController | null>(null);
   const capture = useRef<{ stop(): void; cancel(): void } | null>(null);
-  const handsFreeOn = useRef(false);
-  const handsFreeState = useRef<HandsFreeMachine>(HANDS_FREE_OFF);
-  const voicesRequested = useRef(false);
-  const state = useRef({ autoSpeak, speakingId, mic, micMode, handsFree, voiceId });
-  state.current = { autoSpeak, speakingId, mic, micMode, handsFree, voiceId };
 
   useEffect(() => {
-    const store = storage();
-    setAutoSpeakState(store?.getItem(AUTO_SPEAK_KEY) === "1");
-    const saved = store?.getItem(VOICE_KEY);
-    if (saved && config.provider === "elevenlabs") setVoiceIdState(saved);
-    setBrowserCanSpeak(canSynthesize());
-    setMicMode(micModeOf(config));
-    setHydrated(true);
+    const saved = storage();
+    dispatch({
+      type: "hydrated",
+      autoSpeak: saved?.getItem(AUTO_SPEAK_KEY) === "1",
+      savedVoiceId: saved?.getItem(VOICE_KEY) || null,
+      browserCanSpeak: canSynthesize(),
+      micMode: micModeOf(config),
+    });
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== "Escape" || e.shiftKey) return;
-      if (handsFreeOn.current) stopHandsFree();
+      if (handsFreeOn(getState())) stopHandsFree();
       else if (capture.current) capture.current.cancel();
       else if (speaking.current) stopSpeaking();
     };
@@ -178,17 +159,14 @@ export function useVoice(host: VoiceHost): Voice {
     };
   }, []);
 
-  const canSpeak = hydrated && (serverVoice.current || browserCanSpeak);
+  const canSpeak = state.hydrated && (state.serverVoice || state.browserCanSpeak);
 
   async function getPlayer(): Promise<SpeechPlayer> {
     const e = await engine();
     return player.current ??= new e.SpeechPlayer({
-      voiceId: state.current.voiceId ?? undefined,
+      voiceId: getState().voiceId ?? undefined,
       sink: e.htmlAudioSink(audioRef.current ?? undefined),
-      onFallback: (err) => {
-        if (notConfigured(err)) serverVoice.current = false;
-        setBrowserVoice(true);
-      },
+      onFallback: (err) => dispatch({ type: "speak/browser", serverGone: notConfigured(err) }),
     });
   }
 
@@ -196,7 +174,7 @@ export function useVoice(host: VoiceHost): Voice {
     speaking.current?.abort();
     speaking.current = null;
     player.current?.stop();
-    setSpeakingId(null);
+    dispatch({ type: "speak/stopped" });
   }
 
   /** Speaks one reply; resolves when it has been spoken, stopped, or failed (with a notice). */
@@ -204,25 +182,26 @@ export function useVoice(host: VoiceHost): Voice {
     stopSpeaking();
     const controller = new AbortController();
     speaking.current = controller;
-    setSpeakingId(reply.id);
-    setNotice(null);
+    dispatch({ type: "speak/started", id: reply.id });
     try {
       const e = await engine();
       if (controller.signal.aborted) return;
-      if (serverVoice.current) {
+      if (getState().serverVoice) {
         const p = await getPlayer();
         controller.signal.addEventListener("abort", () => p.stop(), { once: true });
         await p.speak(reply.text);
       } else {
-        setBrowserVoice(true);
+        dispatch({ type: "speak/browser", serverGone: false });
         await e.speakWithBrowser(reply.text, { signal: controller.signal });
       }
     } catch (err) {
-      if (!controller.signal.aborted) setNotice(`The reply could not be read aloud. ${message(err)}`);
+      if (!controller.signal.aborted) {
+        dispatch({ type: "notice", text: `The reply could not be read aloud. ${message(err)}` });
+      }
     } finally {
       if (speaking.current === controller) {
         speaking.current = null;
-        setSpeakingId(null);
+        dispatch({ type: "speak/stopped" });
       }
     }
   }
@@ -232,18 +211,18 @@ export function useVoice(host: VoiceHost): Voice {
    * recognizer. `turn` = hands-free (stop on silence; skip transcription when nothing was heard).
    */
   async function listenOnce(turn: boolean): Promise<string> {
-    const mode = state.current.micMode;
+    const mode = getState().micMode;
     if (mode === "none") throw new Error(micTitleOf(mode, config));
     const e = await engine();
     if (mode === "browser") {
       const controller = new AbortController();
       capture.current = { stop: () => controller.abort(), cancel: () => controller.abort() };
-      setMic("recording");
+      dispatch({ type: "mic", mic: "recording" });
       try {
         return await e.recognizeOnce({ signal: controller.signal });
       } finally {
         capture.current = null;
-        setMic("idle");
+        dispatch({ type: "mic", mic: "idle" });
       }
     }
     let heard = false;
@@ -265,22 +244,20 @@ export function useVoice(host: VoiceHost): Voice {
     };
     try {
       const { done } = await recorder.start();
-      setMic("recording");
+      dispatch({ type: "mic", mic: "recording" });
       const recording = await done;
       if (cancelled || (turn && !heard)) return "";
-      setMic("transcribing");
+      dispatch({ type: "mic", mic: "transcribing" });
       return await e.transcribeRecording(recording);
     } catch (err) {
       if (notConfigured(err)) {
         // The server lost its speech-to-text: use the browser's recognizer from now on, if any.
-        const fallback: MicMode = canRecognize() ? "browser" : "none";
-        setMicMode(fallback);
-        state.current.micMode = fallback;
+        dispatch({ type: "mic/mode", mode: canRecognize() ? "browser" : "none" });
       }
       throw err;
     } finally {
       capture.current = null;
-      setMic("idle");
+      dispatch({ type: "mic", mic: "idle" });
     }
   }
 
@@ -289,24 +266,22 @@ export function useVoice(host: VoiceHost): Voice {
       capture.current.stop();
       return;
     }
-    if (state.current.mic !== "idle" || handsFreeOn.current) return;
-    setNotice(null);
+    const now = getState();
+    if (now.mic !== "idle" || handsFreeOn(now)) return;
+    dispatch({ type: "notice", text: null });
     listenOnce(false).then((text) => {
-      if (text.trim() !== "") hostRef.current.insertText(text.trim());
-    }, (err) => setNotice(`Voice input failed. ${message(err)}`));
+      if (text.trim() !== "") host.insertText(text.trim());
+    }, (err) => dispatch({ type: "notice", text: `Voice input failed. ${message(err)}` }));
   }
 
   /** Applies one event to the hands-free machine; returns the effect to run. */
   function handsFreeStep(event: HandsFreeEvent): HandsFreeEffect {
-    const next = transition(handsFreeState.current, event);
-    handsFreeState.current = next.state;
-    handsFreeOn.current = next.state.phase !== "off";
-    setHandsFree(next.state.phase);
-    if (next.state.notice) setNotice(next.state.notice);
+    const next = transition(getState().handsFree, event);
+    dispatch({ type: "hands-free", machine: next.state });
     if (next.effect.kind === "release") {
       capture.current?.cancel();
       stopSpeaking();
-      if (next.effect.stopReply) hostRef.current.stopReply();
+      if (next.effect.stopReply) host.stopReply();
     }
     return next.effect;
   }
@@ -314,7 +289,7 @@ export function useVoice(host: VoiceHost): Voice {
   /** Runs the machine's effects (listen, send, speak) and feeds their outcomes back, until it is off. */
   async function handsFreeLoop(first: HandsFreeEffect): Promise<void> {
     let effect = first;
-    while (handsFreeOn.current) {
+    while (handsFreeOn(getState())) {
       let event: HandsFreeEvent;
       if (effect.kind === "listen") {
         try {
@@ -323,23 +298,24 @@ export function useVoice(host: VoiceHost): Voice {
           event = { type: "listen-failed", message: message(err) };
         }
       } else if (effect.kind === "send") {
-        const reply = await hostRef.current.send(effect.text);
+        const reply = await host.send(effect.text);
         event = { type: "replied", reply };
       } else if (effect.kind === "speak") {
         await speak(effect.reply);
         event = { type: "spoken" };
       } else break;
       // Stopped meanwhile (button or Esc): the stop event already released everything.
-      if (!handsFreeOn.current) break;
+      if (!handsFreeOn(getState())) break;
       effect = handsFreeStep(event);
     }
   }
 
   function startHandsFree(): void {
-    if (handsFreeOn.current || state.current.micMode === "none") return;
+    const now = getState();
+    if (handsFreeOn(now) || now.micMode === "none") return;
     capture.current?.cancel();
     stopSpeaking();
-    setNotice(null);
+    dispatch({ type: "notice", text: null });
     void handsFreeLoop(handsFreeStep({ type: "start" }));
   }
 
@@ -350,57 +326,58 @@ export function useVoice(host: VoiceHost): Voice {
   return {
     audioRef,
     canSpeak,
-    speakUnavailable: hydrated
+    speakUnavailable: state.hydrated
       ? "This browser cannot speak and the server has no voice service (ELEVENLABS_API_KEY is not set)."
       : "Loading…",
-    speakingId,
-    browserVoice,
+    speakingId: state.speakingId,
+    browserVoice: state.browserVoice,
     toggleSpeak(reply) {
-      if (state.current.speakingId === reply.id) stopSpeaking();
+      if (getState().speakingId === reply.id) stopSpeaking();
       else void speak(reply);
     },
     stopSpeaking,
-    autoSpeak,
+    autoSpeak: state.autoSpeak,
     setAutoSpeak(on) {
-      setAutoSpeakState(on);
+      dispatch({ type: "auto-speak", on });
       storage()?.setItem(AUTO_SPEAK_KEY, on ? "1" : "0");
     },
     replyDone(reply) {
-      if (state.current.autoSpeak && !handsFreeOn.current && reply.text.trim() !== "") void speak(reply);
+      const now = getState();
+      if (now.autoSpeak && !handsFreeOn(now) && reply.text.trim() !== "") void speak(reply);
     },
-    voices,
-    voiceId,
+    voices: state.voices,
+    voiceId: state.voiceId,
     setVoiceId(id) {
-      setVoiceIdState(id);
+      dispatch({ type: "voice/chosen", id });
       player.current?.setVoice(id);
       storage()?.setItem(VOICE_KEY, id);
     },
     loadVoices() {
-      if (voicesRequested.current || !serverVoice.current) return;
-      voicesRequested.current = true;
+      const now = getState();
+      if (now.voicesRequested || !now.serverVoice) return;
+      dispatch({ type: "voices/requested" });
       engine().then((e) => e.fetchVoices()).then(({ voices, defaultVoiceId }) => {
-        setVoices(voices);
-        if (!voices.some((v) => v.id === state.current.voiceId)) {
-          setVoiceIdState(defaultVoiceId);
-          player.current?.setVoice(defaultVoiceId);
-        }
+        const before = getState().voiceId;
+        dispatch({ type: "voices/loaded", voices, defaultVoiceId });
+        const after = getState().voiceId;
+        if (after !== before && after !== null) player.current?.setVoice(after);
       }, (err) => {
-        voicesRequested.current = false;
-        setVoicesNote(
-          notConfigured(err)
+        dispatch({
+          type: "voices/failed",
+          note: notConfigured(err)
             ? "The server has no voice service: replies are read by this browser's own voice."
             : `The voice list could not be loaded: ${message(err)}`,
-        );
+        });
       });
     },
-    voicesNote,
-    micMode,
-    micTitle: hydrated ? micTitleOf(micMode, config) : "Loading…",
-    mic,
+    voicesNote: state.voicesNote,
+    micMode: state.micMode,
+    micTitle: state.hydrated ? micTitleOf(state.micMode, config) : "Loading…",
+    mic: state.mic,
     toggleMic,
-    handsFree,
+    handsFree: state.handsFree.phase,
     startHandsFree,
     stopHandsFree,
-    notice,
+    notice: state.notice,
   };
 }
