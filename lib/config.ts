@@ -3,6 +3,7 @@
  * Unset optional keys select the embedded defaults (PGlite in DATA_DIR, the local model, the
  * browser's speech synthesis). Invalid values stop the app with one line per problem.
  */
+import { CodedError } from "../ml/errors.ts";
 import { z } from "zod";
 import { isLoopbackUrl, type OidcSettings } from "./accounts/oidc_settings.ts";
 import type { BucketPolicy } from "./security/token_bucket.ts";
@@ -228,10 +229,9 @@ export interface Config {
 }
 
 /** Thrown when the environment is invalid; `problems` holds one line per problem. */
-export class ConfigError extends Error {
-  readonly code = "invalid_config";
+export class ConfigError extends CodedError<"invalid_config"> {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    super("invalid_config", `invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
 }

@@ -4,15 +4,17 @@
  * `lib/chat/respond.ts`) need nothing from the web layer; `lib/web/errors.ts` re-exports it.
  */
 
+import { CodedError } from "../ml/errors.ts";
+
 /** An error with an HTTP status and a machine-readable code. */
-export class HttpError extends Error {
+export class HttpError extends CodedError<string> {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(code, message);
     this.name = "HttpError";
   }
 }

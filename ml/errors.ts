@@ -1,4 +1,8 @@
-/** The one shape of every typed error in `ml/`: a stable machine-readable `code` and a readable message. */
+/**
+ * The one base class of every typed error in the project (`ml/`, `lib/`, `components/`, `tasks/`): a stable
+ * machine-readable `code` and a readable message. It lives in `ml/` because `ml/` depends on nothing else
+ * here; `tests/lib/errors_test.ts` checks that no other class extends `Error` directly.
+ */
 
 /** An error whose `code` says what went wrong; `name` is the subclass's name. */
 export class CodedError<Code extends string> extends Error {

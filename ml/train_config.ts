@@ -6,6 +6,7 @@
  * Flags: `--key value`, `--key=value`, `--flag` (true), `--no-flag` (false); nested keys with dots
  * (`--lora.r 8`, `--model.layers 2`); lists comma-separated (`--lora.targetModules q,v`).
  */
+import { CodedError } from "./errors.ts";
 import { z } from "zod";
 
 const positiveInt = z.number({ message: "expected a number" }).int({ message: "expected an integer" })
@@ -105,12 +106,10 @@ export const trainConfigSchema = z.strictObject({
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 
 /** Invalid options; `problems` has one line per problem. */
-export class TrainConfigError extends Error {
-  /** Machine-readable reason. */
-  readonly code = "TRAIN_CONFIG_INVALID";
+export class TrainConfigError extends CodedError<"TRAIN_CONFIG_INVALID"> {
   /** An error listing `problems`, one per line. */
   constructor(readonly problems: string[]) {
-    super(`invalid training options:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    super("TRAIN_CONFIG_INVALID", `invalid training options:\n${problems.map((p) => `  ${p}`).join("\n")}`);
     this.name = "TrainConfigError";
   }
 }

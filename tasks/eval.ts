@@ -4,6 +4,7 @@
  * records), recorded in the run's `eval.json` and shown on `/training`. Exit 0 on success, 2 on usage or
  * data errors.
  */
+import { CodedError } from "../ml/errors.ts";
 import { exitOnMissingPermission } from "../lib/missing_permission.ts";
 import { BackendError, initBackend } from "../ml/backend.ts";
 import { CheckpointError } from "../ml/checkpoint.ts";
@@ -21,9 +22,12 @@ export const USAGE = `usage: deno task eval --run <run folder> --data <file> [op
 The result is also written to <run>/eval.json (one entry per data file).`;
 
 /** A bad command line. */
-export class EvalArgsError extends Error {
-  /** Machine-readable reason. */
-  readonly code = "EVAL_ARGS";
+export class EvalArgsError extends CodedError<"EVAL_ARGS"> {
+  /** A bad command line; `message` says which argument. */
+  constructor(message: string) {
+    super("EVAL_ARGS", message);
+    this.name = "EvalArgsError";
+  }
 }
 
 /** Parsed command line. */

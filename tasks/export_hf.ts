@@ -5,6 +5,7 @@
  * that GPT-2, q/k/v packed into c_attn) and `<out>/merged` (base + adapter); a pretraining
  * run or a checkpoint gives `<out>` (a checkpoint's own adapter/ merged in). Exit 2 on usage errors.
  */
+import { CodedError } from "../ml/errors.ts";
 import { exitOnMissingPermission } from "../lib/missing_permission.ts";
 import { BackendError, initBackend } from "../ml/backend.ts";
 import { CheckpointError, exists, loadCheckpoint } from "../ml/checkpoint.ts";
@@ -20,9 +21,12 @@ export const USAGE = `usage: deno task export-hf (--run <run folder> | --checkpo
   --help              this text`;
 
 /** A bad command line or input. */
-export class ExportArgsError extends Error {
-  /** Machine-readable reason. */
-  readonly code = "EXPORT_ARGS";
+export class ExportArgsError extends CodedError<"EXPORT_ARGS"> {
+  /** A bad command line; `message` says which argument. */
+  constructor(message: string) {
+    super("EXPORT_ARGS", message);
+    this.name = "ExportArgsError";
+  }
 }
 
 /** Parsed command line. */

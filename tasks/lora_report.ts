@@ -3,6 +3,7 @@
  * GPT-2, computed from their exact shapes by ml/efficiency.ts, printed as Markdown. Unknown flags and
  * out-of-range values exit 2 with the usage; `--help` prints the usage.
  */
+import { CodedError } from "../ml/errors.ts";
 import {
   type Architecture,
   ARCHITECTURES,
@@ -36,9 +37,12 @@ export interface ReportOptions {
 }
 
 /** A bad command line; the message names the flag. */
-export class ReportArgsError extends Error {
-  /** Machine-readable reason. */
-  readonly code = "LORA_REPORT_ARGS";
+export class ReportArgsError extends CodedError<"LORA_REPORT_ARGS"> {
+  /** A bad command line; `message` says which argument. */
+  constructor(message: string) {
+    super("LORA_REPORT_ARGS", message);
+    this.name = "ReportArgsError";
+  }
 }
 
 /** Parses `--fraction F`, `--budget-gib G` (also `--flag=value`); `help` when `--help`/`-h` is given. */

@@ -3,10 +3,12 @@
  * the server's `{ error: { code, message } }`, whose message the forms show as is.
  */
 
+import { CodedError } from "../../ml/errors.ts";
+
 /** A failed call: the server's code and message (`network` when no answer came). */
-export class AccountApiError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 0) {
-    super(message);
+export class AccountApiError extends CodedError<string> {
+  constructor(code: string, message: string, readonly status = 0) {
+    super(code, message);
     this.name = "AccountApiError";
   }
 }

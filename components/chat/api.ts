@@ -2,6 +2,7 @@
  * Browser-side calls to the conversation API (DESIGN.md's contract). JSON errors become
  * {@link ApiError}s carrying the server's `code`; replies stream through {@link streamReply}.
  */
+import { CodedError } from "../../ml/errors.ts";
 import { readSse } from "./sse.ts";
 import type {
   AttachmentItem,
@@ -13,15 +14,13 @@ import type {
 } from "./types.ts";
 
 /** A failed API call: the server's error code and message (`network` when no answer came). */
-export class ApiError extends Error {
-  /** Machine-readable reason, e.g. `not_found`, `message_too_long`, `model_unavailable`. */
-  readonly code: string;
+export class ApiError extends CodedError<string> {
   /** HTTP status (0 without a response). */
   readonly status: number;
   constructor(code: string, message: string, status = 0) {
-    super(message);
+    // code: the server's reason, e.g. `not_found`, `message_too_long`, `model_unavailable`.
+    super(code, message);
     this.name = "ApiError";
-    this.code = code;
     this.status = status;
   }
 }

@@ -4,6 +4,8 @@
  * the upstream detail, with secrets redacted, stays in `detail` for logs.
  */
 
+import { CodedError } from "../../ml/errors.ts";
+
 /** What went wrong, as a stable machine-readable code (sent to the browser in SSE `error` events). */
 export type ChatErrorCode =
   | "rate_limited"
@@ -59,9 +61,7 @@ export interface ChatErrorInit {
 }
 
 /** A provider failure with a stable {@link ChatErrorCode} and a user-readable message. */
-export class ChatError extends Error {
-  /** Machine-readable failure kind. */
-  readonly code: ChatErrorCode;
+export class ChatError extends CodedError<ChatErrorCode> {
   /** Upstream HTTP status, when there was one. */
   readonly status?: number;
   /** Wait the upstream asked for before a retry, in milliseconds. */
@@ -70,9 +70,8 @@ export class ChatError extends Error {
   readonly detail?: string;
 
   constructor(code: ChatErrorCode, message: string = CHAT_ERROR_MESSAGES[code], init: ChatErrorInit = {}) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    super(code, message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = "ChatError";
-    this.code = code;
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
     this.detail = init.detail;

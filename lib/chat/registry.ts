@@ -4,6 +4,7 @@
  * no provider lists is refused. Providers are tried in order for the default model (Gemini, then the
  * OpenAI-compatible servers in configuration order, then the local model).
  */
+import { CodedError } from "../../ml/errors.ts";
 import { ChatError } from "./errors.ts";
 import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
 
@@ -31,10 +32,12 @@ interface CacheEntry {
 }
 
 /** Thrown by {@link ProviderRegistry.resolve} for an id no provider lists. */
-export class UnknownModelError extends Error {
-  readonly code = "unknown_model";
+export class UnknownModelError extends CodedError<"unknown_model"> {
   constructor(readonly model: string) {
-    super(`"${model.slice(0, 120)}" is not one of the models this server offers (see GET /api/models)`);
+    super(
+      "unknown_model",
+      `"${model.slice(0, 120)}" is not one of the models this server offers (see GET /api/models)`,
+    );
     this.name = "UnknownModelError";
   }
 }

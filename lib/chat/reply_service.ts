@@ -6,6 +6,7 @@
  * instance's saves are announced (PostgreSQL NOTIFY, see {@link ReplyService.wake}) and at least
  * every `pollMs` (a connection that cannot LISTEN, such as Neon's pooled endpoint).
  */
+import { CodedError } from "../../ml/errors.ts";
 import type { Message, Store } from "../db/mod.ts";
 import type { ReplyStore, StoredReply } from "../db/replies.ts";
 import type { ChatProvider, ChatTurn } from "./provider.ts";
@@ -48,10 +49,12 @@ export interface StartReply {
 export const MAX_FOLLOWERS = 16;
 
 /** {@link ReplyService.follow} refused: the owner already follows `max` replies here. */
-export class TooManyFollowersError extends Error {
-  readonly code = "too_many_followers";
+export class TooManyFollowersError extends CodedError<"too_many_followers"> {
   constructor(readonly max: number) {
-    super(`This session already follows ${max} replies; close a tab or wait for one to finish.`);
+    super(
+      "too_many_followers",
+      `This session already follows ${max} replies; close a tab or wait for one to finish.`,
+    );
     this.name = "TooManyFollowersError";
   }
 }

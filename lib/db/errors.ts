@@ -6,6 +6,8 @@
  * Messages never contain the connection URL or its password.
  */
 
+import { CodedError } from "../../ml/errors.ts";
+
 /** Codes a {@link DatabaseError} can carry. */
 export type DatabaseErrorCode =
   | "database_unavailable"
@@ -15,14 +17,10 @@ export type DatabaseErrorCode =
   | "data_dir_locked";
 
 /** Base class of every error thrown by `lib/db`. */
-export class DatabaseError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: DatabaseErrorCode;
-
+export class DatabaseError extends CodedError<DatabaseErrorCode> {
   constructor(code: DatabaseErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = "DatabaseError";
-    this.code = code;
   }
 }
 

@@ -1,11 +1,11 @@
 /** The `"<count>/<window>"` notation of the rate-limit settings (`RATE_LIMIT_*`). */
+import { CodedError } from "../../ml/errors.ts";
 import type { BucketPolicy } from "./token_bucket.ts";
 
 /** Thrown for a malformed rate specification. */
-export class RateSpecError extends Error {
-  readonly code = "invalid_rate_spec";
+export class RateSpecError extends CodedError<"invalid_rate_spec"> {
   constructor(spec: string) {
-    super(`expected "<count>/<s|min|h>" (e.g. "30/min") or "off", got "${spec}"`);
+    super("invalid_rate_spec", `expected "<count>/<s|min|h>" (e.g. "30/min") or "off", got "${spec}"`);
     this.name = "RateSpecError";
   }
 }

@@ -1,5 +1,7 @@
 /** Typed failures of the voice layer. Messages never contain the API key. */
 
+import { CodedError } from "../../ml/errors.ts";
+
 /** Codes of {@link VoiceError}. */
 export type VoiceErrorCode =
   /** The provider rejected our key (401/403). */
@@ -18,9 +20,7 @@ export type VoiceErrorCode =
   | "aborted";
 
 /** A voice-provider failure with a stable `code`. */
-export class VoiceError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: VoiceErrorCode;
+export class VoiceError extends CodedError<VoiceErrorCode> {
   /** HTTP status the provider answered with, when it answered. */
   readonly upstreamStatus?: number;
   /** Seconds to wait before retrying, for `upstream_rate_limited`. */
@@ -31,9 +31,8 @@ export class VoiceError extends Error {
     message: string,
     extra: { upstreamStatus?: number; retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: extra.cause });
+    super(code, message, { cause: extra.cause });
     this.name = "VoiceError";
-    this.code = code;
     this.upstreamStatus = extra.upstreamStatus;
     this.retryAfterSeconds = extra.retryAfterSeconds;
   }

@@ -4,6 +4,7 @@
  * without running esbuild. The manifest records a fingerprint (SHA-256 of every file esbuild read, the
  * island list and the mode); a saved build whose inputs changed is stale and is not used.
  */
+import { CodedError } from "../../ml/errors.ts";
 import { BUILD_PREFIX, type BuiltFile, type IslandBundle } from "./bundle.ts";
 
 /** Folder of the saved build, relative to the project root. */
@@ -22,8 +23,12 @@ interface Manifest {
 }
 
 /** Thrown when the saved build is missing or stale and esbuild may not run (no `--allow-run`). */
-export class BuildMissingError extends Error {
-  override name = "BuildMissingError";
+export class BuildMissingError extends CodedError<"build_missing"> {
+  /** The saved build is missing or stale; `message` says which and what to run. */
+  constructor(message: string) {
+    super("build_missing", message);
+    this.name = "BuildMissingError";
+  }
 }
 
 /** Why a saved build cannot be used, or null when it can. */

@@ -3,6 +3,8 @@
  * its message tree (keys local to the file, parents before children) and what was left out.
  */
 
+import { CodedError } from "../../../ml/errors.ts";
+
 /** A message to import; `key` and `parentKey` are the file's ids, replaced by new ids on insert. */
 export interface ImportMessage {
   key: string;
@@ -57,9 +59,9 @@ export type Converted =
   | { kind: "skipped"; skipped: Skip[] };
 
 /** A file that cannot be imported at all (foreign, corrupted, truncated): nothing is imported. */
-export class ImportFileError extends Error {
-  constructor(readonly code: "invalid_file" | "unsupported_file" | "file_too_large", message: string) {
-    super(message);
+export class ImportFileError extends CodedError<"invalid_file" | "unsupported_file" | "file_too_large"> {
+  constructor(code: "invalid_file" | "unsupported_file" | "file_too_large", message: string) {
+    super(code, message);
     this.name = "ImportFileError";
   }
 }

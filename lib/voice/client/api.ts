@@ -4,19 +4,19 @@
  * `voice_not_configured` (501) means "no provider key: use the browser's own speech".
  */
 
+import { CodedError } from "../../../ml/errors.ts";
+
 /** A failed voice API call. */
-export class VoiceApiError extends Error {
-  /** Server error code (`voice_not_configured`, `rate_limited`, ...) or `network_error`. */
-  readonly code: string;
+export class VoiceApiError extends CodedError<string> {
   /** HTTP status, 0 for network failures. */
   readonly status: number;
   /** From `Retry-After` on 429/503. */
   readonly retryAfterSeconds?: number;
 
   constructor(code: string, status: number, message: string, retryAfterSeconds?: number) {
-    super(message);
+    // code: the server's (`voice_not_configured`, `rate_limited`, ...) or `network_error`.
+    super(code, message);
     this.name = "VoiceApiError";
-    this.code = code;
     this.status = status;
     this.retryAfterSeconds = retryAfterSeconds;
   }
