@@ -2,7 +2,7 @@
  * Browser-side calls to the conversation API (DESIGN.md's contract). JSON errors become
  * {@link ApiError}s carrying the server's `code`; replies stream through {@link streamReply}.
  */
-import { CodedError } from "../../ml/errors.ts";
+import { ApiError, apiFailure as failure, callJson as call, reach } from "../api_client.ts";
 import { readSse } from "./sse.ts";
 import type {
   AttachmentItem,
@@ -13,41 +13,7 @@ import type {
   OpenConversation,
 } from "./types.ts";
 
-/** A failed API call: the server's error code and message (`network` when no answer came). */
-export class ApiError extends CodedError<string> {
-  /** HTTP status (0 without a response). */
-  readonly status: number;
-  constructor(code: string, message: string, status = 0) {
-    // code: the server's reason, e.g. `not_found`, `message_too_long`, `model_unavailable`.
-    super(code, message);
-    this.name = "ApiError";
-    this.status = status;
-  }
-}
-
-async function failure(res: Response): Promise<ApiError> {
-  try {
-    const body = await res.json() as { error?: { code?: string; message?: string } };
-    return new ApiError(body.error?.code ?? "http_error", body.error?.message ?? res.statusText, res.status);
-  } catch {
-    return new ApiError("http_error", `The server answered ${res.status}`, res.status);
-  }
-}
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError("network", "The server could not be reached.");
-  }
-  if (!res.ok) throw await failure(res);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
+export { ApiError };
 
 /** Conversations of this session, newest first; `query` filters by title. */
 export function listConversations(query = ""): Promise<ConversationItem[]> {
@@ -61,12 +27,7 @@ export interface ListPage {
 }
 
 async function page(params: URLSearchParams): Promise<ListPage> {
-  let res: Response;
-  try {
-    res = await fetch(`/api/conversations?${params}`);
-  } catch {
-    throw new ApiError("network", "The server could not be reached.");
-  }
+  const res = await reach(`/api/conversations?${params}`);
   if (!res.ok) throw await failure(res);
   return { items: await res.json() as ConversationItem[], nextCursor: res.headers.get("x-next-cursor") };
 }
@@ -176,12 +137,7 @@ export async function reviseReply(id: string, messageId: string, content: string
 export async function uploadAttachment(file: File): Promise<AttachmentItem> {
   const form = new FormData();
   form.set("file", file, file.name || "pasted-image");
-  let res: Response;
-  try {
-    res = await fetch("/api/attachments", { method: "POST", body: form });
-  } catch {
-    throw new ApiError("network", "The server could not be reached.");
-  }
+  const res = await reach("/api/attachments", { method: "POST", body: form });
   if (!res.ok) throw await failure(res);
   return await res.json() as AttachmentItem;
 }

@@ -66,6 +66,16 @@ export interface MessagePatch {
 const ROLES: ReadonlySet<string> = new Set(["user", "assistant"]);
 const STATUSES: ReadonlySet<string> = new Set(["complete", "streaming", "stopped", "error"]);
 
+/** Validates a new message's role, status, text and usage; its status (default `complete`). */
+function checkedStatus(message: NewMessage): MessageStatus {
+  if (!ROLES.has(message.role)) throw new InvalidInputError(`role must be "user" or "assistant"`);
+  const status = message.status ?? "complete";
+  if (!STATUSES.has(status)) throw new InvalidInputError(`unknown message status "${status}"`);
+  checkText(message.content, "content");
+  checkUsage(message.usage);
+  return status;
+}
+
 /**
  * Adds a message under `parentId` (default: the current leaf) and makes it the conversation's
  * current leaf; bumps `updatedAt`. The first user message names a conversation whose title is still
@@ -78,11 +88,7 @@ export function appendMessage(
   conversationId: string,
   message: NewMessage,
 ): Promise<Message | null> {
-  if (!ROLES.has(message.role)) throw new InvalidInputError(`role must be "user" or "assistant"`);
-  const status = message.status ?? "complete";
-  if (!STATUSES.has(status)) throw new InvalidInputError(`unknown message status "${status}"`);
-  checkText(message.content, "content");
-  checkUsage(message.usage);
+  const status = checkedStatus(message);
   if (!isOwnerId(ownerId) || !isUuid(conversationId)) return Promise.resolve(null);
   if (message.parentId != null && !isUuid(message.parentId)) return Promise.resolve(null);
   return inTransaction(sql, async (tx) => {
@@ -124,11 +130,7 @@ export async function appendUnderLock(
   conversationId: string,
   message: LockedNewMessage,
 ): Promise<Message | null> {
-  if (!ROLES.has(message.role)) throw new InvalidInputError(`role must be "user" or "assistant"`);
-  const status = message.status ?? "complete";
-  if (!STATUSES.has(status)) throw new InvalidInputError(`unknown message status "${status}"`);
-  checkText(message.content, "content");
-  checkUsage(message.usage);
+  const status = checkedStatus(message);
   if (!isUuid(conversationId) || !isUuid(message.id)) return null;
   if (message.parentId !== null && !isUuid(message.parentId)) return null;
   const rows = await insertMessage(tx, conversationId, message.id, message, status, message.parentId, true);

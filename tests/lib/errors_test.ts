@@ -13,7 +13,6 @@ import { ImportFileError } from "../../lib/transfer/import/types.ts";
 import { RateSpecError } from "../../lib/security/rate_spec.ts";
 import { TrainConfigError } from "../../ml/train_config.ts";
 import { ApiError } from "../../components/chat/api.ts";
-import { AccountApiError } from "../../components/accounts/client.ts";
 import { ExportArgsError } from "../../tasks/export_hf.ts";
 import { ReportArgsError } from "../../tasks/lora_report.ts";
 import { EvalArgsError } from "../../tasks/eval.ts";
@@ -60,7 +59,6 @@ Deno.test("each error keeps the code, name and message it was built with (no sub
     [new RateSpecError("x"), "invalid_rate_spec", "RateSpecError"],
     [new TrainConfigError(["steps: must be ≥ 1"]), "TRAIN_CONFIG_INVALID", "TrainConfigError"],
     [new ApiError("message_too_long", "too long", 400), "message_too_long", "ApiError"],
-    [new AccountApiError("bad_credentials", "wrong password", 401), "bad_credentials", "AccountApiError"],
     [new ExportArgsError("unknown argument --x"), "EXPORT_ARGS", "ExportArgsError"],
     [new ReportArgsError("unknown argument --x"), "LORA_REPORT_ARGS", "ReportArgsError"],
     [new EvalArgsError("unknown argument --x"), "EVAL_ARGS", "EvalArgsError"],
