@@ -7,10 +7,18 @@ import assert from "node:assert/strict";
 import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
 import { runDeno, spawnDenoListening, spawnListening } from "../_helpers/child_process.ts";
 import { requireSuite } from "../_helpers/suites.ts";
-import { ROOT, taskRunArgs as runArgs, TASKS as tasks } from "../_helpers/task_args.ts";
+import { ROOT, taskRunArgs as runArgs, TASKS as tasks, withoutFlag } from "../_helpers/task_args.ts";
 
 function run(args: string[], env: Record<string, string>) {
   return runDeno(args, { cwd: ROOT, env, timeoutMs: 90_000 });
+}
+
+/** The one line a run printed (stdout and stderr together); fails when it printed more or none. */
+function oneLine(r: { stdout: string; stderr: string }): string {
+  const lines = (r.stderr + r.stdout).trim().split("\n");
+  assert.equal(lines.length, 1, r.stderr + r.stdout);
+  assert.doesNotMatch(lines[0], /\bat .+:\d+:\d+|Uncaught|error: /, "no stack trace");
+  return lines[0];
 }
 
 Deno.test("the start and build tasks grant no -A and no --allow-run to the server", () => {
@@ -75,6 +83,39 @@ Deno.test({
     assert.match(
       noEnv.stderr.trim(),
       /^Mini-Claude cannot start: missing permission: env access \(grant it with --allow-env\)\. [^\n]*$/,
+    );
+    await Deno.remove(`${ROOT}${dataDir}`, { recursive: true }).catch(() => {});
+  },
+});
+
+Deno.test({
+  name:
+    "deno task start's flags minus write or read access to the data directory: one line naming it, nothing created",
+  sanitizeResources: false,
+  async fn() {
+    const dataDir = `.data/no-write-${crypto.randomUUID()}`;
+    const env = { PORT: "0", LISTEN_HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "silent" };
+    // deno task start's flags, with write access to /tmp only.
+    const args = withoutFlag(runArgs("start"), "--allow-write");
+    args.splice(args.indexOf("main.ts"), 0, "--allow-write=/tmp");
+    const r = await run(args, { NO_COLOR: "1", ...env });
+    assert.equal(r.code, 1);
+    assert.match(
+      oneLine(r),
+      new RegExp(
+        `^Mini-Claude cannot start: missing permission: write access to "${dataDir}[^"]*" ` +
+          "\\(grant it with --allow-write\\)\\. `deno task start` grants read and write to \\./\\.data and /tmp; " +
+          "for another DATA_DIR add it to --allow-read and --allow-write",
+      ),
+    );
+    await assert.rejects(Deno.stat(`${ROOT}${dataDir}`), Deno.errors.NotFound);
+
+    // And without read access: the line names read access.
+    const noRead = await run(withoutFlag(runArgs("start"), "--allow-read"), { NO_COLOR: "1", ...env });
+    assert.equal(noRead.code, 1);
+    assert.match(
+      oneLine(noRead),
+      /^Mini-Claude cannot start: missing permission: read access to "[^"]+" \(grant it with --allow-read\)\./,
     );
     await Deno.remove(`${ROOT}${dataDir}`, { recursive: true }).catch(() => {});
   },
