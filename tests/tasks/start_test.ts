@@ -95,10 +95,13 @@ Deno.test({
   async fn() {
     const dataDir = `.data/no-write-${crypto.randomUUID()}`;
     const env = { PORT: "0", LISTEN_HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "silent" };
-    // deno task start's flags, with write access to /tmp only.
+    // deno task start's flags, with write access to one temporary folder only (not all of /tmp: the
+    // checkout itself may lie under /tmp, as CI's clean clones can).
+    const tmp = await Deno.makeTempDir({ prefix: "no-write-" });
     const args = withoutFlag(runArgs("start"), "--allow-write");
-    args.splice(args.indexOf("main.ts"), 0, "--allow-write=/tmp");
-    const r = await run(args, { NO_COLOR: "1", ...env });
+    args.splice(args.indexOf("main.ts"), 0, `--allow-write=${tmp}`);
+    const r = await run(args, { NO_COLOR: "1", TMPDIR: tmp, ...env });
+    await Deno.remove(tmp, { recursive: true });
     assert.equal(r.code, 1);
     assert.match(
       oneLine(r),
