@@ -10,7 +10,7 @@
  */
 import { ChatError } from "./errors.ts";
 import { type AdapterDiscovery, findLocalAdapters, type LocalAdapter } from "./local_adapters.ts";
-import type { AdapterRef } from "./local_host.ts";
+import type { GenerationParams } from "./local_host.ts";
 import { defaultLocalWorkers, LocalWorkerPool } from "./local_pool.ts";
 import { localPrompt } from "./local_prompt.ts";
 import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealth } from "./provider.ts";
@@ -18,21 +18,7 @@ import type { ChatChunk, ChatModelInfo, ChatProvider, ChatRequest, ProviderHealt
 /** Messages to the worker. */
 export type WorkerRequest =
   | { type: "load"; modelDir: string }
-  | {
-    type: "generate";
-    id: number;
-    /** Adapter of the picked model; null: the plain local model. */
-    adapter: AdapterRef | null;
-    /** The formatted prompt, ending with a continued reply's text, if any. */
-    prompt: string;
-    /** Text that ends the reply (ChatML). */
-    stop?: string;
-    maxNewTokens: number;
-    temperature: number;
-    topK: number;
-    topP: number;
-    seed: number;
-  }
+  | { type: "generate"; id: number } & GenerationParams
   | { type: "abort"; id: number }
   | { type: "close" };
 

@@ -98,11 +98,11 @@ export class LocalModelHost {
   }
 }
 
-/** One reply to generate. */
-export interface ReplyRequest {
+/** What to generate: the part of a reply request that crosses to the Worker as plain data. */
+export interface GenerationParams {
   /** Adapter to use; null: the plain local model. */
   adapter: AdapterRef | null;
-  /** Formatted prompt (see `./local_prompt.ts`). */
+  /** Formatted prompt (see `./local_prompt.ts`), ending with a continued reply's text, if any. */
   prompt: string;
   /** Text that ends the reply (ChatML's `<|im_end|>`). */
   stop?: string;
@@ -112,6 +112,10 @@ export interface ReplyRequest {
   topK: number;
   topP: number;
   seed: number;
+}
+
+/** One reply to generate. */
+export interface ReplyRequest extends GenerationParams {
   signal?: AbortSignal;
   /** Told each sampled token id (tests compare them). */
   onToken?: (id: number) => void;
