@@ -13,7 +13,7 @@
 import type { Message, Store, TokenUsage } from "../db/mod.ts";
 import type { ReplyStore } from "../db/replies.ts";
 import { ChatError, isChatError } from "./errors.ts";
-import type { ChatProvider, ChatTurn } from "./provider.ts";
+import type { ChatChunk, ChatProvider, ChatTurn } from "./provider.ts";
 import { codePointLength, type ReplyEnd, type ReplyEvent, utf16Index } from "./reply_events.ts";
 import { log } from "../log.ts";
 
@@ -51,6 +51,12 @@ export interface ReplyInput {
   onSettled?: (message: Message | null) => void | Promise<void>;
   /** How the final write is retried; default {@link DEFAULT_SAVE_RETRY}. */
   saveRetry?: SaveRetry;
+  /**
+   * Settles when the transaction that created `assistant` has committed. The model is asked at once,
+   * but its text is not taken, saved or shown before this resolves; when it rejects, the model
+   * request is aborted and the run ends without writing anything (the rows were never stored).
+   */
+  committed?: Promise<unknown>;
 }
 
 /** Conversation messages as model turns: user turns and assistant turns that have text. */
@@ -164,6 +170,39 @@ export class ReplyRun {
 
   async #generate(input: ReplyInput): Promise<Message | null> {
     const { replies } = input;
+    // The model request starts now, overlapping the commit of the reply's row (when still under way).
+    let upstream: AsyncIterator<ChatChunk> | null = null;
+    let next: Promise<IteratorResult<ChatChunk>>;
+    try {
+      upstream = input.provider.stream({
+        systemPrompt: input.systemPrompt || undefined,
+        history: input.history,
+        model: input.model,
+        signal: this.#upstream.signal,
+      })[Symbol.asyncIterator]();
+      next = upstream.next();
+    } catch (error) {
+      next = Promise.reject(error);
+    }
+    next.catch(() => {/* awaited below */});
+    if (input.committed) {
+      try {
+        await input.committed;
+      } catch {
+        // Nothing was stored: no text is taken, no save is made and nobody was told of the reply.
+        this.#upstream.abort("not committed");
+        upstream?.return?.().catch(() => {});
+        this.#end = {
+          type: "error",
+          code: "database_unavailable",
+          message: "The database is unavailable: your message was not stored.",
+          messageId: this.messageId,
+          offset: this.#length,
+        };
+        this.#notify();
+        return null;
+      }
+    }
     const onShutdown = () => this.stop("shutdown");
     input.shutdownSignal.addEventListener("abort", onShutdown, { once: true });
     if (input.shutdownSignal.aborted) this.stop("shutdown");
@@ -193,14 +232,8 @@ export class ReplyRun {
     let usage: TokenUsage | undefined;
     let failure: { code: string; message: string } | null = null;
     try {
-      for await (
-        const chunk of input.provider.stream({
-          systemPrompt: input.systemPrompt || undefined,
-          history: input.history,
-          model: input.model,
-          signal: this.#upstream.signal,
-        })
-      ) {
+      for (let step = await next; !step.done; step = await upstream!.next()) {
+        const chunk = step.value;
         if (chunk.type === "text") {
           if (chunk.text === "") continue;
           this.#text += chunk.text;

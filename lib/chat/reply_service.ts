@@ -43,6 +43,12 @@ export interface StartReply {
   /** Text the reply already has (continue); new text is appended. */
   prefix?: string;
   onSettled?: (message: Message | null) => void | Promise<void>;
+  /**
+   * Settles when `assistant`'s transaction has committed: the model is asked at once, but the run
+   * is followable (and {@link ReplyService.start} resolves) only once this resolved; when it
+   * rejects, the model request is aborted and `start` rejects with that error.
+   */
+  committed?: Promise<unknown>;
 }
 
 /** Default of {@link ReplyServiceOptions.maxFollowers}: tabs and reloads of one person stay far below. */
@@ -74,7 +80,10 @@ export class ReplyService {
     this.#options = options;
   }
 
-  /** Creates the assistant message and starts generating; null when the conversation is not the owner's. */
+  /**
+   * Creates the assistant message (unless given) and starts generating; null when the conversation
+   * is not the owner's. With `committed`, resolves once it has (rejects when it failed).
+   */
   async start(request: StartReply): Promise<ReplyRun | null> {
     const o = this.#options;
     const input: ReplyInput = {
@@ -88,6 +97,7 @@ export class ReplyService {
     };
     const run = await startReply(input);
     if (!run) return null;
+    await request.committed;
     this.#runs.set(run.messageId, run);
     run.settled.finally(() => this.#runs.delete(run.messageId));
     return run;

@@ -104,10 +104,11 @@ export async function respond(
   const { db, chat, replies, config, limits } = state.services;
   const ownerId = state.sessionId;
   const models = await modelSnapshot(chat);
-  // Round trips before the model is called (docs/performance.md): begin; lock, then path + files +
-  // reply in progress, and the admission check (pipelined); the plan's write and the reply row (one
-  // statement for a new message); commit. The user's message is committed before the model is called.
-  const started = await db.transaction(async (store, sql) => {
+  // Round trips before the model is called (docs/performance.md): begin, the lock, the path read
+  // (path + files + reply in progress) and the admission check in one flight; the plan's write and
+  // the reply row (one statement for a new message); then the commit, overlapped with the model
+  // request: no text is taken from the model, and nothing is returned, before the commit succeeded.
+  const { value: started, committed } = await db.pipelinedTransaction(async (store, sql) => {
     const [lock] = await Promise.all([store.lockReplyPath(ownerId, conversationId), options.admit?.(sql)]);
     if (!lock) throw conversationNotFound();
     const model = chat ? pickAllowed(models, lock.conversation.model) : null;
@@ -141,6 +142,7 @@ export async function respond(
     return { lock, target, assistant, model };
   });
   if (!chat || !started.assistant) {
+    await committed;
     options.onSettled?.();
     return { messageId: null, events: errorReply("model_unavailable", NO_MODEL_MESSAGE) };
   }
@@ -148,9 +150,10 @@ export async function respond(
   const prefix = started.target.kind === "continue" ? started.target.message.content : "";
   const { history } = started.target;
   // Without a file in the history (known from the path read under the lock) there is nothing to look up.
+  // (The attachment read uses the pool: on PGlite's one connection it runs once the commit is done.)
   const turns = history.every((m) => m.hasFiles === false)
     ? toTurns(history)
-    : await turnsWithAttachments(db.sql, ownerId, history, started.model);
+    : await committed.then(() => turnsWithAttachments(db.sql, ownerId, history, started.model));
   const fitted = trimHistory(conversation.systemPrompt, turns, {
     budgetTokens: config.historyTokenBudget,
   });
@@ -163,6 +166,7 @@ export async function respond(
     history: fitted.turns,
     assistant: started.assistant,
     prefix,
+    committed,
     onSettled: async (message) => {
       try {
         // Not stored (database away) means not charged: the charge would fail the same way.

@@ -10,6 +10,7 @@ import { deriveConnectionOptions, type PoolSettings } from "./connection_options
 import { type EmbeddedTransport, startEmbedded } from "./embedded.ts";
 import { DatabaseError, isConnectionError, toDatabaseError } from "./errors.ts";
 import { migrate } from "./migrate.ts";
+import { type PipelinedCommit, pipelinedTransaction } from "./pipelined_transaction.ts";
 import { createStore, type Store } from "./store.ts";
 
 /** Which engine serves the store. */
@@ -44,6 +45,15 @@ export interface Database extends Store {
   ping(): Promise<DatabaseHealth>;
   /** Runs `fn` in one transaction: everything it did is rolled back if it throws. */
   transaction<T>(fn: (store: Store, sql: postgres.TransactionSql) => Promise<T>): Promise<T>;
+  /**
+   * {@link transaction} with `begin` pipelined in front of `fn`'s first statements (no round trip
+   * of its own), resolving once `fn` has finished and `commit` was sent: the caller may start other
+   * work while the commit is under way, and must await {@link PipelinedCommit.committed} before
+   * anything that depends on the rows being stored (lib/db/pipelined_transaction.ts).
+   */
+  pipelinedTransaction<T>(
+    fn: (store: Store, sql: postgres.TransactionSql) => Promise<T>,
+  ): Promise<PipelinedCommit<T>>;
   /** Applies pending migrations now (also done at open and lazily after an outage). */
   migrate(): Promise<string[]>;
   /** Closes the pool and, for the embedded engine, PGlite. */
@@ -162,6 +172,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       } catch (error) {
         throw toDatabaseError(error);
       }
+    },
+    async pipelinedTransaction<T>(
+      fn: (store: Store, sql: postgres.TransactionSql) => Promise<T>,
+    ): Promise<PipelinedCommit<T>> {
+      await ready().catch((error) => Promise.reject(toDatabaseError(error)));
+      return await pipelinedTransaction(sql, (tx) => fn(createStore(tx, () => Promise.resolve()), tx));
     },
     migrate: runMigrations,
     async close() {

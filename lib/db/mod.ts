@@ -6,6 +6,7 @@ export {
   openDatabase,
   type OpenDatabaseOptions,
 } from "./client.ts";
+export { type PipelinedCommit, TransactionEndedError } from "./pipelined_transaction.ts";
 export {
   type ConnectionOptions,
   deriveConnectionOptions,

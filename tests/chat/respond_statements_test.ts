@@ -1,8 +1,10 @@
 /**
  * How much database work a reply does before the model is called (issue 20, first-token overhead),
- * counted on the real engines: a new message costs `begin`, the conversation lock, one read (path,
- * files, reply in progress), the budget read, one insert of the user message and its reply row, and
- * `commit` (docs/performance.md). Both rows are stored, linked and the conversation's leaf moved.
+ * counted on the real engines: a new message costs two round trips, then the commit overlaps the
+ * model request. Flight 1: `begin`, the conversation lock, one read (path, files, reply in
+ * progress) and the budget read; flight 2: one insert of the user message and its reply row;
+ * flight 3: `commit`, sent before the model is called and not awaited before it
+ * (docs/performance.md). Both rows are stored, linked and the conversation's leaf moved.
  */
 import assert from "node:assert/strict";
 import type { ChatChunk, ChatProvider, ChatRequest } from "../../lib/chat/provider.ts";
@@ -11,6 +13,7 @@ import { ReplyService } from "../../lib/chat/reply_service.ts";
 import { openDatabase } from "../../lib/db/mod.ts";
 import { createReplyStore } from "../../lib/db/replies.ts";
 import { TokenBudget } from "../../lib/security/token_budget.ts";
+import { FlightRecorder } from "../_helpers/flights.ts";
 import { freshDataDir } from "../_helpers/pglite_template.ts";
 import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
 import { requireSuite } from "../_helpers/suites.ts";
@@ -22,7 +25,7 @@ class CountingProvider implements ChatProvider {
   readonly defaultModel = "counting";
   readonly models = [];
   calledAfter: number[] = [];
-  constructor(readonly statements: string[]) {}
+  constructor(readonly statements: { length: number }) {}
   async *stream(_request: ChatRequest): AsyncIterable<ChatChunk> {
     this.calledAfter.push(this.statements.length);
     await Promise.resolve();
@@ -34,9 +37,11 @@ class CountingProvider implements ChatProvider {
 }
 
 async function countStatements(databaseUrl?: string): Promise<void> {
-  const statements: string[] = [];
+  const flights = new FlightRecorder();
+  const statements = flights.sent;
   const dataDir = databaseUrl ? await Deno.makeTempDir({ prefix: "mc-count-" }) : await freshDataDir();
-  const db = await openDatabase({ dataDir, databaseUrl, onQuery: (q) => statements.push(q.trim()) });
+  // One connection on both engines, so the second message finds its statements prepared.
+  const db = await openDatabase({ dataDir, databaseUrl, poolMax: 1, onQuery: flights.onQuery });
   const shutdown = new AbortController();
   try {
     const owner = `count-${crypto.randomUUID()}`;
@@ -62,16 +67,31 @@ async function countStatements(databaseUrl?: string): Promise<void> {
         admit: (sql) => budget.check(owner, sql),
       });
       for await (const _ of started.events) { /* until done */ }
-      const sent = statements.slice(before, before + provider.calledAfter[i] - before);
-      assert.equal(sent.length, 6, `statements before the model was called:\n${sent.join("\n---\n")}`);
-      assert.equal(sent[0], "begin");
-      assert.equal(sent[5], "commit");
-      // In between, in pipelined order: the lock, the path read, the budget read, the one insert.
-      const count = (re: RegExp) => sent.filter((q) => re.test(q)).length;
-      assert.deepEqual(
-        [count(/for update/), count(/with recursive/), count(/token_usage/), count(/insert into messages/)],
-        [1, 1, 1, 1],
-      );
+      const sent = flights.since(before).slice(0, provider.calledAfter[i] - before);
+      const text = sent.map((q) => `[${q.flight}] ${q.statement}`).join("\n---\n");
+      assert.equal(sent.length, 6, `statements before the model was called:\n${text}`);
+      assert.equal(sent[0].statement, "begin");
+      assert.equal(sent[5].statement, "commit");
+      const flight = (re: RegExp) => sent.filter((q) => re.test(q.statement)).map((q) => q.flight);
+      const first = { begin: flight(/^begin$/), lock: flight(/for update/), path: flight(/with recursive/) };
+      if (i === 0) {
+        // A connection's first use of a statement with parameters waits for its description once.
+        assert.deepEqual(first.begin, [1], text);
+      } else {
+        // Prepared: begin, lock, path read and budget read in one flight; the insert; the commit.
+        assert.deepEqual(
+          [
+            first.begin,
+            first.lock,
+            first.path,
+            flight(/token_usage/),
+            flight(/insert into messages/),
+            flight(/^commit$/),
+          ],
+          [[1], [1], [1], [1], [2], [3]],
+          text,
+        );
+      }
     }
     const stored = await db.getConversation(owner, conv.id);
     assert.deepEqual(
@@ -96,7 +116,8 @@ async function countStatements(databaseUrl?: string): Promise<void> {
 }
 
 Deno.test({
-  name: "reply start on PGlite: six statements before the model is called, both rows stored",
+  name:
+    "reply start on PGlite: two round trips and the commit sent before the model is called, both rows stored",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () => countStatements(),
@@ -104,7 +125,8 @@ Deno.test({
 
 const pg = requireSuite("respond-statements-postgres", postgresMissing());
 Deno.test({
-  name: "reply start on PostgreSQL: six statements before the model is called, both rows stored",
+  name:
+    "reply start on PostgreSQL: two round trips and the commit sent before the model is called, both rows stored",
   ignore: !pg,
   sanitizeOps: false,
   sanitizeResources: false,

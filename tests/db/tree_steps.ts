@@ -223,4 +223,32 @@ export async function runTreeSteps(t: Deno.TestContext, db: Database): Promise<v
       assert.deepEqual(stored!.messages.map((m) => m.role), ["user", "assistant"]);
     },
   );
+
+  await t.step(
+    "reply start, begin pipelined (pipelinedTransaction): simultaneous starts start one reply",
+    async () => {
+      const me = owner("pipelock");
+      const conv = await db.createConversation(me);
+      const start = async (i: number) => {
+        const { value, committed } = await db.pipelinedTransaction(async (tx): Promise<string> => {
+          const lock = await tx.lockReplyPath(me, conv.id);
+          assert.ok(lock);
+          if (lock.replyInProgress) return "busy";
+          const made = await tx.appendExchange(conv.id, {
+            id: crypto.randomUUID(),
+            content: `q${i}`,
+            parentId: lock.path.at(-1)?.id ?? null,
+          }, { id: crypto.randomUUID() });
+          assert.ok(made);
+          return made.reply.id;
+        });
+        await committed;
+        return value;
+      };
+      const results = await Promise.all([0, 1, 2, 3].map(start));
+      assert.equal(results.filter((r) => r === "busy").length, 3, JSON.stringify(results));
+      const stored = await db.getConversation(me, conv.id);
+      assert.deepEqual(stored!.messages.map((m) => m.role), ["user", "assistant"]);
+    },
+  );
 }
