@@ -109,7 +109,13 @@ export async function respond(
   // the reply row (one statement for a new message); then the commit, overlapped with the model
   // request: no text is taken from the model, and nothing is returned, before the commit succeeded.
   const { value: started, committed } = await db.pipelinedTransaction(async (store, sql) => {
-    const [lock] = await Promise.all([store.lockReplyPath(ownerId, conversationId), options.admit?.(sql)]);
+    const [, lock] = await Promise.all([
+      // PGlite plans in WebAssembly, on the app's thread: the reply start's statements reuse their
+      // generic plans instead of planning each time (-0.3 ms; docs/performance.md). Same flight.
+      db.engine === "pglite" ? sql`set local plan_cache_mode = force_generic_plan` : null,
+      store.lockReplyPath(ownerId, conversationId),
+      options.admit?.(sql),
+    ]);
     if (!lock) throw conversationNotFound();
     const model = chat ? pickAllowed(models, lock.conversation.model) : null;
     if (lock.replyInProgress) {
