@@ -41,6 +41,8 @@ const APP_ENV = {
   RATE_LIMIT_CONVERSATIONS: "off",
   DAILY_TOKEN_BUDGET: "0",
   RATE_LIMIT_MESSAGES_IP: "off",
+  // Every round creates a conversation per app: more than 240 rounds would meet the per-IP limit.
+  RATE_LIMIT_CONVERSATIONS_IP: "off",
   MAX_STREAMS_PER_SESSION: "0",
 };
 const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
