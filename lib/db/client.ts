@@ -8,8 +8,11 @@
 import postgres from "postgres";
 import { deriveConnectionOptions, type PoolSettings } from "./connection_options.ts";
 import { type EmbeddedTransport, startEmbedded } from "./embedded.ts";
-import { DatabaseError, isConnectionError, toDatabaseError } from "./errors.ts";
+import { DatabaseError, guardedBy, isConnectionError, toDatabaseError } from "./errors.ts";
+import { isOwnerId } from "./ids.ts";
 import { migrate } from "./migrate.ts";
+import { OwnerVersions } from "./owner_versions.ts";
+import { ownerDataVersions } from "./owners.ts";
 import { createStore, type Store } from "./store.ts";
 
 /** Which engine serves the store. */
@@ -125,11 +128,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
 
   const store = createStore(sql, ready);
+  // Page requests read their owner's data version concurrently: batched (lib/db/owner_versions.ts).
+  const versions = new OwnerVersions(guardedBy(ready)((ids: string[]) => ownerDataVersions(sql, ids)));
   const redact = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("***"), text);
   const pingTimeoutMs = ((options.connectTimeoutSeconds ?? 5) + 2) * 1000;
 
   return {
     ...store,
+    ownerDataVersion: (ownerId) => isOwnerId(ownerId) ? versions.version(ownerId) : Promise.resolve(null),
     engine,
     sql,
     async ping() {

@@ -33,3 +33,11 @@ export async function ownerDataVersion(sql: Queryable, ownerId: string): Promise
   const rows = await sql`select data_version::text as v from owners where id = ${ownerId}`;
   return rows.length === 0 ? null : rows[0].v as string;
 }
+
+/** {@link ownerDataVersion} of several owners in one statement: id → version, owners with a row only. */
+export async function ownerDataVersions(sql: Queryable, ownerIds: string[]): Promise<Map<string, string>> {
+  const ids = ownerIds.filter(isOwnerId);
+  if (ids.length === 0) return new Map();
+  const rows = await sql`select id, data_version::text as v from owners where id = any(${ids})`;
+  return new Map(rows.map((row) => [row.id as string, row.v as string]));
+}

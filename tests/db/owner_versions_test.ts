@@ -1,0 +1,137 @@
+/**
+ * Batched owner data-version reads (lib/db/owner_versions.ts): concurrent reads share statements,
+ * a read asked while another is in flight is sent after it (so it sees what committed in between),
+ * failures reach every waiter, and on both real engines the versions match one-at-a-time reads.
+ */
+import assert from "node:assert/strict";
+import { openDatabase } from "../../lib/db/mod.ts";
+import { MAX_BATCH, OwnerVersions } from "../../lib/db/owner_versions.ts";
+import { freshDataDir } from "../_helpers/pglite_template.ts";
+import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
+import { requireSuite } from "../_helpers/suites.ts";
+
+/** A read function whose statements the test answers by hand. */
+function manualReads() {
+  const calls: { ids: string[]; answer(versions: Record<string, string>): void; fail(e: Error): void }[] = [];
+  const read = (ids: string[]) =>
+    new Promise<Map<string, string>>((resolve, reject) => {
+      calls.push({ ids, answer: (v) => resolve(new Map(Object.entries(v))), fail: reject });
+    });
+  return { calls, read };
+}
+
+/** Lets queued promise callbacks run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+Deno.test("a lone read is sent at once; reads asked during it go out together after it", async () => {
+  const { calls, read } = manualReads();
+  const versions = new OwnerVersions(read);
+  const first = versions.version("a");
+  assert.equal(calls.length, 1);
+  assert.deepEqual(calls[0].ids, ["a"]);
+  // Asked while the first statement is in flight: not part of it, whatever owner.
+  const later = [versions.version("a"), versions.version("b"), versions.version("b"), versions.version("c")];
+  await settle();
+  assert.equal(calls.length, 1);
+  calls[0].answer({ a: "1" });
+  assert.equal(await first, "1");
+  await settle();
+  assert.equal(calls.length, 2);
+  assert.deepEqual(calls[1].ids, ["a", "b", "c"]);
+  calls[1].answer({ a: "2", b: "7" });
+  assert.deepEqual(await Promise.all(later), ["2", "7", "7", null]);
+  assert.deepEqual(versions.stats, { statements: 2, reads: 5 });
+});
+
+Deno.test("a failed statement rejects each of its waiters; the next read goes out again", async () => {
+  const { calls, read } = manualReads();
+  const versions = new OwnerVersions(read);
+  const first = versions.version("a");
+  const batched = [versions.version("b"), versions.version("c")];
+  calls[0].fail(new Error("database away"));
+  await assert.rejects(first, /database away/);
+  await settle();
+  calls[1].fail(new Error("still away"));
+  for (const p of batched) await assert.rejects(p, /still away/);
+  const again = versions.version("a");
+  await settle();
+  calls[2].answer({ a: "5" });
+  assert.equal(await again, "5");
+});
+
+Deno.test("a read function that throws at once fails its waiters and does not stall later reads", async () => {
+  let fail = true;
+  const versions = new OwnerVersions((ids) => {
+    if (fail) throw new Error("bad");
+    return Promise.resolve(new Map(ids.map((id) => [id, "9"])));
+  });
+  await assert.rejects(versions.version("a"), /bad/);
+  fail = false;
+  assert.equal(await versions.version("a"), "9");
+});
+
+Deno.test(`more than ${MAX_BATCH} owners waiting go out in statements of at most ${MAX_BATCH}`, async () => {
+  const { calls, read } = manualReads();
+  const versions = new OwnerVersions(read);
+  const first = versions.version("first");
+  const many = Array.from({ length: MAX_BATCH + 3 }, (_, i) => versions.version(`o${i}`));
+  calls[0].answer({});
+  assert.equal(await first, null);
+  await settle();
+  assert.equal(calls[1].ids.length, MAX_BATCH);
+  calls[1].answer({ o0: "1" });
+  await settle();
+  assert.deepEqual(calls[2].ids, [`o${MAX_BATCH}`, `o${MAX_BATCH + 1}`, `o${MAX_BATCH + 2}`]);
+  calls[2].answer({ [`o${MAX_BATCH + 2}`]: "3" });
+  const got = await Promise.all(many);
+  assert.equal(got[0], "1");
+  assert.equal(got[MAX_BATCH + 2], "3");
+  assert.equal(got.filter((v) => v === null).length, MAX_BATCH + 1);
+});
+
+async function onEngine(databaseUrl?: string) {
+  const statements: string[] = [];
+  const dataDir = databaseUrl ? await Deno.makeTempDir({ prefix: "mc-versions-" }) : await freshDataDir();
+  const db = await openDatabase({ dataDir, databaseUrl, onQuery: (q) => statements.push(q.trim()) });
+  try {
+    const owners = [`v-${crypto.randomUUID()}`, `v-${crypto.randomUUID()}`, `v-${crypto.randomUUID()}`];
+    for (const owner of owners) await db.createConversation(owner, { title: owner });
+    const one: (string | null)[] = [];
+    for (const owner of owners) one.push(await db.ownerDataVersion(owner));
+    assert.ok(one.every((v) => v !== null && /^\d+$/.test(v)));
+    assert.equal(new Set(one).size, 3);
+
+    const before = statements.length;
+    const asked = Array.from({ length: 60 }, (_, i) => owners[i % 3]);
+    const got = await Promise.all([...asked, "nobody-has-this-id"].map((o) => db.ownerDataVersion(o)));
+    assert.deepEqual(got, [...asked.map((o) => one[owners.indexOf(o)]), null]);
+    const sent = statements.length - before;
+    assert.ok(sent >= 1 && sent <= 2, `61 concurrent reads took ${sent} statements`);
+
+    // A write, then a read: the new version, never the kept one.
+    await db.createConversation(owners[0], { title: "another" });
+    const after = await db.ownerDataVersion(owners[0]);
+    assert.ok(BigInt(after!) > BigInt(one[0]!));
+    assert.equal(await db.ownerDataVersion(""), null);
+  } finally {
+    await db.close();
+    if (databaseUrl) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+}
+
+Deno.test("PGlite: concurrent version reads share statements and match single reads", () => onEngine());
+
+const missing = postgresMissing();
+requireSuite("PostgreSQL owner versions", missing);
+Deno.test({
+  name: "PostgreSQL: concurrent version reads share statements and match single reads",
+  ignore: missing !== null,
+  async fn() {
+    const cluster = await startPostgresCluster();
+    try {
+      await onEngine(cluster.url);
+    } finally {
+      await cluster.stop();
+    }
+  },
+});
