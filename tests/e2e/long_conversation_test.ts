@@ -15,16 +15,33 @@ import { startChatFixture } from "./_chat_fixture.ts";
 const ok = browserAvailable("browser: a long conversation before and after hydration");
 const SECRET = "long-conversation-secret-0123456789ab";
 const MESSAGES = 60;
+/** Conversations in the sidebar besides the long one (long titles: the row's buttons take room). */
+const SIDEBAR = 5;
 
-/** Each message's top (from the list's top) and height, and what the list holds. */
-function layout(): { boxes: number[][]; buttons: number; versions: string[] } {
+/**
+ * Each message's top (from the list's top) and height, each sidebar title's box, and the buttons
+ * of both lists.
+ */
+function layout(): {
+  boxes: number[][];
+  titles: number[][];
+  buttons: number;
+  rowButtons: number;
+  versions: string[];
+} {
+  const round = (n: number) => Math.round(n * 100) / 100;
   const list = document.querySelector(".messages")!.getBoundingClientRect();
   return {
     boxes: [...document.querySelectorAll(".message")].map((el) => {
       const box = el.getBoundingClientRect();
-      return [Math.round((box.top - list.top) * 100) / 100, Math.round(box.height * 100) / 100];
+      return [round(box.top - list.top), round(box.height)];
+    }),
+    titles: [...document.querySelectorAll(".conversation-link")].map((el) => {
+      const box = el.getBoundingClientRect();
+      return [round(box.left), round(box.top), round(box.width), round(box.height)];
     }),
     buttons: document.querySelectorAll(".messages button").length,
+    rowButtons: document.querySelectorAll(".conversation-list button").length,
     versions: [...document.querySelectorAll(".branch-count")].map((el) => el.textContent ?? ""),
   };
 }
@@ -47,6 +64,9 @@ Deno.test({
         content: second,
         parentId: long.ids[MESSAGES - 2],
       });
+      for (let i = 1; i <= SIDEBAR; i++) {
+        await db.createConversation(owner, { title: `Conversation ${i}: ${fillerText(i, 12)}` });
+      }
       const { page, problems } = await openPage(fx.browser);
       const session = await (await SessionSigner.create([SECRET])).sign(owner);
       await page.context().addCookies([{ name: "mc_session", value: session, url: fx.server.url }]);
@@ -99,6 +119,8 @@ Deno.test({
         assert.equal(before, 3 * MESSAGES);
         assert.equal(server.boxes.length, MESSAGES);
         assert.equal(server.buttons, 2, "the switcher's two buttons, no others");
+        assert.equal(server.titles.length, SIDEBAR + 1);
+        assert.equal(server.rowButtons, 0, "no sidebar row buttons before hydration");
         assert.deepEqual(server.versions, ["2 / 2"]);
       });
 
@@ -112,6 +134,8 @@ Deno.test({
       await t.step("hydrated: nothing moved, the server's elements were kept", async () => {
         const hydrated = await page.evaluate(layout);
         assert.deepEqual(hydrated.boxes, server.boxes);
+        assert.deepEqual(hydrated.titles, server.titles);
+        assert.equal(hydrated.rowButtons, 3 * (SIDEBAR + 1), "options, rename and delete on every row");
         assert.deepEqual(hydrated.versions, ["2 / 2"]);
         // Copy on every message; Edit on every message; Speak and Regenerate on every reply.
         assert.equal(hydrated.buttons, 2 + MESSAGES * 2 + (MESSAGES / 2) * 2);
