@@ -15,7 +15,7 @@
 import { openDatabase } from "../lib/db/mod.ts";
 import { SessionSigner } from "../lib/security/session.ts";
 import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
-import { closedLoop, percentile, spawnApp, table } from "./_lib/load.ts";
+import { closedLoop, findWrk, percentile, runWrk, spawnApp, table } from "./_lib/load.ts";
 
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 3);
 const engines = (Deno.env.get("BENCH_ENGINES") ?? "pglite,postgres").split(",").map((s) => s.trim());
@@ -24,6 +24,13 @@ const SIDEBAR = 30;
 /** Messages in the conversation `GET /c/:id` renders. */
 const MESSAGES = 200;
 const SECRET = "bench-session-secret-0123456789abcdef";
+/**
+ * Load generators: `fetch` in this process (always), and `wrk` (the tool issue 20's numbers were
+ * taken with) for the 50-connection page rows when it is installed. `BENCH_LOAD=fetch` or `wrk` picks one.
+ */
+const wrk = findWrk();
+const loaders = (Deno.env.get("BENCH_LOAD") ?? (wrk ? "fetch,wrk" : "fetch")).split(",").map((s) => s.trim());
+if (loaders.includes("wrk") && !wrk) throw new Error("BENCH_LOAD asks for wrk, which is not installed");
 
 /** A bare `Deno.serve` answering "hello" in a child process; returns its URL and a stop function. */
 async function spawnHello(): Promise<{ url: string; stop(): Promise<void> }> {
@@ -67,7 +74,7 @@ function text(seed: number, words: number): string {
 /**
  * Writes the returning browser's data through the store: {@link SIDEBAR} conversations, the first
  * with {@link MESSAGES} messages. Returns the owner id and the long conversation's id. Then measures
- * the one statement a cached page costs (`ownerDataVersion`) alone, in this process, through the same
+ * the version read a cached page costs (`ownerDataVersion`, batched) alone, in this process, through the same
  * postgres.js pool, at 1 and 50 concurrent callers: the bound on the page rate the database sets.
  */
 async function seed(dataDir: string, databaseUrl?: string): Promise<{ ownerId: string; longId: string }> {
@@ -88,9 +95,10 @@ async function seed(dataDir: string, databaseUrl?: string): Promise<{ ownerId: s
     const engine = databaseUrl ? "postgres" : "pglite";
     for (const concurrency of [1, 50]) {
       await paired(
-        `${engine}: the page's one statement alone, in-process (no HTTP)`,
+        `${engine}: the page's version read alone, in-process (no HTTP; batched)`,
         concurrency,
         (s) => callSlice(() => db.ownerDataVersion(ownerId), concurrency, s),
+        loaders.includes("fetch") ? "fetch" : "wrk",
       );
     }
     return { ownerId, longId: long.id };
@@ -99,13 +107,21 @@ async function seed(dataDir: string, databaseUrl?: string): Promise<{ ownerId: s
   }
 }
 
-/** One slice of a measurement: how many requests (or calls) finished in how long. */
+/**
+ * One slice of a measurement: how many requests (or calls) finished in how long, with every latency
+ * (fetch) or the slice's own percentiles (wrk reports no single latencies).
+ */
 interface Slice {
   count: number;
   seconds: number;
   latencies: number[];
   errors: number;
+  p50?: number;
+  p99?: number;
 }
+
+/** Load generator of a row. */
+type Loader = "fetch" | "wrk";
 
 /** `concurrency` loops of `call` for `seconds`, each awaiting one call at a time. */
 async function callSlice(call: () => Promise<unknown>, concurrency: number, seconds: number): Promise<Slice> {
@@ -122,19 +138,27 @@ async function callSlice(call: () => Promise<unknown>, concurrency: number, seco
   return { count: latencies.length, seconds: (performance.now() - start) / 1000, latencies, errors: 0 };
 }
 
-/** `concurrency` closed loops of `GET url` for `seconds`. */
+/** `concurrency` closed loops of `GET url` for `seconds` (wrk: its connections, whole seconds). */
 async function httpSlice(
   url: string,
-  headers: HeadersInit,
+  headers: Record<string, string>,
   concurrency: number,
   seconds: number,
+  loader: Loader = "fetch",
 ): Promise<Slice> {
+  if (loader === "wrk") {
+    // Like a browser, wrk asks for gzip when told to; unlike fetch, it does not inflate the body.
+    const r = await runWrk(wrk!, url, { "accept-encoding": "gzip", ...headers }, concurrency, seconds);
+    return { count: r.requests, seconds: r.seconds, latencies: [], errors: r.errors, p50: r.p50, p99: r.p99 };
+  }
   const r = await closedLoop(() => fetch(url, { headers }), concurrency, seconds);
   return { count: r.requests, seconds: r.requests / r.rps, latencies: r.latencies, errors: r.errors };
 }
 
 /** Slices per row: the row and the hello server take turns, so both see the same machine load. */
 const SLICES = 6;
+/** Slices per wrk row (wrk runs whole seconds). */
+const WRK_SLICES = 3;
 
 const hello = await spawnHello();
 const rows: (string | number)[][] = [];
@@ -145,32 +169,50 @@ const signer = await SessionSigner.create([SECRET]);
  * {@link SLICES} slices of `seconds / SLICES` each, so the ratio compares like with like on a busy
  * machine. Latency percentiles are the row's own.
  */
-async function paired(label: string, concurrency: number, run: (seconds: number) => Promise<Slice>) {
-  await run(0.3); // warm-up
+async function paired(
+  label: string,
+  concurrency: number,
+  run: (seconds: number) => Promise<Slice>,
+  loader: Loader = "fetch",
+) {
+  const slices = loader === "wrk" ? WRK_SLICES : SLICES;
+  await run(loader === "wrk" ? 1 : 0.3); // warm-up
   const own: Slice[] = [];
   const ref: Slice[] = [];
-  for (let i = 0; i < SLICES; i++) {
-    ref.push(await httpSlice(hello.url + "/", {}, concurrency, seconds / SLICES));
-    own.push(await run(seconds / SLICES));
+  for (let i = 0; i < slices; i++) {
+    ref.push(await httpSlice(hello.url + "/", {}, concurrency, seconds / slices, loader));
+    own.push(await run(seconds / slices));
   }
   const rate = (xs: Slice[]) => xs.reduce((n, x) => n + x.count, 0) / xs.reduce((t, x) => t + x.seconds, 0);
-  const latencies = own.flatMap((x) => x.latencies).sort((x, y) => x - y);
+  // wrk gives each slice's percentiles only: the row shows the median slice's.
+  const median = (xs: number[]) => percentile([...xs].sort((x, y) => x - y), 50);
+  const p = (xs: Slice[], q: 50 | 99) => {
+    const latencies = xs.flatMap((x) => x.latencies).sort((x, y) => x - y);
+    return latencies.length > 0
+      ? percentile(latencies, q)
+      : median(xs.map((x) => q === 50 ? x.p50! : x.p99!));
+  };
   rows.push([
     label,
+    loader,
     concurrency,
     Math.round(rate(own)),
     Math.round(rate(ref)),
     `${(100 * rate(own) / rate(ref)).toFixed(1)} %`,
-    percentile(latencies, 50),
-    percentile(latencies, 99),
+    p(own, 50),
+    p(own, 99),
+    p(ref, 99),
     own.reduce((n, x) => n + x.errors, 0),
   ]);
 }
 
-/** Adds a row per concurrency for `GET url`. */
-async function measure(label: string, url: string, headers: HeadersInit, concurrencies: number[]) {
-  for (const concurrency of concurrencies) {
-    await paired(label, concurrency, (s) => httpSlice(url, headers, concurrency, s));
+/** Adds a row per concurrency for `GET url` (wrk rows only at 50 connections, the goals' rows). */
+async function measure(label: string, url: string, headers: Record<string, string>, concurrencies: number[]) {
+  for (const loader of loaders as Loader[]) {
+    for (const concurrency of concurrencies) {
+      if (loader === "wrk" && concurrency !== 50) continue;
+      await paired(label, concurrency, (s) => httpSlice(url, headers, concurrency, s, loader), loader);
+    }
   }
 }
 
@@ -221,14 +263,25 @@ try {
   }
   console.log(
     table(
-      ["request", "connections", "req/s", "hello req/s", "of bare Deno.serve", "p50 ms", "p99 ms", "errors"],
+      [
+        "request",
+        "load",
+        "connections",
+        "req/s",
+        "hello req/s",
+        "of bare Deno.serve",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+      ],
       rows,
     ),
   );
   console.log(
     `\n${seconds} s per row, taking turns with the bare Deno.serve hello (its rate in the same slices: ` +
       `"hello req/s"); servers and load generator share ${navigator.hardwareConcurrency} cores. ` +
-      "The load generator is `fetch` in one Deno process, which caps the bare server's measured rate.",
+      "`fetch`: closed loops in one Deno process, which inflates gzip and caps the bare server's measured rate; " +
+      "`wrk`: one wrk thread (asks for gzip, does not inflate), percentiles of the median slice.",
   );
 } finally {
   await hello.stop();

@@ -79,3 +79,68 @@ export function table(header: string[], rows: (string | number)[][]): string {
     ...rows.map((r) => `| ${r.map(fmt).join(" | ")} |`),
   ].join("\n");
 }
+
+/** The `wrk` HTTP benchmarking tool on PATH (Debian package `wrk`), or null when not installed. */
+export function findWrk(): string | null {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir) continue;
+    try {
+      if (Deno.statSync(`${dir}/wrk`).isFile) return `${dir}/wrk`;
+    } catch {
+      // not in this directory
+    }
+  }
+  return null;
+}
+
+/** What one `wrk` run reports. */
+export interface WrkResult {
+  requests: number;
+  seconds: number;
+  /** Requests answered with a status outside 2xx/3xx, plus socket errors. */
+  errors: number;
+  p50: number;
+  p99: number;
+}
+
+/** Milliseconds from a wrk duration such as `812.00us`, `5.07ms` or `1.20s`. */
+export function wrkMs(text: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
+  if (!m) throw new Error(`unreadable wrk duration ${text}`);
+  const scale = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as "us" | "ms" | "s" | "m"];
+  return Number(m[1]) * scale;
+}
+
+/** Parses `wrk --latency` output. */
+export function parseWrk(out: string): WrkResult {
+  const requests = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(out);
+  const p50 = /^\s*50%\s+(\S+)/m.exec(out);
+  const p99 = /^\s*99%\s+(\S+)/m.exec(out);
+  if (!requests || !p50 || !p99) throw new Error(`unreadable wrk output:\n${out}`);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socketErrors = socket ? socket.slice(1).reduce((n, x) => n + Number(x), 0) : 0;
+  return {
+    requests: Number(requests[1]),
+    seconds: wrkMs(`${requests[2]}${requests[3]}`) / 1000,
+    errors: non2xx + socketErrors,
+    p50: wrkMs(p50[1]),
+    p99: wrkMs(p99[1]),
+  };
+}
+
+/** Runs `wrk` (one thread, `connections` keep-alive connections) against `url` for whole `seconds`. */
+export async function runWrk(
+  wrk: string,
+  url: string,
+  headers: Record<string, string>,
+  connections: number,
+  seconds: number,
+): Promise<WrkResult> {
+  const args = ["-t1", `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "--latency"];
+  for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}: ${value}`);
+  const { code, stdout, stderr } = await new Deno.Command(wrk, { args: [...args, url] }).output();
+  const out = new TextDecoder().decode(stdout);
+  if (code !== 0) throw new Error(`wrk exited with ${code}: ${new TextDecoder().decode(stderr)}`);
+  return parseWrk(out);
+}

@@ -13,7 +13,7 @@ import { type AppState } from "../../lib/services.ts";
 import { acceptsGzip } from "../../lib/web/page_cache.ts";
 import type { RouteContext } from "../../lib/web/types.ts";
 import { loadChatPage, modelInfo } from "./page_data.ts";
-import type { ChatAppProps } from "./types.ts";
+import type { ChatAppProps, ModelInfo } from "./types.ts";
 
 /** Renders (or reuses) the chat page; a conversation that is not the owner's gets the 404 page. */
 export async function renderChatPage(
@@ -33,7 +33,7 @@ export async function renderChatPage(
     ctx.url.search,
     state.theme ?? "",
     state.user ? [state.user.username, state.user.isAdmin] : null,
-    model,
+    modelKey(model),
   ]);
   const kept = key === null ? null : pages.get(key, gzip);
   if (kept) return kept;
@@ -42,3 +42,12 @@ export async function renderChatPage(
   const res = await ctx.render(data);
   return key === null ? res : await pages.put(key, res, gzip);
 }
+
+/** The model situation as text for the key, once per {@link modelInfo} result (it is reused while it holds). */
+function modelKey(model: ModelInfo): string {
+  let key = modelKeys.get(model);
+  if (key === undefined) modelKeys.set(model, key = JSON.stringify(model));
+  return key;
+}
+
+const modelKeys = new WeakMap<ModelInfo, string>();

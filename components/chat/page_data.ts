@@ -2,6 +2,7 @@
  * Server side of the chat pages: loads what `ChatApp` needs for the session (conversation list,
  * the open conversation, the model situation). Runs only on the server.
  */
+import type { ListedModel } from "../../lib/chat/registry.ts";
 import type { Message } from "../../lib/db/mod.ts";
 import { type AppState, NO_MODEL_MESSAGE } from "../../lib/services.ts";
 import { attachmentsByMessage } from "../../lib/attachments/listing.ts";
@@ -16,8 +17,24 @@ const MAX_QUERY = 200;
  */
 export async function modelInfo(state: AppState): Promise<ModelInfo> {
   const chat = state.services.chat;
-  if (!chat) return { label: null, defaultId: null, models: [], unavailableMessage: NO_MODEL_MESSAGE };
-  const [models, fallback] = await Promise.all([chat.listModels(), chat.defaultModelInfo()]);
+  if (!chat) return NO_MODEL;
+  const models = await chat.listModels();
+  let info = modelInfos.get(models);
+  if (!info) modelInfos.set(models, info = Object.freeze(toModelInfo(models, chat.defaultIn(models))));
+  return info;
+}
+
+const NO_MODEL: ModelInfo = Object.freeze({
+  label: null,
+  defaultId: null,
+  models: [],
+  unavailableMessage: NO_MODEL_MESSAGE,
+});
+
+/** {@link modelInfo} per combined model list: the registry returns the same list while it holds. */
+const modelInfos = new WeakMap<readonly ListedModel[], ModelInfo>();
+
+function toModelInfo(models: readonly ListedModel[], fallback: ListedModel | null): ModelInfo {
   return {
     label: fallback?.label ?? null,
     defaultId: fallback?.id ?? null,

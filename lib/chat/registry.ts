@@ -50,6 +50,10 @@ export class ProviderRegistry implements ChatProvider {
   readonly #failureTtlMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, CacheEntry>();
+  /** Copies of the static lists of providers that cannot list models, made once. */
+  readonly #static = new Map<string, ChatModelInfo[]>();
+  /** The last combined list and the provider lists it came from: reused while they are the same. */
+  #listed: { lists: ChatModelInfo[][]; out: ListedModel[] } | null = null;
 
   constructor(providers: readonly ChatProvider[], options: RegistryOptions = {}) {
     if (providers.length === 0) throw new Error("a registry needs at least one provider");
@@ -79,9 +83,16 @@ export class ProviderRegistry implements ChatProvider {
     return this.providers.flatMap((p) => p.models);
   }
 
-  /** One provider's models: its listing (cached) or its static list. A failed listing yields []. */
+  /**
+   * One provider's models: its listing (cached) or its static list. A failed listing yields []. The
+   * same array is returned while the listing is cached: treat it as read-only.
+   */
   async providerModels(provider: ChatProvider): Promise<ChatModelInfo[]> {
-    if (!provider.listModels) return [...provider.models];
+    if (!provider.listModels) {
+      let copy = this.#static.get(provider.id);
+      if (!copy) this.#static.set(provider.id, copy = [...provider.models]);
+      return copy;
+    }
     const now = this.#now();
     const hit = this.#cache.get(provider.id);
     if (hit?.pending) return await hit.pending;
@@ -102,9 +113,14 @@ export class ProviderRegistry implements ChatProvider {
     return await pending;
   }
 
-  /** Every model every provider offers, in provider order, each tagged with its provider. */
+  /**
+   * Every model every provider offers, in provider order, each tagged with its provider. The same
+   * array is returned while no provider's list changed (pages key their cache on it): read-only.
+   */
   async listModels(): Promise<ListedModel[]> {
     const lists = await Promise.all(this.providers.map((p) => this.providerModels(p)));
+    const last = this.#listed;
+    if (last && last.lists.every((list, i) => list === lists[i])) return last.out;
     const seen = new Set<string>();
     const out: ListedModel[] = [];
     lists.forEach((models, i) => {
@@ -114,6 +130,7 @@ export class ProviderRegistry implements ChatProvider {
         out.push({ ...m, provider: this.providers[i].id });
       }
     });
+    this.#listed = { lists, out };
     return out;
   }
 

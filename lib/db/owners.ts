@@ -38,6 +38,9 @@ export async function ownerDataVersion(sql: Queryable, ownerId: string): Promise
 export async function ownerDataVersions(sql: Queryable, ownerIds: string[]): Promise<Map<string, string>> {
   const ids = ownerIds.filter(isOwnerId);
   if (ids.length === 0) return new Map();
-  const rows = await sql`select id, data_version::text as v from owners where id = any(${ids})`;
+  // One owner (the usual batch) by plain equality: ~30 % cheaper on PGlite than `= any(array)`.
+  const rows = ids.length === 1
+    ? await sql`select id, data_version::text as v from owners where id = ${ids[0]}`
+    : await sql`select id, data_version::text as v from owners where id = any(${ids})`;
   return new Map(rows.map((row) => [row.id as string, row.v as string]));
 }

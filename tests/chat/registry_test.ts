@@ -100,3 +100,20 @@ Deno.test("registry: the default is the first provider with a model; duplicate p
   assert.throws(() => new ProviderRegistry([local.provider, local.provider]), /share the id/);
   assert.throws(() => new ProviderRegistry([]), /at least one/);
 });
+
+Deno.test("registry: the combined list is the same array while no provider's list changed, a new one when one did", async () => {
+  let now = 0;
+  const a = fake("gemini", [{ id: "g-1", label: "G 1" }]);
+  const b = fake("ollama", [{ id: "ollama:llama3", label: "llama3" }], { listed: true });
+  const r = new ProviderRegistry([a.provider, b.provider], { ttlMs: 1000, now: () => now });
+  const first = await r.listModels();
+  assert.equal(await r.listModels(), first);
+  assert.equal(b.state.calls, 1);
+  b.state.fail = true;
+  now = 2000; // the listing expires and fails: its models leave the combined list
+  const second = await r.listModels();
+  assert.equal(b.state.calls, 2);
+  assert.notEqual(second, first);
+  assert.deepEqual(second.map((m) => m.id), ["g-1"]);
+  assert.equal(await r.listModels(), second);
+});
