@@ -13,7 +13,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { copyCodeBlock } from "../components/chat/clipboard.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { QueuedMessages } from "../components/chat/QueuedMessages.tsx";
-import { MessageView } from "../components/chat/MessageView.tsx";
+import { messageElementId, MessageView } from "../components/chat/MessageView.tsx";
 import { AttachButton, PendingAttachments } from "../components/chat/Attachments.tsx";
 import { answeringModel } from "../components/chat/models.ts";
 import { conversationTokens, dropFiles } from "../components/chat/composer_files.ts";
@@ -390,7 +390,7 @@ function DemoModelNote(): VNode {
 /** Focuses what `request` names: the composer, a message's Edit button, or a version switcher. */
 function focusTarget(request: FocusRequest, input: HTMLElement | null, view: HTMLElement | null): void {
   if (request.kind === "composer") return input?.focus();
-  const message = `[data-message-id="${CSS.escape(request.messageId)}"]`;
+  const message = `#${CSS.escape(messageElementId(request.messageId))}`;
   if (request.kind === "edit-button") {
     return view?.querySelector<HTMLElement>(`${message} .edit-message, ${message} .edit-reply`)?.focus();
   }

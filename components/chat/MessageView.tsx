@@ -33,7 +33,7 @@ export interface MessageViewProps {
   busy: boolean;
   /** The inline editor is open on this message. */
   editing: boolean;
-  /** The page is hydrated (buttons work). */
+  /** The page is hydrated: the action buttons are rendered (they only work from then on). */
   ready: boolean;
   /** Replies can be read aloud (server or browser voice). */
   canSpeak?: boolean;
@@ -48,6 +48,11 @@ export interface MessageViewProps {
 function shallowEqual(a: object, b: object): boolean {
   const ka = Object.keys(a) as (keyof typeof a)[];
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** The element id of a message's `<li>` (what `#m-<id>` links and focus requests name). */
+export function messageElementId(messageId: string): string {
+  return `m-${messageId}`;
 }
 
 /** Renders one message. */
@@ -69,9 +74,8 @@ export class MessageView extends Component<MessageViewProps> {
     };
     return (
       <li
-        class={`message message-${role} status-${status}`}
-        id={`m-${message.id}`}
-        data-message-id={message.id}
+        class={`message message-${role}`}
+        id={messageElementId(message.id)}
         data-status={status}
         aria-busy={streaming ? "true" : undefined}
       >
@@ -107,6 +111,11 @@ export class MessageView extends Component<MessageViewProps> {
             )}
           </div>
         )}
+        {
+          /* The row is rendered empty (CSS keeps its height) until the island is hydrated: its buttons
+            only work then, and 200 messages' worth of disabled buttons were most of the page's bytes.
+            The version switcher stays, since its count is content. */
+        }
         {!editing && !streaming && (content !== "" || lastUser || (lastReply && status !== "error")) && (
           <div class="message-actions">
             {(message.siblingIds?.length ?? 0) > 1 && (
@@ -118,58 +127,57 @@ export class MessageView extends Component<MessageViewProps> {
                 onSwitch={(targetId, direction) => onAction({ kind: "switch", message, targetId, direction })}
               />
             )}
-            {content !== "" && (
+            {ready && content !== "" && (
               <button
                 type="button"
                 class="action copy-message"
                 aria-label={`Copy ${role === "user" ? "your message" : "reply"}`}
-                disabled={!ready}
                 onClick={copy}
               >
                 Copy
               </button>
             )}
-            {role === "assistant" && content !== "" && (
+            {ready && role === "assistant" && content !== "" && (
               <button
                 type="button"
                 class={speaking ? "action speak speaking" : "action speak"}
                 aria-label={speaking ? "Stop reading the reply aloud" : "Speak the reply aloud"}
                 aria-pressed={speaking ? "true" : "false"}
                 title={canSpeak ? undefined : speakUnavailable}
-                disabled={!ready || !canSpeak}
+                disabled={!canSpeak}
                 onClick={() => onAction({ kind: "speak", message })}
               >
                 {speaking ? "Stop" : "Speak"}
               </button>
             )}
-            {(role === "user" || (content !== "" && !message.id.startsWith("local-"))) && (
+            {ready && (role === "user" || (content !== "" && !message.id.startsWith("local-"))) && (
               <button
                 type="button"
                 class={role === "user" ? "action edit-message" : "action edit-reply"}
                 aria-label={role === "user" ? "Edit your message" : "Edit the reply's text"}
-                disabled={!ready || busy || message.id.startsWith("local-")}
+                disabled={busy || message.id.startsWith("local-")}
                 onClick={() => onAction({ kind: "edit-start", message })}
               >
                 Edit
               </button>
             )}
-            {role === "assistant" && !(lastReply && status === "error") && (
+            {ready && role === "assistant" && !(lastReply && status === "error") && (
               <button
                 type="button"
                 class="action regenerate"
                 aria-label="Regenerate the reply"
-                disabled={!ready || busy || message.id.startsWith("local-")}
+                disabled={busy || message.id.startsWith("local-")}
                 onClick={() => onAction({ kind: "regenerate", message })}
               >
                 Regenerate
               </button>
             )}
-            {lastReply && status === "stopped" && (
+            {ready && lastReply && status === "stopped" && (
               <button
                 type="button"
                 class="action continue-reply"
                 aria-label="Continue the reply"
-                disabled={!ready || busy}
+                disabled={busy}
                 onClick={() => onAction({ kind: "continue", message })}
               >
                 Continue

@@ -178,7 +178,6 @@ function ConversationRow({ item, active, ready, onRename, onDelete, organize }: 
     <li
       ref={row}
       class={active ? "conversation-item active" : "conversation-item"}
-      data-id={item.id}
       draggable={organize && ready && mode === "view" ? true : undefined}
       onDragStart={organize
         ? (e) => {
@@ -260,31 +259,34 @@ function ConversationRow({ item, active, ready, onRename, onDelete, organize }: 
           </div>
         )
         : mode === "view" && (
-          <div class="row-actions">
-            {organize && (
+          // Empty (CSS keeps its width) until the island is hydrated: the buttons only work then.
+          <div class={organize ? "row-actions" : "row-actions row-actions-two"}>
+            {ready && organize && (
               <RowMenu item={item} folders={organize.folders} ready={ready} onPlace={organize.onPlace} />
             )}
-            <button
-              type="button"
-              class="action rename"
-              aria-label={`Rename “${item.title}”`}
-              disabled={!ready}
-              onClick={() => {
-                renaming.current = true;
-                setMode("rename");
-              }}
-            >
-              ✎
-            </button>
-            <button
-              type="button"
-              class="action delete"
-              aria-label={`Delete “${item.title}”`}
-              disabled={!ready}
-              onClick={() => setMode("confirm")}
-            >
-              ×
-            </button>
+            {ready && (
+              <button
+                type="button"
+                class="action rename"
+                aria-label={`Rename “${item.title}”`}
+                onClick={() => {
+                  renaming.current = true;
+                  setMode("rename");
+                }}
+              >
+                ✎
+              </button>
+            )}
+            {ready && (
+              <button
+                type="button"
+                class="action delete"
+                aria-label={`Delete “${item.title}”`}
+                onClick={() => setMode("confirm")}
+              >
+                ×
+              </button>
+            )}
           </div>
         )}
     </li>

@@ -94,13 +94,15 @@ export async function loadChatPage(
   const files = open ? await attachmentsByMessage(db.sql, state.sessionId, open.messages) : new Map();
   model ??= await modelInfo(state);
   return {
+    // Only what differs from the defaults (no folder, not pinned, not archived): the props travel
+    // in every page.
     conversations: list.map((c) => ({
       id: c.id,
       title: c.title,
       updatedAt: c.updatedAt,
-      folderId: c.folderId,
-      pinned: c.pinned,
-      archived: c.archived,
+      ...(c.folderId ? { folderId: c.folderId } : {}),
+      ...(c.pinned ? { pinned: true } : {}),
+      ...(c.archived ? { archived: true } : {}),
     })),
     nextCursor: rest.nextCursor,
     folders: folders.map((f) => ({

@@ -133,7 +133,7 @@ Deno.test({
         });
         await page.reload();
         await page.waitForSelector("html[data-hydrated=true]");
-        await page.waitForSelector(`.message[data-message-id="${orphan!.id}"][data-status=error]`);
+        await page.waitForSelector(`#m-${orphan!.id}[data-status=error]`);
         const retry = page.locator(".message-assistant").last().locator("button.retry");
         await retry.click();
         await waitIdle(page);
