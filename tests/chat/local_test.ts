@@ -140,11 +140,9 @@ Deno.test({
         events.indexOf("b:first") < events.indexOf("a:end"),
         `b's first token came after a's end: ${events.indexOf("b:first")} vs ${events.indexOf("a:end")}`,
       );
-      // And a kept producing after b started: the two interleave.
-      assert.ok(
-        events.slice(events.indexOf("b:first")).includes("a:token"),
-        "a's tokens continue after b's first",
-      );
+      // (Whether a still has tokens left once b's first arrives depends on how fast each Worker runs on
+      // a busy machine, so it is not asserted: with one Worker, a's end always precedes b's first,
+      // because that Worker posts a's end before it starts on b.)
     } finally {
       await provider.close();
       await Deno.remove(dir, { recursive: true });
