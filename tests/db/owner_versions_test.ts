@@ -113,6 +113,37 @@ async function onEngine(databaseUrl?: string) {
     const after = await db.ownerDataVersion(owners[0]);
     assert.ok(BigInt(after!) > BigInt(one[0]!));
     assert.equal(await db.ownerDataVersion(""), null);
+
+    // Migration 0012: one bump per owner and transaction, however many rows it writes.
+    const seq = async () =>
+      BigInt((await db.sql`select last_value from owner_data_version_seq`)[0].last_value);
+    const conv = await db.createConversation(owners[1], { title: "three rows" });
+    const start = await seq();
+    await db.transaction(async (_store, tx) => {
+      await tx`insert into messages (id, conversation_id, role, content, seq)
+        values (${crypto.randomUUID()}, ${conv.id}, 'user', 'a', 1), (${crypto.randomUUID()}, ${conv.id}, 'user', 'b', 2)`;
+      await tx`update conversations set title = 'renamed' where id = ${conv.id}`;
+    });
+    assert.equal(await seq(), start + 1n, "three rows of one owner in one transaction: one new version");
+    assert.equal(await db.ownerDataVersion(owners[1]), String(start + 1n));
+    // A bump rolled back with its savepoint is not assumed: the next write bumps again.
+    await db.transaction(async (_store, tx) => {
+      await tx.savepoint(async (sp) => {
+        await sp`update conversations set title = 'undone' where id = ${conv.id}`;
+        throw new Error("roll back to the savepoint");
+      }).catch(() => {});
+      await tx`update conversations set title = 'kept' where id = ${conv.id}`;
+    });
+    assert.equal(await db.ownerDataVersion(owners[1]), String(start + 3n));
+    // Two owners in one transaction: each gets its own new version.
+    const v0 = await db.ownerDataVersion(owners[0]);
+    await db.transaction(async (_store, tx) => {
+      await tx`update conversations set title = 'x' where owner_id = ${owners[0]}`;
+      await tx`update conversations set title = 'y' where owner_id = ${owners[1]}`;
+      await tx`update conversations set title = 'z' where owner_id = ${owners[0]}`;
+    });
+    assert.ok(BigInt((await db.ownerDataVersion(owners[0]))!) > BigInt(v0!));
+    assert.ok(BigInt((await db.ownerDataVersion(owners[1]))!) > start + 3n);
   } finally {
     await db.close();
     if (databaseUrl) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
