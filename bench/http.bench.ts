@@ -272,6 +272,7 @@ try {
         "of bare Deno.serve",
         "p50 ms",
         "p99 ms",
+        "hello p99 ms",
         "errors",
       ],
       rows,
