@@ -69,8 +69,12 @@ export async function spawnApp(
   };
 }
 
-/** Formats rows as a Markdown table. */
+/** Formats rows as a Markdown table; throws when a row has more or fewer cells than the header. */
 export function table(header: string[], rows: (string | number)[][]): string {
+  const ragged = rows.find((r) => r.length !== header.length);
+  if (ragged) {
+    throw new Error(`a row has ${ragged.length} cells for ${header.length} columns: ${ragged.join(" | ")}`);
+  }
   const fmt = (v: string | number) =>
     typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v;
   return [

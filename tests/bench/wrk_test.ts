@@ -1,6 +1,6 @@
 /** The bench's reading of `wrk --latency` output (bench/_lib/load.ts), on real wrk 4.1.0 output. */
 import assert from "node:assert/strict";
-import { parseWrk, wrkMs } from "../../bench/_lib/load.ts";
+import { parseWrk, table, wrkMs } from "../../bench/_lib/load.ts";
 
 const OUTPUT = `Running 5s test @ http://127.0.0.1:8411/
   1 threads and 50 connections
@@ -32,4 +32,9 @@ Deno.test("wrk --latency output gives requests, duration, percentiles and errors
   const clean = OUTPUT.replace(/ {2}Socket errors.*\n/, "").replace(/ {2}Non-2xx.*\n/, "");
   assert.equal(parseWrk(clean).errors, 0);
   assert.throws(() => parseWrk("wrk: connection refused"), /unreadable wrk output/);
+});
+
+Deno.test("bench tables refuse a row whose cells do not match the header", () => {
+  assert.equal(table(["a", "b"], [[1, 2.5]]), "| a | b |\n| --- | --- |\n| 1 | 2.50 |");
+  assert.throws(() => table(["a", "b"], [[1, 2, 3]]), /a row has 3 cells for 2 columns/);
 });
