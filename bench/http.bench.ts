@@ -14,6 +14,7 @@
  */
 import { openDatabase } from "../lib/db/mod.ts";
 import { SessionSigner } from "../lib/security/session.ts";
+import { fillerText, seedLongConversation } from "../tests/_helpers/long_conversation.ts";
 import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
 import { closedLoop, findWrk, percentile, runWrk, spawnApp, table } from "./_lib/load.ts";
 
@@ -59,18 +60,6 @@ async function spawnHello(): Promise<{ url: string; stop(): Promise<void> }> {
   };
 }
 
-/** Deterministic filler text (seeded), `words` words long. */
-function text(seed: number, words: number): string {
-  const vocab = ["the", "model", "answer", "token", "server", "page", "cache", "query", "list", "row"];
-  let x = seed * 2654435761 >>> 0;
-  const out: string[] = [];
-  for (let i = 0; i < words; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out.push(vocab[x % vocab.length]);
-  }
-  return out.join(" ");
-}
-
 /**
  * Writes the returning browser's data through the store: {@link SIDEBAR} conversations, the first
  * with {@link MESSAGES} messages. Returns the owner id and the long conversation's id. Then measures
@@ -81,16 +70,10 @@ async function seed(dataDir: string, databaseUrl?: string): Promise<{ ownerId: s
   const db = await openDatabase({ dataDir, databaseUrl });
   try {
     const ownerId = SessionSigner.newId();
-    const long = await db.createConversation(ownerId, { title: "A long conversation" });
-    for (let i = 0; i < MESSAGES; i++) {
-      await db.appendMessage(ownerId, long.id, {
-        role: i % 2 === 0 ? "user" : "assistant",
-        content: text(i, i % 2 === 0 ? 20 : 80),
-      });
-    }
+    const long = await seedLongConversation(db, ownerId, MESSAGES);
     for (let i = 1; i < SIDEBAR; i++) {
-      const c = await db.createConversation(ownerId, { title: `Conversation ${i}: ${text(i, 4)}` });
-      await db.appendMessage(ownerId, c.id, { role: "user", content: text(1000 + i, 10) });
+      const c = await db.createConversation(ownerId, { title: `Conversation ${i}: ${fillerText(i, 4)}` });
+      await db.appendMessage(ownerId, c.id, { role: "user", content: fillerText(1000 + i, 10) });
     }
     const engine = databaseUrl ? "postgres" : "pglite";
     for (const concurrency of [1, 50]) {

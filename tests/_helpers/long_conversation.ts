@@ -1,11 +1,10 @@
 /**
- * A long conversation written through the store, as `bench/http.bench.ts` seeds the one whose
- * `GET /c/:id` it measures (same filler text, same lengths): user messages of 20 words, replies of
- * 80, alternating.
+ * A long conversation written through the store, the one whose `GET /c/:id` `bench/http.bench.ts`
+ * measures and the page-weight tests check: user messages of 20 words, replies of 80, alternating.
  */
 import type { Store } from "../../lib/db/store.ts";
 
-/** Deterministic filler text (seeded), `words` words long; the bench's formula. */
+/** Deterministic filler text (seeded), `words` words long. */
 export function fillerText(seed: number, words: number): string {
   const vocab = ["the", "model", "answer", "token", "server", "page", "cache", "query", "list", "row"];
   let x = seed * 2654435761 >>> 0;
