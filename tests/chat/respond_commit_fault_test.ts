@@ -8,12 +8,10 @@
 import assert from "node:assert/strict";
 import type { ChatChunk, ChatProvider, ChatRequest } from "../../lib/chat/provider.ts";
 import { appendUserMessage, respond } from "../../lib/chat/respond.ts";
-import { ReplyService } from "../../lib/chat/reply_service.ts";
 import { type Database, openDatabase } from "../../lib/db/mod.ts";
-import { createReplyStore } from "../../lib/db/replies.ts";
-import { TokenBudget } from "../../lib/security/token_budget.ts";
 import { freshDataDir } from "../_helpers/pglite_template.ts";
 import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
+import { replyState } from "../_helpers/reply_state.ts";
 import { requireSuite } from "../_helpers/suites.ts";
 
 const FAIL = "fail at commit";
@@ -50,22 +48,9 @@ async function commitFails(db: Database, failure: string, expected: (error: unkn
     end $$;
     create constraint trigger fail_at_commit after insert on messages deferrable initially deferred
       for each row when (new.content = '${FAIL}') execute function fail_at_commit();`);
-  const shutdown = new AbortController();
   const owner = `fault-${crypto.randomUUID()}`;
-  const budget = new TokenBudget(db.sql, { dailyTokens: 100_000 });
   const provider = new WatchingProvider();
-  const replies = new ReplyService({
-    store: db,
-    replies: createReplyStore(db.sql, () => db.migrate()),
-    shutdown: shutdown.signal,
-    maxSeconds: 60,
-    heartbeatMs: 10_000,
-    pollMs: 1000,
-  });
-  const state = {
-    services: { db, chat: provider, replies, config: { historyTokenBudget: 4000 }, limits: { budget } },
-    sessionId: owner,
-  };
+  const { state, budget, replies, shutdown } = replyState(db, provider, owner);
   const send = async (content: string) => {
     let settled = 0;
     const started = await respond(state, conv.id, appendUserMessage(content), {

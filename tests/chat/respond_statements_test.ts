@@ -9,13 +9,11 @@
 import assert from "node:assert/strict";
 import type { ChatChunk, ChatProvider, ChatRequest } from "../../lib/chat/provider.ts";
 import { appendUserMessage, respond } from "../../lib/chat/respond.ts";
-import { ReplyService } from "../../lib/chat/reply_service.ts";
 import { openDatabase } from "../../lib/db/mod.ts";
-import { createReplyStore } from "../../lib/db/replies.ts";
-import { TokenBudget } from "../../lib/security/token_budget.ts";
 import { FlightRecorder } from "../_helpers/flights.ts";
 import { freshDataDir } from "../_helpers/pglite_template.ts";
 import { postgresMissing, startPostgresCluster } from "../_helpers/postgres_cluster.ts";
+import { replyState } from "../_helpers/reply_state.ts";
 import { requireSuite } from "../_helpers/suites.ts";
 
 /** Answers "ok"; notes how many statements had been sent when it was called. */
@@ -42,23 +40,10 @@ async function countStatements(databaseUrl?: string): Promise<void> {
   const dataDir = databaseUrl ? await Deno.makeTempDir({ prefix: "mc-count-" }) : await freshDataDir();
   // One connection on both engines, so the second message finds its statements prepared.
   const db = await openDatabase({ dataDir, databaseUrl, poolMax: 1, onQuery: flights.onQuery });
-  const shutdown = new AbortController();
+  const owner = `count-${crypto.randomUUID()}`;
+  const provider = new CountingProvider(statements);
+  const { state, budget, replies, shutdown } = replyState(db, provider, owner);
   try {
-    const owner = `count-${crypto.randomUUID()}`;
-    const budget = new TokenBudget(db.sql, { dailyTokens: 100_000 });
-    const provider = new CountingProvider(statements);
-    const replies = new ReplyService({
-      store: db,
-      replies: createReplyStore(db.sql, () => db.migrate()),
-      shutdown: shutdown.signal,
-      maxSeconds: 60,
-      heartbeatMs: 10_000,
-      pollMs: 1000,
-    });
-    const state = {
-      services: { db, chat: provider, replies, config: { historyTokenBudget: 4000 }, limits: { budget } },
-      sessionId: owner,
-    };
     const conv = await db.createConversation(owner, {});
     for (const [i, content] of ["first question", "second question"].entries()) {
       const before = statements.length;
