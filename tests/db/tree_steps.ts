@@ -4,7 +4,21 @@
  * lock that keeps two simultaneous replies from both starting.
  */
 import assert from "node:assert/strict";
-import type { Database, Message } from "../../lib/db/mod.ts";
+import type { Database, Message, Store } from "../../lib/db/mod.ts";
+
+/** What a reply start does under the lock: "busy" when a reply is in progress, else the new reply's id. */
+async function startReply(tx: Store, owner: string, conversationId: string, i: number): Promise<string> {
+  const lock = await tx.lockReplyPath(owner, conversationId);
+  assert.ok(lock);
+  if (lock.replyInProgress) return "busy";
+  const made = await tx.appendExchange(conversationId, {
+    id: crypto.randomUUID(),
+    content: `q${i}`,
+    parentId: lock.path.at(-1)?.id ?? null,
+  }, { id: crypto.randomUUID() });
+  assert.ok(made);
+  return made.reply.id;
+}
 
 let counter = 0;
 function owner(label: string): string {
@@ -204,19 +218,7 @@ export async function runTreeSteps(t: Deno.TestContext, db: Database): Promise<v
     async () => {
       const me = owner("fastlock");
       const conv = await db.createConversation(me);
-      const start = (i: number) =>
-        db.transaction(async (tx): Promise<string> => {
-          const lock = await tx.lockReplyPath(me, conv.id);
-          assert.ok(lock);
-          if (lock.replyInProgress) return "busy";
-          const made = await tx.appendExchange(conv.id, {
-            id: crypto.randomUUID(),
-            content: `q${i}`,
-            parentId: lock.path.at(-1)?.id ?? null,
-          }, { id: crypto.randomUUID() });
-          assert.ok(made);
-          return made.reply.id;
-        });
+      const start = (i: number) => db.transaction((tx) => startReply(tx, me, conv.id, i));
       const results = await Promise.all([0, 1, 2, 3].map(start));
       assert.equal(results.filter((r) => r === "busy").length, 3, JSON.stringify(results));
       const stored = await db.getConversation(me, conv.id);
@@ -230,18 +232,7 @@ export async function runTreeSteps(t: Deno.TestContext, db: Database): Promise<v
       const me = owner("pipelock");
       const conv = await db.createConversation(me);
       const start = async (i: number) => {
-        const { value, committed } = await db.pipelinedTransaction(async (tx): Promise<string> => {
-          const lock = await tx.lockReplyPath(me, conv.id);
-          assert.ok(lock);
-          if (lock.replyInProgress) return "busy";
-          const made = await tx.appendExchange(conv.id, {
-            id: crypto.randomUUID(),
-            content: `q${i}`,
-            parentId: lock.path.at(-1)?.id ?? null,
-          }, { id: crypto.randomUUID() });
-          assert.ok(made);
-          return made.reply.id;
-        });
+        const { value, committed } = await db.pipelinedTransaction((tx) => startReply(tx, me, conv.id, i));
         await committed;
         return value;
       };
