@@ -186,7 +186,7 @@ Deno.test({
             await page.waitForSelector(".training-export-menu:not([open])");
             if (narrow) {
               await page.keyboard.press("Escape");
-              await page.waitForSelector(".sidebar:not(.open)");
+              await page.waitForSelector(".sidebar:not(.open)", { state: "attached" }); // hidden once closed
             }
 
             await page.goto(fx.server.url + "/training");

@@ -181,7 +181,8 @@ Deno.test({
       }
       assert.equal(await page.evaluate(() => (document.querySelector(".main") as HTMLElement).inert), true);
       await page.keyboard.press("Escape");
-      await page.waitForSelector(".sidebar:not(.open)");
+      // Attached, not visible: once the closing transition ends the closed drawer is hidden.
+      await page.waitForSelector(".sidebar:not(.open)", { state: "attached" });
       await page.waitForFunction(() => document.activeElement?.matches(".menu-toggle"));
       assert.equal(await page.evaluate(() => (document.querySelector(".main") as HTMLElement).inert), false);
       assert.deepEqual(problems, []);

@@ -43,7 +43,7 @@ Deno.test({
         await page.screenshot({ path: `${shots}/chat-375-drawer.png` });
         assert.equal(await page.locator(".menu-toggle").getAttribute("aria-expanded"), "true");
         await page.keyboard.press("Escape");
-        await page.waitForSelector(".sidebar:not(.open)");
+        await page.waitForSelector(".sidebar:not(.open)", { state: "attached" }); // hidden once closed
       });
 
       await t.step("dark theme via the toggle", async () => {
