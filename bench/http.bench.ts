@@ -78,7 +78,9 @@ async function seed(dataDir: string, databaseUrl?: string): Promise<{ ownerId: s
     const engine = databaseUrl ? "postgres" : "pglite";
     for (const concurrency of [1, 50]) {
       await paired(
-        `${engine}: the page's version read alone, in-process (no HTTP; batched)`,
+        `${engine}: the page's version read alone, in-process (no HTTP; ${
+          engine === "pglite" ? "kept in memory" : "batched"
+        })`,
         concurrency,
         (s) => callSlice(() => db.ownerDataVersion(ownerId), concurrency, s),
         loaders.includes("fetch") ? "fetch" : "wrk",

@@ -16,6 +16,9 @@ import { ownerDataVersions } from "./owners.ts";
 import { type PipelinedCommit, pipelinedTransaction } from "./pipelined_transaction.ts";
 import { createStore, type Store } from "./store.ts";
 
+/** Where the embedded session tells of changed owner data versions (migration 0013). */
+const VERSION_CHANNEL = "mini_claude_owner_version";
+
 /** Which engine serves the store. */
 export type Engine = "pglite" | "postgres";
 
@@ -72,6 +75,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   };
   let sql: postgres.Sql;
   let engine: Engine;
+  // Set once the pool exists; the embedded pool's notification and close hooks reach it through this.
+  const kept: { versions: OwnerVersions | null } = { versions: null };
   let secrets: string[] = [];
   let closeEngine = () => Promise.resolve();
   if (options.databaseUrl) {
@@ -92,6 +97,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const server = await startEmbedded(options.dataDir, options.embeddedTransport);
     engine = "pglite";
     closeEngine = server.close;
+    // The embedded session tells of changed owner versions (migration 0013): the kept ones are
+    // forgotten before the commit's answer arrives; a closed connection loses its subscription.
+    // (postgres.js takes `onnotify` for any pool; its types only name it for `listen`.)
+    const feed: { onnotify(channel: string, payload: string): void } = {
+      onnotify: (channel, payload) => {
+        if (channel === VERSION_CHANNEL) kept.versions?.forget(payload);
+      },
+    };
     // PGlite executes one query at a time: a single connection keeps transactions unambiguous.
     sql = postgres({
       ...server.address,
@@ -102,6 +115,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       connect_timeout: options.connectTimeoutSeconds ?? 5,
       idle_timeout: 0,
       onnotice: () => {},
+      onclose: () => kept.versions?.restart(),
+      ...feed,
       ...(options.onQuery ? { debug: onQuery(options.onQuery) } : {}),
     });
   }
@@ -138,8 +153,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
 
   const store = createStore(sql, ready);
-  // Page requests read their owner's data version concurrently: batched (lib/db/owner_versions.ts).
-  const versions = new OwnerVersions(guardedBy(ready)((ids: string[]) => ownerDataVersions(sql, ids)));
+  // Page requests read their owner's data version concurrently: batched (lib/db/owner_versions.ts),
+  // and on the embedded engine kept until the database says they changed.
+  const versions = new OwnerVersions(
+    guardedBy(ready)((ids: string[]) => ownerDataVersions(sql, ids)),
+    engine === "pglite"
+      ? { listen: guardedBy(ready)(async () => void await sql`listen ${sql(VERSION_CHANNEL)}`) }
+      : null,
+  );
+  kept.versions = versions;
   const redact = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("***"), text);
   const pingTimeoutMs = ((options.connectTimeoutSeconds ?? 5) + 2) * 1000;
 

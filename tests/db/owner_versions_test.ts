@@ -2,6 +2,8 @@
  * Batched owner data-version reads (lib/db/owner_versions.ts): concurrent reads share statements,
  * a read asked while another is in flight is sent after it (so it sees what committed in between),
  * failures reach every waiter, and on both real engines the versions match one-at-a-time reads.
+ * With a feed (PGlite: migration 0013's notifications) versions are kept and answered without a
+ * statement until the database says they changed, which it does before the changing commit returns.
  */
 import assert from "node:assert/strict";
 import { openDatabase } from "../../lib/db/mod.ts";
@@ -40,7 +42,7 @@ Deno.test("a lone read is sent at once; reads asked during it go out together af
   assert.deepEqual(calls[1].ids, ["a", "b", "c"]);
   calls[1].answer({ a: "2", b: "7" });
   assert.deepEqual(await Promise.all(later), ["2", "7", "7", null]);
-  assert.deepEqual(versions.stats, { statements: 2, reads: 5 });
+  assert.deepEqual(versions.stats, { statements: 2, reads: 5, kept: 0 });
 });
 
 Deno.test("a failed statement rejects each of its waiters; the next read goes out again", async () => {
@@ -89,6 +91,150 @@ Deno.test(`more than ${MAX_BATCH} owners waiting go out in statements of at most
   assert.equal(got.filter((v) => v === null).length, MAX_BATCH + 1);
 });
 
+/** A feed whose subscription the test confirms by hand. */
+function manualFeed() {
+  const listens: { confirm(): void; fail(e: Error): void }[] = [];
+  const feed = {
+    listen: () => new Promise<void>((resolve, reject) => listens.push({ confirm: resolve, fail: reject })),
+  };
+  return { listens, feed };
+}
+
+Deno.test("with a feed, versions read after it listens are kept until forgotten", async () => {
+  const { calls, read } = manualReads();
+  const { listens, feed } = manualFeed();
+  const versions = new OwnerVersions(read, feed);
+  // Read while the subscription is pending: answered, not kept.
+  const early = versions.version("a");
+  assert.equal(listens.length, 1);
+  calls[0].answer({ a: "1" });
+  assert.equal(await early, "1");
+  listens[0].confirm();
+  await settle();
+  const first = versions.version("a");
+  await settle();
+  assert.equal(calls.length, 2, "read again: the first answer came before the subscription");
+  calls[1].answer({ a: "2" });
+  assert.equal(await first, "2");
+  // Kept: no statement, for the owner and for an owner without a row (kept as null).
+  assert.equal(await versions.version("a"), "2");
+  const none = versions.version("nobody");
+  await settle();
+  calls[2].answer({});
+  assert.equal(await none, null);
+  assert.equal(await versions.version("nobody"), null);
+  assert.equal(calls.length, 3);
+  // The database says "a" changed: read again; "nobody" is still kept.
+  versions.forget("a");
+  const again = versions.version("a");
+  await settle();
+  calls[3].answer({ a: "3" });
+  assert.equal(await again, "3");
+  assert.equal(await versions.version("a"), "3");
+  assert.equal(await versions.version("nobody"), null);
+  // '*' (a truncate): everyone.
+  versions.forget("*");
+  versions.version("nobody");
+  await settle();
+  assert.equal(calls.length, 5);
+  assert.deepEqual(versions.stats, { statements: 5, reads: 9, kept: 4 });
+  assert.equal(listens.length, 1);
+});
+
+Deno.test("an answer is not kept when any owner was forgotten while it was in flight", async () => {
+  const { calls, read } = manualReads();
+  const { listens, feed } = manualFeed();
+  const versions = new OwnerVersions(read, feed);
+  versions.version("warm-up");
+  listens[0].confirm();
+  calls[0].answer({});
+  await settle();
+  const pending = versions.version("a");
+  // A commit that changed "b" answered before this read did: its version may be older than "a"'s...
+  versions.forget("b");
+  calls[1].answer({ a: "1" });
+  assert.equal(await pending, "1");
+  versions.version("a");
+  await settle();
+  assert.equal(calls.length, 3, "not kept: read again");
+});
+
+Deno.test("a restart (connection closed) keeps nothing until the feed listens again", async () => {
+  const { calls, read } = manualReads();
+  const { listens, feed } = manualFeed();
+  const versions = new OwnerVersions(read, feed);
+  versions.version("a");
+  listens[0].confirm();
+  calls[0].answer({ a: "1" });
+  await settle();
+  versions.version("a");
+  await settle();
+  calls[1].answer({ a: "1" });
+  await settle();
+  assert.equal(await versions.version("a"), "1");
+  assert.equal(calls.length, 2);
+  versions.restart();
+  // Forgotten, and the next read subscribes again; a confirmation from before the restart counts for nothing.
+  const after = versions.version("a");
+  assert.equal(listens.length, 2);
+  await settle();
+  calls[2].answer({ a: "1" });
+  await after;
+  versions.version("a");
+  await settle();
+  assert.equal(calls.length, 4, "not kept while the new subscription is pending");
+  calls[3].answer({ a: "1" });
+  listens[1].fail(new Error("connection lost"));
+  await settle();
+  versions.version("a");
+  assert.equal(listens.length, 3, "a failed subscription is asked for again");
+  listens[2].confirm();
+  await settle();
+  calls[4].answer({ a: "1" });
+  await settle();
+  versions.version("a");
+  await settle();
+  calls[5].answer({ a: "1" });
+  await settle();
+  assert.equal(await versions.version("a"), "1");
+  assert.equal(calls.length, 6);
+});
+
+Deno.test("at most maxKept versions are kept; the oldest kept goes first", async () => {
+  const { calls, read } = manualReads();
+  const { listens, feed } = manualFeed();
+  const versions = new OwnerVersions(read, feed, 2);
+  versions.version("warm-up");
+  listens[0].confirm();
+  calls[0].answer({});
+  await settle();
+  for (const [i, owner] of ["a", "b", "c"].entries()) {
+    const p = versions.version(owner);
+    await settle();
+    calls[i + 1].answer({ [owner]: String(i) });
+    await p;
+  }
+  const statements = calls.length;
+  assert.equal(await versions.version("b"), "1");
+  assert.equal(await versions.version("c"), "2");
+  assert.equal(calls.length, statements, "b and c are kept");
+  versions.version("a");
+  await settle();
+  assert.equal(calls.length, statements + 1, "a was dropped");
+});
+
+Deno.test("without a feed (PostgreSQL) nothing is kept", async () => {
+  const { calls, read } = manualReads();
+  const versions = new OwnerVersions(read);
+  for (let i = 0; i < 3; i++) {
+    const p = versions.version("a");
+    await settle();
+    calls[i].answer({ a: "1" });
+    await p;
+  }
+  assert.equal(calls.length, 3);
+});
+
 async function onEngine(databaseUrl?: string) {
   const statements: string[] = [];
   const dataDir = databaseUrl ? await Deno.makeTempDir({ prefix: "mc-versions-" }) : await freshDataDir();
@@ -107,11 +253,28 @@ async function onEngine(databaseUrl?: string) {
     assert.deepEqual(got, [...asked.map((o) => one[owners.indexOf(o)]), null]);
     const sent = statements.length - before;
     assert.ok(sent >= 1 && sent <= 2, `61 concurrent reads took ${sent} statements`);
+    // PGlite keeps what it read (the owners' versions were read once more above): no statement now.
+    const again = statements.length;
+    const kept = await Promise.all(owners.map((o) => db.ownerDataVersion(o)));
+    assert.deepEqual(kept, one);
+    const reread = statements.length - again;
+    if (db.engine === "pglite") assert.equal(reread, 0, "PGlite read kept versions again");
+    else assert.ok(reread >= 1 && reread <= 2, `PostgreSQL: ${reread} statements for 3 concurrent reads`);
 
-    // A write, then a read: the new version, never the kept one.
+    // A write, then a read: the new version, never the kept one (on PGlite the database said so
+    // before the write returned).
     await db.createConversation(owners[0], { title: "another" });
     const after = await db.ownerDataVersion(owners[0]);
     assert.ok(BigInt(after!) > BigInt(one[0]!));
+    // ...also for a statement outside any transaction, and for the owner row itself going away.
+    await db.sql`update conversations set title = 'plain' where owner_id = ${owners[0]}`;
+    assert.ok(BigInt((await db.ownerDataVersion(owners[0]))!) > BigInt(after!));
+    const gone = `v-${crypto.randomUUID()}`;
+    await db.ensureOwner(gone);
+    assert.notEqual(await db.ownerDataVersion(gone), null);
+    await db.ownerDataVersion(gone);
+    await db.sql`delete from owners where id = ${gone}`;
+    assert.equal(await db.ownerDataVersion(gone), null);
     assert.equal(await db.ownerDataVersion(""), null);
 
     // Migration 0012: one bump per owner and transaction, however many rows it writes.
