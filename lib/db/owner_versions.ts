@@ -132,11 +132,12 @@ export class OwnerVersions {
     this.#inFlight = true;
     this.stats.statements++;
     const ids = [...batch.keys()];
-    const epoch = this.#epoch;
-    const listening = this.#listening === "yes";
+    // Kept only when read while listening and nothing was forgotten (or restarted: that too moves the
+    // epoch) before the answer.
+    const keep = this.#listening === "yes" ? this.#epoch : null;
     (async () => await this.#read(ids))().then(
       (versions) => {
-        if (listening && this.#listening === "yes" && epoch === this.#epoch) this.#keep(versions, ids);
+        if (keep === this.#epoch) this.#keep(versions, ids);
         for (const [ownerId, waiters] of batch) {
           const version = versions.get(ownerId) ?? null;
           for (const waiter of waiters) waiter.resolve(version);

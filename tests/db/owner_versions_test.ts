@@ -91,6 +91,19 @@ Deno.test(`more than ${MAX_BATCH} owners waiting go out in statements of at most
   assert.equal(got.filter((v) => v === null).length, MAX_BATCH + 1);
 });
 
+/** Asks for `owner`, answers the statement that sends with `answer`, and returns the version read. */
+async function readAnswered(
+  versions: OwnerVersions,
+  calls: ReturnType<typeof manualReads>["calls"],
+  owner: string,
+  answer: Record<string, string>,
+): Promise<string | null> {
+  const read = versions.version(owner);
+  await settle();
+  calls.at(-1)!.answer(answer);
+  return await read;
+}
+
 /** A feed whose subscription the test confirms by hand. */
 function manualFeed() {
   const listens: { confirm(): void; fail(e: Error): void }[] = [];
@@ -118,18 +131,12 @@ Deno.test("with a feed, versions read after it listens are kept until forgotten"
   assert.equal(await first, "2");
   // Kept: no statement, for the owner and for an owner without a row (kept as null).
   assert.equal(await versions.version("a"), "2");
-  const none = versions.version("nobody");
-  await settle();
-  calls[2].answer({});
-  assert.equal(await none, null);
+  assert.equal(await readAnswered(versions, calls, "nobody", {}), null);
   assert.equal(await versions.version("nobody"), null);
   assert.equal(calls.length, 3);
   // The database says "a" changed: read again; "nobody" is still kept.
   versions.forget("a");
-  const again = versions.version("a");
-  await settle();
-  calls[3].answer({ a: "3" });
-  assert.equal(await again, "3");
+  assert.equal(await readAnswered(versions, calls, "a", { a: "3" }), "3");
   assert.equal(await versions.version("a"), "3");
   assert.equal(await versions.version("nobody"), null);
   // '*' (a truncate): everyone.
@@ -167,10 +174,7 @@ Deno.test("a restart (connection closed) keeps nothing until the feed listens ag
   listens[0].confirm();
   calls[0].answer({ a: "1" });
   await settle();
-  versions.version("a");
-  await settle();
-  calls[1].answer({ a: "1" });
-  await settle();
+  await readAnswered(versions, calls, "a", { a: "1" });
   assert.equal(await versions.version("a"), "1");
   assert.equal(calls.length, 2);
   versions.restart();
@@ -192,10 +196,7 @@ Deno.test("a restart (connection closed) keeps nothing until the feed listens ag
   await settle();
   calls[4].answer({ a: "1" });
   await settle();
-  versions.version("a");
-  await settle();
-  calls[5].answer({ a: "1" });
-  await settle();
+  await readAnswered(versions, calls, "a", { a: "1" });
   assert.equal(await versions.version("a"), "1");
   assert.equal(calls.length, 6);
 });
@@ -209,10 +210,7 @@ Deno.test("at most maxKept versions are kept; the oldest kept goes first", async
   calls[0].answer({});
   await settle();
   for (const [i, owner] of ["a", "b", "c"].entries()) {
-    const p = versions.version(owner);
-    await settle();
-    calls[i + 1].answer({ [owner]: String(i) });
-    await p;
+    await readAnswered(versions, calls, owner, { [owner]: String(i) });
   }
   const statements = calls.length;
   assert.equal(await versions.version("b"), "1");
@@ -226,12 +224,7 @@ Deno.test("at most maxKept versions are kept; the oldest kept goes first", async
 Deno.test("without a feed (PostgreSQL) nothing is kept", async () => {
   const { calls, read } = manualReads();
   const versions = new OwnerVersions(read);
-  for (let i = 0; i < 3; i++) {
-    const p = versions.version("a");
-    await settle();
-    calls[i].answer({ a: "1" });
-    await p;
-  }
+  for (let i = 0; i < 3; i++) await readAnswered(versions, calls, "a", { a: "1" });
   assert.equal(calls.length, 3);
 });
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { BackendError, initBackend, liveTensors, requestedBackend, tf } from "../../ml/backend.ts";
+import { runDeno } from "../_helpers/child_process.ts";
 
 Deno.test("requestedBackend: default wasm, env-style names, unknown names fail with a code", () => {
   assert.equal(requestedBackend("CPU"), "cpu");
@@ -28,15 +29,12 @@ Deno.test("initBackend starts wasm and cpu for real and computes the same produc
 Deno.test("initBackend('webgpu') either starts a real adapter or fails loudly with a code", async () => {
   // In a child process: an adapter request loads the GL/EGL stack, whose exit-time destructors once
   // crashed this (parallel, many-threaded) test process at exit (see _webgpu_probe.ts).
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", new URL("./_webgpu_probe.ts", import.meta.url).pathname],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  const dec = new TextDecoder();
-  assert.equal(out.code, 0, `probe exited ${out.code} (${out.signal}): ${dec.decode(out.stderr)}`);
-  const result = JSON.parse(dec.decode(out.stdout)) as { backend?: string; code?: string };
+  const out = await runDeno(
+    ["run", "--allow-read", "--allow-env", new URL("./_webgpu_probe.ts", import.meta.url).pathname],
+    { cwd: new URL("../..", import.meta.url).pathname, env: {}, timeoutMs: 60_000 },
+  );
+  assert.equal(out.code, 0, `probe exited ${out.code}: ${out.stderr}`);
+  const result = JSON.parse(out.stdout) as { backend?: string; code?: string };
   if (result.backend !== undefined) assert.equal(result.backend, "webgpu");
   else {
     const codes = ["WEBGPU_UNAVAILABLE", "WEBGPU_FALLBACK_ADAPTER", "BACKEND_START_FAILED"];

@@ -13,7 +13,11 @@ begin
   if not ('mini_claude_owner_version' = any (array(select pg_listening_channels()))) then
     return null;
   end if;
-  if tg_op = 'DELETE' then owner_id := old.id; else owner_id := new.id; end if;
+  -- A truncate removes every owner at once: the payload '*' means all of them.
+  if tg_op = 'TRUNCATE' then owner_id := '*';
+  elsif tg_op = 'DELETE' then owner_id := old.id;
+  else owner_id := new.id;
+  end if;
   perform pg_notify('mini_claude_owner_version', owner_id);
   return null;
 end
@@ -22,15 +26,5 @@ $$;
 create trigger owners_notify_data_version after insert or delete or update of data_version on owners
   for each row execute function notify_owner_data_version();
 
--- A truncate removes every owner at once: the payload '*' means all of them.
-create function notify_owner_data_versions_truncated() returns trigger language plpgsql as $$
-begin
-  if 'mini_claude_owner_version' = any (array(select pg_listening_channels())) then
-    perform pg_notify('mini_claude_owner_version', '*');
-  end if;
-  return null;
-end
-$$;
-
 create trigger owners_notify_truncate after truncate on owners
-  for each statement execute function notify_owner_data_versions_truncated();
+  for each statement execute function notify_owner_data_version();
