@@ -8,13 +8,20 @@
  * Each kept page is also gzipped once (`CompressionStream`), and sent gzipped to clients that accept
  * it: a 200-message conversation is about 330 KB of HTML and 10 times less gzipped, and `Deno.serve`
  * does not compress by itself.
+ *
+ * A kept page's responses are built from ready `Headers` (one per encoding, made once per page)
+ * holding its own headers, `Vary`, and the security headers ({@link SECURITY_HEADERS}): Deno copies
+ * a `Headers` given to a response without checking each value again, and a response whose headers
+ * are not touched after it is built is sent on Deno's fast path (docs/performance.md, round five).
  */
+import { builtSecure, SECURITY_HEADERS } from "./middleware/security_headers.ts";
 
-/** A kept page: its body, gzipped and not, and the headers it was rendered with. */
+/** A kept page: its body, gzipped and not, and the headers to send with each. */
 interface Entry {
   body: Uint8Array<ArrayBuffer>;
   gzip: Uint8Array<ArrayBuffer>;
-  headers: [string, string][];
+  bodyHeaders: Headers;
+  gzipHeaders: Headers;
 }
 
 /** Default bound of {@link PageCache}: 32 MiB of page bodies. */
@@ -74,10 +81,16 @@ export class PageCache {
     if (res.status !== 200 || this.maxBytes === 0) return res;
     const body = new Uint8Array(await res.arrayBuffer());
     const zipped = new Response(new Blob([body]).stream().pipeThrough(new CompressionStream("gzip")));
+    const headers = [
+      ...[...res.headers].filter(([name]) => name !== "content-length"),
+      ...SECURITY_HEADERS,
+      ["vary", "accept-encoding"],
+    ] as [string, string][];
     const entry: Entry = {
       body,
       gzip: new Uint8Array(await zipped.arrayBuffer()),
-      headers: [...res.headers].filter(([name]) => name !== "content-length"),
+      bodyHeaders: new Headers(headers),
+      gzipHeaders: new Headers([...headers, ["content-encoding", "gzip"]]),
     };
     const size = entry.body.byteLength + entry.gzip.byteLength;
     if (size <= this.maxBytes) {
@@ -98,8 +111,9 @@ export class PageCache {
 }
 
 function respond(entry: Entry, gzip: boolean): Response {
-  const headers = new Headers(entry.headers);
-  headers.append("vary", "accept-encoding");
-  if (gzip) headers.set("content-encoding", "gzip");
-  return new Response(gzip ? entry.gzip : entry.body, { status: 200, headers });
+  return builtSecure(
+    gzip
+      ? new Response(entry.gzip, { status: 200, headers: entry.gzipHeaders })
+      : new Response(entry.body, { status: 200, headers: entry.bodyHeaders }),
+  );
 }

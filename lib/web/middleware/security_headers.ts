@@ -6,14 +6,8 @@
 import { withHeaders } from "../headers.ts";
 import type { Middleware } from "../types.ts";
 
-/** Options of {@link securityHeaders}. */
-export interface SecurityHeadersOptions {
-  /** Extra CSP sources per directive, e.g. `{ "connect-src": ["https://example.com"] }`. */
-  extraSources?: Record<string, string[]>;
-}
-
 /** Builds the Content-Security-Policy value. */
-export function contentSecurityPolicy(extra: Record<string, string[]> = {}): string {
+export function contentSecurityPolicy(): string {
   const directives: Record<string, string[]> = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
@@ -27,23 +21,42 @@ export function contentSecurityPolicy(extra: Record<string, string[]> = {}): str
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
   };
-  for (const [name, sources] of Object.entries(extra)) {
-    directives[name] = [...(directives[name] ?? []), ...sources];
-  }
   return Object.entries(directives).map(([k, v]) => `${k} ${v.join(" ")}`).join("; ");
 }
 
+/** The headers {@link securityHeaders} gives every response, as name/value pairs. */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = Object.freeze(
+  [
+    ["content-security-policy", contentSecurityPolicy()],
+    ["x-content-type-options", "nosniff"],
+    ["referrer-policy", "strict-origin-when-cross-origin"],
+    ["x-frame-options", "DENY"],
+    ["cross-origin-opener-policy", "same-origin"],
+    ["permissions-policy", "microphone=(self), camera=(), geolocation=()"],
+  ] as const,
+);
+
+/** Responses built with {@link SECURITY_HEADERS} among their headers (see {@link builtSecure}). */
+const builtWithThem = new WeakSet<Response>();
+
+/**
+ * Records that `res` was built with every one of {@link SECURITY_HEADERS}, so the middleware sends it
+ * as it is. Touching a response's headers after it was built costs Deno its fast path for sending it
+ * (it drops the native copy of the headers it made when the response was built, and rebuilds them);
+ * the page cache builds its responses this way (docs/performance.md, round five).
+ */
+export function builtSecure(res: Response): Response {
+  builtWithThem.add(res);
+  return res;
+}
+
 /** Middleware adding the security headers to every response. */
-export function securityHeaders(options: SecurityHeadersOptions = {}): Middleware {
-  const csp = contentSecurityPolicy(options.extraSources);
+export function securityHeaders(): Middleware {
   return async (_req, ctx) => {
-    return withHeaders(await ctx.next(), (h) => {
-      h.set("content-security-policy", csp);
-      h.set("x-content-type-options", "nosniff");
-      h.set("referrer-policy", "strict-origin-when-cross-origin");
-      h.set("x-frame-options", "DENY");
-      h.set("cross-origin-opener-policy", "same-origin");
-      h.set("permissions-policy", "microphone=(self), camera=(), geolocation=()");
+    const res = await ctx.next();
+    if (builtWithThem.has(res)) return res;
+    return withHeaders(res, (h) => {
+      for (const [name, value] of SECURITY_HEADERS) h.set(name, value);
     });
   };
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { acceptsGzip, PageCache } from "../../../lib/web/page_cache.ts";
+import { SECURITY_HEADERS, securityHeaders } from "../../../lib/web/middleware/security_headers.ts";
+import type { RouteContext } from "../../../lib/web/types.ts";
 
 const page = (text: string, status = 200) =>
   new Response(text, { status, headers: { "content-type": "text/html; charset=utf-8" } });
@@ -69,4 +71,38 @@ Deno.test("acceptsGzip reads Accept-Encoding, q=0 refuses", () => {
   assert.equal(acceptsGzip("identity"), false);
   assert.equal(acceptsGzip("br"), false);
   assert.equal(acceptsGzip(null), false);
+});
+
+Deno.test("kept pages are built with the security headers, and the middleware sends them untouched", async () => {
+  const cache = new PageCache(10_000);
+  const middleware = securityHeaders();
+  const through = (res: Response) =>
+    middleware(
+      new Request("http://127.0.0.1/"),
+      { next: () => Promise.resolve(res) } as RouteContext<unknown>,
+    );
+  await cache.put("a", page("<p>kept</p>"));
+  const headersOf = Object.getOwnPropertyDescriptor(Response.prototype, "headers")!.get!;
+  for (const gzip of [false, true]) {
+    const kept = cache.get("a", gzip)!;
+    let touched = 0;
+    Object.defineProperty(kept, "headers", { get: () => (touched++, headersOf.call(kept)) });
+    const sent = await through(kept);
+    assert.equal(sent, kept);
+    assert.equal(touched, 0, "the middleware did not touch the kept page's headers");
+    for (const [name, value] of SECURITY_HEADERS) assert.equal(sent.headers.get(name), value, name);
+    assert.equal(sent.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(sent.headers.get("vary"), "accept-encoding");
+    assert.equal(sent.headers.get("content-encoding"), gzip ? "gzip" : null);
+  }
+  // Any other response gets them from the middleware.
+  const other = await through(page("<p>fresh</p>"));
+  for (const [name, value] of SECURITY_HEADERS) assert.equal(other.headers.get(name), value, name);
+  // Each response has its own copy: changing one changes neither the kept page nor the next response.
+  const first = cache.get("a")!;
+  first.headers.set("set-cookie", "x=1");
+  first.headers.delete("content-security-policy");
+  const next = cache.get("a")!;
+  assert.equal(next.headers.get("set-cookie"), null);
+  assert.equal(next.headers.get("content-security-policy"), SECURITY_HEADERS[0][1]);
 });
