@@ -26,15 +26,12 @@ export async function renderChatPage(
   const { db, pages } = state.services;
   const version = await db.ownerDataVersion(state.sessionId);
   const model = await modelInfo(state);
-  const key = version === null ? null : JSON.stringify([
-    state.sessionId,
-    version,
-    ctx.url.pathname,
-    ctx.url.search,
-    state.theme ?? "",
-    state.user ? [state.user.username, state.user.isAdmin] : null,
-    modelKey(model),
-  ]);
+  // Fields joined by newlines, which none can hold (a URL's path and query never do, the user is JSON).
+  const key = version === null
+    ? null
+    : `${state.sessionId}\n${version}\n${ctx.url.pathname}\n${ctx.url.search}\n${state.theme ?? ""}\n${
+      state.user ? JSON.stringify([state.user.username, state.user.isAdmin]) : ""
+    }\n${modelKey(model)}`;
   const kept = key === null ? null : pages.get(key, gzip);
   if (kept) return kept;
   const data = await loadChatPage(state, ctx.url, conversationId, model);
@@ -43,11 +40,26 @@ export async function renderChatPage(
   return key === null ? res : await pages.put(key, res, gzip);
 }
 
-/** The model situation as text for the key, once per {@link modelInfo} result (it is reused while it holds). */
-function modelKey(model: ModelInfo): string {
+/**
+ * The model situation for the key: a number per distinct content (so a refreshed but equal model list
+ * keeps the kept pages), looked up once per {@link modelInfo} result (it is reused while it holds).
+ * Numbers are never reused, so forgetting the contents after {@link MAX_MODEL_KEYS} stays exact.
+ */
+function modelKey(model: ModelInfo): number {
   let key = modelKeys.get(model);
-  if (key === undefined) modelKeys.set(model, key = JSON.stringify(model));
+  if (key === undefined) {
+    const content = JSON.stringify(model);
+    key = modelKeysByContent.get(content);
+    if (key === undefined) {
+      if (modelKeysByContent.size >= MAX_MODEL_KEYS) modelKeysByContent.clear();
+      modelKeysByContent.set(content, key = ++lastModelKey);
+    }
+    modelKeys.set(model, key);
+  }
   return key;
 }
 
-const modelKeys = new WeakMap<ModelInfo, string>();
+const MAX_MODEL_KEYS = 1000;
+const modelKeys = new WeakMap<ModelInfo, number>();
+const modelKeysByContent = new Map<string, number>();
+let lastModelKey = 0;

@@ -30,6 +30,19 @@ export const DEFAULT_PAGE_CACHE_BYTES = 32 * 1024 * 1024;
 /** True when an `Accept-Encoding` header value accepts gzip (a `q=0` refuses it). */
 export function acceptsGzip(header: string | null): boolean {
   if (!header) return false;
+  let answer = gzipAnswers.get(header);
+  if (answer === undefined) {
+    if (gzipAnswers.size >= MAX_GZIP_ANSWERS) gzipAnswers.clear();
+    gzipAnswers.set(header, answer = parseAcceptsGzip(header));
+  }
+  return answer;
+}
+
+/** Answers of {@link acceptsGzip} by header value: browsers send a handful of values, each on every request. */
+const gzipAnswers = new Map<string, boolean>();
+const MAX_GZIP_ANSWERS = 256;
+
+function parseAcceptsGzip(header: string): boolean {
   const weights = new Map<string, number>();
   for (const part of header.toLowerCase().split(",")) {
     const [coding, ...params] = part.split(";").map((p) => p.trim());
