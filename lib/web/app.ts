@@ -171,10 +171,10 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     }
   };
 
-  const makeContext = (req: Request, params: Record<string, string>, remoteAddr?: string) => {
+  const makeContext = (req: Request, url: URL, params: Record<string, string>, remoteAddr?: string) => {
     const ctx: RouteContext<unknown> = {
       req,
-      url: new URL(req.url),
+      url,
       params,
       state: options.state(),
       remoteAddr,
@@ -185,14 +185,21 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     return ctx;
   };
 
+  /** Each route's whole middleware chain, built once. */
+  const chains = new Map<LoadedRoute | null, Middleware<unknown>[]>([[null, [
+    ...builtin,
+    ...rootMiddleware,
+  ]]]);
+  for (const route of routes) chains.set(route, [...builtin, ...route.middleware]);
+
   const dispatch = async (
     req: Request,
+    url: URL,
     params: Record<string, string>,
     route: LoadedRoute | null,
     remoteAddr?: string,
   ): Promise<Response> => {
-    const ctx = makeContext(req, params, remoteAddr);
-    const chain = [...builtin, ...(route ? route.middleware : rootMiddleware)];
+    const ctx = makeContext(req, url, params, remoteAddr);
     const endpoint = async (c: RouteContext<unknown>): Promise<Response> => {
       if (!route) return await serveFallback(c);
       if (route.page) {
@@ -212,13 +219,11 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
       return method === "HEAD" ? new Response(null, res) : res;
     };
     try {
-      return await runChain(chain, async (c) => {
-        try {
-          return await endpoint(c);
-        } catch (error) {
-          return await renderError(c, error);
-        }
-      }, ctx);
+      return await runChain(
+        chains.get(route)!,
+        (c) => endpoint(c).catch((error) => renderError(c, error)),
+        ctx,
+      );
     } catch (error) {
       return await renderError(ctx, error);
     }
@@ -234,21 +239,26 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     return await renderNotFound(ctx);
   };
 
-  const hono = new Hono<{ Bindings: { remoteAddr?: string } }>();
+  // The request's URL is parsed once, here, and handed through Hono to the context.
+  const hono = new Hono<{ Bindings: { remoteAddr?: string; url: URL } }>();
   for (const route of routes) {
-    hono.all(toHonoPath(route.segments), (c) => dispatch(c.req.raw, c.req.param(), route, c.env?.remoteAddr));
+    hono.all(
+      toHonoPath(route.segments),
+      (c) => dispatch(c.req.raw, c.env.url, c.req.param(), route, c.env.remoteAddr),
+    );
   }
-  hono.notFound((c) => dispatch(c.req.raw, {}, null, c.env?.remoteAddr));
+  hono.notFound((c) => dispatch(c.req.raw, c.env.url, {}, null, c.env.remoteAddr));
 
   return {
     fetch: async (req, info) => {
       const addr = (info?.remoteAddr as Deno.NetAddr | undefined)?.hostname;
+      const url = new URL(req.url);
       if (req.method === "GET" || req.method === "HEAD") {
         // Like Fresh, static files and island bundles win over routes.
-        const path = new URL(req.url).pathname;
-        if (staticPaths.has(path) || islands.files.has(path)) return await dispatch(req, {}, null, addr);
+        const path = url.pathname;
+        if (staticPaths.has(path) || islands.files.has(path)) return await dispatch(req, url, {}, null, addr);
       }
-      return await hono.fetch(req, { remoteAddr: addr });
+      return await hono.fetch(req, { remoteAddr: addr, url });
     },
     routes: routes.map((r) => ({ path: toHonoPath(r.segments), file: r.file })),
     islands,
