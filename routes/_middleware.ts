@@ -16,14 +16,15 @@ import type { Middleware, RouteContext } from "../lib/web/types.ts";
 
 export const handler: Middleware<AppState> = async (req, ctx) => {
   const { signer, config } = ctx.state.services;
-  const raw = readCookie(req.headers.get("cookie"), SESSION_COOKIE);
-  const verified = raw ? await signer.verify(raw) : null;
+  const cookieHeader = req.headers.get("cookie");
+  const raw = readCookie(cookieHeader, SESSION_COOKIE);
+  const verified = raw ? signer.known(raw) ?? await signer.verify(raw) : null;
   ctx.state.sessionId = verified?.id ?? SessionSigner.newId();
   ctx.state.anonymousOwnerId = ctx.state.sessionId;
   // Keeps a returning anonymous owner from expiring (throttled; never throws).
   if (verified) ctx.state.services.activity.touch(ctx.state.sessionId);
   ctx.state.clientIp = clientIp(req, ctx.remoteAddr, config.trustProxyHops);
-  const theme = readCookie(req.headers.get("cookie"), "mc_theme");
+  const theme = readCookie(cookieHeader, "mc_theme");
   ctx.state.theme = theme === "light" || theme === "dark" ? theme : undefined;
   const secure = isHttps(req, ctx.url);
   const extraCookies: string[] = [];

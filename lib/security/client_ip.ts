@@ -18,8 +18,18 @@ export function clientIp(
       .filter((s) => s !== "");
     if (chain.length >= trustedProxyHops) addr = chain[chain.length - trustedProxyHops];
   }
-  return addr ? normalizeIp(addr) : null;
+  if (!addr) return null;
+  let ip = normalizedIps.get(addr);
+  if (ip === undefined) {
+    if (normalizedIps.size >= MAX_NORMALIZED) normalizedIps.clear();
+    normalizedIps.set(addr, ip = normalizeIp(addr));
+  }
+  return ip;
 }
+
+/** {@link normalizeIp} answers by address: every request asks, and clients keep their address. */
+const normalizedIps = new Map<string, string>();
+const MAX_NORMALIZED = 4096;
 
 /** IPv4 as is; IPv6 (optionally bracketed, with a zone or IPv4 tail) as its /64 prefix `a:b:c:d::/64`. */
 export function normalizeIp(addr: string): string {

@@ -51,12 +51,8 @@ export class SessionSigner {
 
   /** The id if `value` is validly signed, and whether it was signed with an older secret. */
   async verify(value: string): Promise<{ id: string; stale: boolean } | null> {
-    const cached = this.#verified.get(value);
-    if (cached !== undefined) {
-      this.#verified.delete(value); // move to the most recently used end
-      this.#verified.set(value, cached);
-      return { ...cached };
-    }
+    const known = this.known(value);
+    if (known !== undefined) return known;
     const result = await this.#verifyHmac(value);
     if (result !== null) {
       if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
@@ -65,6 +61,19 @@ export class SessionSigner {
       this.#verified.set(value, result);
     }
     return result === null ? null : { ...result };
+  }
+
+  /**
+   * The answer of {@link verify} without waiting, when `value` was verified before and is still
+   * remembered; undefined otherwise (then ask {@link verify}). Every returning browser's request
+   * asks this, so it spares them a promise.
+   */
+  known(value: string): { id: string; stale: boolean } | undefined {
+    const cached = this.#verified.get(value);
+    if (cached === undefined) return undefined;
+    this.#verified.delete(value); // move to the most recently used end
+    this.#verified.set(value, cached);
+    return { ...cached };
   }
 
   /** Number of remembered valid cookie values (for tests). */

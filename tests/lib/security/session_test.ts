@@ -32,6 +32,14 @@ Deno.test("verified cookies are remembered: same answers, only valid values cach
     assert.equal(await signer.verify(`${id}.${fresh.split(".")[1].slice(0, -2)}AA`), null);
   }
   assert.equal(signer.cachedCount, 2, "tampered values are not cached");
+  assert.deepEqual(signer.known(fresh), { id, stale: false }, "known answers a remembered value at once");
+  assert.deepEqual(signer.known(stale), { id, stale: true });
+  assert.equal(
+    signer.known(`${id}.${fresh.split(".")[1].slice(0, -2)}AA`),
+    undefined,
+    "never a tampered one",
+  );
+  assert.equal(signer.known(await signer.sign(SessionSigner.newId())), undefined, "nor one not verified yet");
   const result = await signer.verify(fresh);
   result!.id = "mutated";
   assert.deepEqual(await signer.verify(fresh), { id, stale: false }, "callers get copies");
