@@ -192,7 +192,10 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
   ]]]);
   for (const route of routes) chains.set(route, [...builtin, ...route.middleware]);
 
-  const dispatch = async (
+  // The request path is plain calls returning promises, not `async` functions awaiting each other:
+  // every request passes through it, and each `async` layer costs promises and microtasks
+  // (docs/performance.md, round five). Errors still end in `renderError` as rejections.
+  const dispatch = (
     req: Request,
     url: URL,
     params: Record<string, string>,
@@ -200,8 +203,8 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     remoteAddr?: string,
   ): Promise<Response> => {
     const ctx = makeContext(req, url, params, remoteAddr);
-    const endpoint = async (c: RouteContext<unknown>): Promise<Response> => {
-      if (!route) return await serveFallback(c);
+    const endpoint = (c: RouteContext<unknown>): Promise<Response> => {
+      if (!route) return serveFallback(c);
       if (route.page) {
         c.render = (data, init) => renderPage(pageModule(route.page!, route.layouts), c, data, init);
       }
@@ -211,22 +214,23 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
         (route.page && (method === "GET" || method === "HEAD") ? () => c.render() : undefined);
       if (!handler) {
         const allowed = allowedMethods(route);
-        return jsonError(405, "method_not_allowed", `${method} is not allowed here (allowed: ${allowed})`, {
-          allow: allowed,
-        });
+        return Promise.resolve(
+          jsonError(405, "method_not_allowed", `${method} is not allowed here (allowed: ${allowed})`, {
+            allow: allowed,
+          }),
+        );
       }
-      const res = await handler(c.req, c);
-      return method === "HEAD" ? new Response(null, res) : res;
+      const res = Promise.resolve(handler(c.req, c));
+      return method === "HEAD" ? res.then((r) => new Response(null, r)) : res;
     };
-    try {
-      return await runChain(
-        chains.get(route)!,
-        (c) => endpoint(c).catch((error) => renderError(c, error)),
-        ctx,
-      );
-    } catch (error) {
-      return await renderError(ctx, error);
-    }
+    const last = (c: RouteContext<unknown>) => {
+      try {
+        return endpoint(c).catch((error) => renderError(c, error));
+      } catch (error) {
+        return renderError(c, error);
+      }
+    };
+    return runChain(chains.get(route)!, last, ctx).catch((error) => renderError(ctx, error));
   };
 
   const serveFallback = async (ctx: RouteContext<unknown>): Promise<Response> => {
@@ -250,15 +254,15 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
   hono.notFound((c) => dispatch(c.req.raw, c.env.url, {}, null, c.env.remoteAddr));
 
   return {
-    fetch: async (req, info) => {
+    fetch: (req, info) => {
       const addr = (info?.remoteAddr as Deno.NetAddr | undefined)?.hostname;
       const url = new URL(req.url);
       if (req.method === "GET" || req.method === "HEAD") {
         // Like Fresh, static files and island bundles win over routes.
         const path = url.pathname;
-        if (staticPaths.has(path) || islands.files.has(path)) return await dispatch(req, url, {}, null, addr);
+        if (staticPaths.has(path) || islands.files.has(path)) return dispatch(req, url, {}, null, addr);
       }
-      return await hono.fetch(req, { remoteAddr: addr, url });
+      return Promise.resolve(hono.fetch(req, { remoteAddr: addr, url }));
     },
     routes: routes.map((r) => ({ path: toHonoPath(r.segments), file: r.file })),
     islands,
