@@ -88,15 +88,11 @@ export class ProviderRegistry implements ChatProvider {
    * same array is returned while the listing is cached: treat it as read-only.
    */
   async providerModels(provider: ChatProvider): Promise<ChatModelInfo[]> {
-    if (!provider.listModels) {
-      let copy = this.#static.get(provider.id);
-      if (!copy) this.#static.set(provider.id, copy = [...provider.models]);
-      return copy;
-    }
     const now = this.#now();
+    const held = this.#held(provider, now);
+    if (held || !provider.listModels) return held ?? [];
     const hit = this.#cache.get(provider.id);
     if (hit?.pending) return await hit.pending;
-    if (hit && now - hit.at < (hit.ok ? this.#ttlMs : this.#failureTtlMs)) return hit.models;
     const pending = provider.listModels().then(
       (models) => {
         this.#cache.set(provider.id, { at: this.#now(), ok: true, models });
@@ -113,11 +109,35 @@ export class ProviderRegistry implements ChatProvider {
     return await pending;
   }
 
+  /** `provider`'s list when it is known without asking: a static list, or a listing still fresh at `now`. */
+  #held(provider: ChatProvider, now: number): ChatModelInfo[] | undefined {
+    if (!provider.listModels) {
+      let copy = this.#static.get(provider.id);
+      if (!copy) this.#static.set(provider.id, copy = [...provider.models]);
+      return copy;
+    }
+    const hit = this.#cache.get(provider.id);
+    if (!hit || hit.pending) return undefined;
+    return now - hit.at < (hit.ok ? this.#ttlMs : this.#failureTtlMs) ? hit.models : undefined;
+  }
+
   /**
    * Every model every provider offers, in provider order, each tagged with its provider. The same
    * array is returned while no provider's list changed (pages key their cache on it): read-only.
+   * While every provider's list is held, it answers without asking them (every page view asks).
    */
-  async listModels(): Promise<ListedModel[]> {
+  listModels(): Promise<ListedModel[]> {
+    const last = this.#listed;
+    if (last) {
+      const now = this.#now();
+      if (this.providers.every((p, i) => this.#held(p, now) === last.lists[i])) {
+        return Promise.resolve(last.out);
+      }
+    }
+    return this.#combine();
+  }
+
+  async #combine(): Promise<ListedModel[]> {
     const lists = await Promise.all(this.providers.map((p) => this.providerModels(p)));
     const last = this.#listed;
     if (last && last.lists.every((list, i) => list === lists[i])) return last.out;
