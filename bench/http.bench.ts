@@ -16,7 +16,7 @@ import { openDatabase } from "../lib/db/mod.ts";
 import { SessionSigner } from "../lib/security/session.ts";
 import { fillerText, seedLongConversation } from "../tests/_helpers/long_conversation.ts";
 import { postgresMissing, startPostgresCluster } from "../tests/_helpers/postgres_cluster.ts";
-import { closedLoop, findWrk, percentile, runWrk, spawnApp, table } from "./_lib/load.ts";
+import { closedLoop, cpuPinning, findWrk, percentile, runWrk, spawnApp, table } from "./_lib/load.ts";
 
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 3);
 const engines = (Deno.env.get("BENCH_ENGINES") ?? "pglite,postgres").split(",").map((s) => s.trim());
@@ -32,6 +32,12 @@ const SECRET = "bench-session-secret-0123456789abcdef";
 const wrk = findWrk();
 const loaders = (Deno.env.get("BENCH_LOAD") ?? (wrk ? "fetch,wrk" : "fetch")).split(",").map((s) => s.trim());
 if (loaders.includes("wrk") && !wrk) throw new Error("BENCH_LOAD asks for wrk, which is not installed");
+/**
+ * Servers (the app, the hello) on CPU 0 and `wrk` on CPU 1 when `taskset` is there (`BENCH_PIN=0`:
+ * let the scheduler place them, as before round five). The `fetch` rows' load generator (this
+ * process) is not pinned.
+ */
+const pinning = Deno.env.get("BENCH_PIN") === "0" ? null : cpuPinning();
 
 /** A bare `Deno.serve` answering "hello" in a child process; returns its URL and a stop function. */
 async function spawnHello(): Promise<{ url: string; stop(): Promise<void> }> {
@@ -51,6 +57,7 @@ async function spawnHello(): Promise<{ url: string; stop(): Promise<void> }> {
     out += value;
   }
   reader.cancel().catch(() => {});
+  await pinning?.pinServer(child.pid);
   return {
     url: `http://127.0.0.1:${Number(out.split("\n")[0])}`,
     async stop() {
@@ -133,7 +140,14 @@ async function httpSlice(
 ): Promise<Slice> {
   if (loader === "wrk") {
     // Like a browser, wrk asks for gzip when told to; unlike fetch, it does not inflate the body.
-    const r = await runWrk(wrk!, url, { "accept-encoding": "gzip", ...headers }, concurrency, seconds);
+    const r = await runWrk(
+      wrk!,
+      url,
+      { "accept-encoding": "gzip", ...headers },
+      concurrency,
+      seconds,
+      pinning,
+    );
     return { count: r.requests, seconds: r.seconds, latencies: [], errors: r.errors, p50: r.p50, p99: r.p99 };
   }
   const r = await closedLoop(() => fetch(url, { headers }), concurrency, seconds);
@@ -220,6 +234,7 @@ try {
         if (cluster) env.DATABASE_URL = cluster.url;
         if (cache === "off") env.PAGE_CACHE_MB = "0";
         const app = await spawnApp(env);
+        await pinning?.pinServer(app.pid);
         try {
           const check = await fetch(`${app.url}/c/${longId}`, { headers: cookie });
           const page = await check.text();
@@ -267,7 +282,10 @@ try {
     `\n${seconds} s per row, taking turns with the bare Deno.serve hello (its rate in the same slices: ` +
       `"hello req/s"); servers and load generator share ${navigator.hardwareConcurrency} cores. ` +
       "`fetch`: closed loops in one Deno process, which inflates gzip and caps the bare server's measured rate; " +
-      "`wrk`: one wrk thread (asks for gzip, does not inflate), percentiles of the median slice.",
+      "`wrk`: one wrk thread (asks for gzip, does not inflate), percentiles of the median slice. " +
+      (pinning
+        ? "Servers pinned to CPU 0, wrk to CPU 1 (taskset; BENCH_PIN=0 to let the scheduler place them)."
+        : "Nothing pinned."),
   );
 } finally {
   await hello.stop();

@@ -84,17 +84,53 @@ export function table(header: string[], rows: (string | number)[][]): string {
   ].join("\n");
 }
 
-/** The `wrk` HTTP benchmarking tool on PATH (Debian package `wrk`), or null when not installed. */
-export function findWrk(): string | null {
+/** The executable `name` on PATH, or null when there is none. */
+export function findOnPath(name: string): string | null {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
     if (!dir) continue;
     try {
-      if (Deno.statSync(`${dir}/wrk`).isFile) return `${dir}/wrk`;
+      if (Deno.statSync(`${dir}/${name}`).isFile) return `${dir}/${name}`;
     } catch {
       // not in this directory
     }
   }
   return null;
+}
+
+/** The `wrk` HTTP benchmarking tool on PATH (Debian package `wrk`), or null when not installed. */
+export function findWrk(): string | null {
+  return findOnPath("wrk");
+}
+
+/**
+ * Keeps servers and load generator on separate CPUs with `taskset` (util-linux): left to the
+ * scheduler, a server sometimes shares a core with `wrk` and sometimes not, and the same build then
+ * measures at one rate or another ~1.6× apart from run to run (docs/performance.md, round five).
+ */
+export interface CpuPinning {
+  /** Moves every thread of process `pid` (a server) onto the servers' CPU. */
+  pinServer(pid: number): Promise<void>;
+  /** The command line that runs `command` on the load generator's CPU. */
+  loader(command: string[]): string[];
+}
+
+/** {@link CpuPinning} on CPUs 0 (servers) and 1 (load), or null without `taskset` or a second CPU. */
+export function cpuPinning(): CpuPinning | null {
+  const taskset = navigator.hardwareConcurrency >= 2 ? findOnPath("taskset") : null;
+  if (!taskset) return null;
+  return {
+    async pinServer(pid) {
+      const { code, stderr } = await new Deno.Command(taskset, {
+        args: ["-a", "-p", "-c", "0", String(pid)],
+        stdout: "null",
+      })
+        .output();
+      if (code !== 0) {
+        throw new Error(`taskset could not pin process ${pid}: ${new TextDecoder().decode(stderr)}`);
+      }
+    },
+    loader: (command) => [taskset, "-c", "1", ...command],
+  };
 }
 
 /** What one `wrk` run reports. */
@@ -133,17 +169,22 @@ export function parseWrk(out: string): WrkResult {
   };
 }
 
-/** Runs `wrk` (one thread, `connections` keep-alive connections) against `url` for whole `seconds`. */
+/**
+ * Runs `wrk` (one thread, `connections` keep-alive connections) against `url` for whole `seconds`,
+ * on the load generator's CPU when `pinning` is given.
+ */
 export async function runWrk(
   wrk: string,
   url: string,
   headers: Record<string, string>,
   connections: number,
   seconds: number,
+  pinning: CpuPinning | null = null,
 ): Promise<WrkResult> {
   const args = ["-t1", `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "--latency"];
   for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}: ${value}`);
-  const { code, stdout, stderr } = await new Deno.Command(wrk, { args: [...args, url] }).output();
+  const [command, ...rest] = pinning ? pinning.loader([wrk, ...args, url]) : [wrk, ...args, url];
+  const { code, stdout, stderr } = await new Deno.Command(command, { args: rest }).output();
   const out = new TextDecoder().decode(stdout);
   if (code !== 0) throw new Error(`wrk exited with ${code}: ${new TextDecoder().decode(stderr)}`);
   return parseWrk(out);

@@ -1,6 +1,6 @@
-/** The bench's reading of `wrk --latency` output (bench/_lib/load.ts), on real wrk 4.1.0 output. */
+/** The bench's reading of `wrk --latency` output (bench/_lib/load.ts), on real wrk 4.1.0 output, and its CPU pinning. */
 import assert from "node:assert/strict";
-import { parseWrk, table, wrkMs } from "../../bench/_lib/load.ts";
+import { cpuPinning, findOnPath, parseWrk, table, wrkMs } from "../../bench/_lib/load.ts";
 
 const OUTPUT = `Running 5s test @ http://127.0.0.1:8411/
   1 threads and 50 connections
@@ -37,4 +37,40 @@ Deno.test("wrk --latency output gives requests, duration, percentiles and errors
 Deno.test("bench tables refuse a row whose cells do not match the header", () => {
   assert.equal(table(["a", "b"], [[1, 2.5]]), "| a | b |\n| --- | --- |\n| 1 | 2.50 |");
   assert.throws(() => table(["a", "b"], [[1, 2, 3]]), /a row has 3 cells for 2 columns/);
+});
+
+Deno.test("CPU pinning puts every thread of a server on CPU 0 and the load command on CPU 1", async () => {
+  const pinning = cpuPinning();
+  const taskset = findOnPath("taskset");
+  if (navigator.hardwareConcurrency < 2 || !taskset) {
+    assert.equal(pinning, null, "no pinning without taskset or a second CPU");
+    return;
+  }
+  assert.ok(pinning);
+  assert.deepEqual(pinning.loader(["wrk", "-t1", "http://x/"]), [
+    taskset,
+    "-c",
+    "1",
+    "wrk",
+    "-t1",
+    "http://x/",
+  ]);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "console.log('up'); await new Promise((r) => setTimeout(r, 30_000))"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    await child.stdout.getReader().read(); // started: its runtime threads exist
+    await pinning.pinServer(child.pid);
+    const threads = [...Deno.readDirSync(`/proc/${child.pid}/task`)].map((t) => t.name);
+    assert.ok(threads.length > 1, "deno runs several threads");
+    for (const tid of threads) {
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/task/${tid}/status`);
+      assert.equal(/Cpus_allowed_list:\s*(\S+)/.exec(status)?.[1], "0", `thread ${tid}`);
+    }
+  } finally {
+    child.kill();
+    await child.status;
+  }
 });
