@@ -66,7 +66,10 @@ interface Target {
  * Time to the first token of `POST /api/conversations/:id/messages` (a new user message in a fresh
  * conversation each round: load, lock, store the user message and the reply row, call the model)
  * against the same request sent to the stub directly. Each round sends it to the stub, then to
- * every target in turn, so all of them see the same machine load.
+ * every target in turn, so all of them see the same machine load; the targets' order flips every
+ * round, because the one asked second starts while the first one (and the stub) still finish the
+ * previous reply's work: with the same build as both targets, the second one measured 0.46 ms
+ * slower at the median when the order was fixed (docs/performance.md, first token round four).
  */
 async function overhead(targets: Target[]): Promise<Timings> {
   const direct: Timings = { first: [], total: [] };
@@ -87,7 +90,10 @@ async function overhead(targets: Target[]): Promise<Timings> {
       '"text"',
     );
     if (i >= 3) direct.first.push(d.first), direct.total.push(d.total); // warm-up rounds excluded
-    for (const [k, t] of targets.entries()) {
+    const order = [...targets.keys()];
+    if (i % 2 === 1) order.reverse();
+    for (const k of order) {
+      const t = targets[k];
       const t1 = performance.now();
       const a = await timeStream(
         t1,
@@ -157,18 +163,18 @@ for (const engine of engines) {
     const targets: Target[] = [];
     const add = (name: string, url: string) =>
       targets.push({ name, url, client: new ApiClient(url), times: { first: [], total: [] } });
+    // Each app its own database in the same cluster (made the same way, so neither is favoured).
+    const database = async (name: string): Promise<Record<string, string>> => {
+      if (!cluster) return {};
+      await new Deno.Command("psql", { args: [cluster.url, "-qc", `create database ${name}`] }).output();
+      return { DATABASE_URL: cluster.url.replace(/\/postgres$/, `/${name}`) };
+    };
     if (baselineDir) {
-      // Its own database: a second database in the same cluster keeps the two apps' rows apart.
-      let url = cluster?.url;
-      if (cluster) {
-        await new Deno.Command("psql", { args: [cluster.url, "-qc", "create database baseline"] }).output();
-        url = cluster.url.replace(/\/postgres$/, "/baseline");
-      }
-      const base = await spawnBaseline(baselineDir, { ...APP_ENV, ...(url ? { DATABASE_URL: url } : {}) });
+      const base = await spawnBaseline(baselineDir, { ...APP_ENV, ...await database("baseline") });
       apps.push(base);
       add("baseline", base.url);
     }
-    const app = await spawnApp({ ...APP_ENV, ...(cluster ? { DATABASE_URL: cluster.url } : {}) });
+    const app = await spawnApp({ ...APP_ENV, ...await database("current") });
     apps.push(app);
     add("this app", app.url);
     const direct = await overhead(targets);
