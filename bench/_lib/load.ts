@@ -114,10 +114,22 @@ export interface CpuPinning {
   loader(command: string[]): string[];
 }
 
-/** {@link CpuPinning} on CPUs 0 (servers) and 1 (load), or null without `taskset` or a second CPU. */
+/**
+ * {@link CpuPinning} on CPUs 0 (servers) and 1 (load), or null without `taskset`, a second CPU, or
+ * permission to set CPU affinities (checked by setting this process's own to what it already is).
+ */
 export function cpuPinning(): CpuPinning | null {
   const taskset = navigator.hardwareConcurrency >= 2 ? findOnPath("taskset") : null;
   if (!taskset) return null;
+  const allowed = /Cpus_allowed_list:\s*(\S+)/.exec(Deno.readTextFileSync("/proc/self/status"))?.[1];
+  const probe = allowed &&
+    new Deno.Command(taskset, {
+      args: ["-p", "-c", allowed, String(Deno.pid)],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync();
+  if (!probe || !probe.success) return null;
   return {
     async pinServer(pid) {
       const { code, stderr } = await new Deno.Command(taskset, {
