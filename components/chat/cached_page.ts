@@ -11,6 +11,7 @@
  */
 import { type AppState } from "../../lib/services.ts";
 import { acceptsGzip } from "../../lib/web/page_cache.ts";
+import { remembered } from "../../lib/remembered.ts";
 import type { RouteContext } from "../../lib/web/types.ts";
 import { loadChatPage, modelInfo } from "./page_data.ts";
 import type { ChatAppProps, ModelInfo } from "./types.ts";
@@ -47,19 +48,11 @@ export async function renderChatPage(
  */
 function modelKey(model: ModelInfo): number {
   let key = modelKeys.get(model);
-  if (key === undefined) {
-    const content = JSON.stringify(model);
-    key = modelKeysByContent.get(content);
-    if (key === undefined) {
-      if (modelKeysByContent.size >= MAX_MODEL_KEYS) modelKeysByContent.clear();
-      modelKeysByContent.set(content, key = ++lastModelKey);
-    }
-    modelKeys.set(model, key);
-  }
+  if (key === undefined) modelKeys.set(model, key = modelKeyOf(JSON.stringify(model)));
   return key;
 }
 
 const MAX_MODEL_KEYS = 1000;
 const modelKeys = new WeakMap<ModelInfo, number>();
-const modelKeysByContent = new Map<string, number>();
 let lastModelKey = 0;
+const modelKeyOf = remembered(() => ++lastModelKey, MAX_MODEL_KEYS);

@@ -5,6 +5,7 @@
  * entry further left can be forged by the client. IPv6 addresses are reduced to their /64 network:
  * one subscriber usually gets a whole /64, so per-address limits would be trivial to evade.
  */
+import { remembered } from "../remembered.ts";
 
 /** Returns the key address for `req`, or null when unknown. */
 export function clientIp(
@@ -18,18 +19,11 @@ export function clientIp(
       .filter((s) => s !== "");
     if (chain.length >= trustedProxyHops) addr = chain[chain.length - trustedProxyHops];
   }
-  if (!addr) return null;
-  let ip = normalizedIps.get(addr);
-  if (ip === undefined) {
-    if (normalizedIps.size >= MAX_NORMALIZED) normalizedIps.clear();
-    normalizedIps.set(addr, ip = normalizeIp(addr));
-  }
-  return ip;
+  return addr ? normalizedIp(addr) : null;
 }
 
-/** {@link normalizeIp} answers by address: every request asks, and clients keep their address. */
-const normalizedIps = new Map<string, string>();
-const MAX_NORMALIZED = 4096;
+/** {@link normalizeIp}, remembered by address: every request asks, and clients keep their address. */
+const normalizedIp = remembered(normalizeIp, 4096);
 
 /** IPv4 as is; IPv6 (optionally bracketed, with a zone or IPv4 tail) as its /64 prefix `a:b:c:d::/64`. */
 export function normalizeIp(addr: string): string {

@@ -15,6 +15,7 @@
  * are not touched after it is built is sent on Deno's fast path (docs/performance.md, round five).
  */
 import { builtSecure, SECURITY_HEADERS } from "./middleware/security_headers.ts";
+import { remembered } from "../remembered.ts";
 
 /** A kept page: its body, gzipped and not, and the headers to send with each. */
 interface Entry {
@@ -29,18 +30,11 @@ export const DEFAULT_PAGE_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** True when an `Accept-Encoding` header value accepts gzip (a `q=0` refuses it). */
 export function acceptsGzip(header: string | null): boolean {
-  if (!header) return false;
-  let answer = gzipAnswers.get(header);
-  if (answer === undefined) {
-    if (gzipAnswers.size >= MAX_GZIP_ANSWERS) gzipAnswers.clear();
-    gzipAnswers.set(header, answer = parseAcceptsGzip(header));
-  }
-  return answer;
+  return header ? gzipAnswer(header) : false;
 }
 
-/** Answers of {@link acceptsGzip} by header value: browsers send a handful of values, each on every request. */
-const gzipAnswers = new Map<string, boolean>();
-const MAX_GZIP_ANSWERS = 256;
+/** Remembered by header value: browsers send a handful of values, each on every request. */
+const gzipAnswer = remembered(parseAcceptsGzip, 256);
 
 function parseAcceptsGzip(header: string): boolean {
   const weights = new Map<string, number>();
