@@ -27,6 +27,7 @@ import { StreamGate } from "./security/stream_gate.ts";
 import { voiceHealth, type VoiceService } from "./voice/service.ts";
 import { log, setLogLevel } from "./log.ts";
 import { PageCache } from "./web/page_cache.ts";
+import { BrotliCompressor } from "./web/brotli.ts";
 
 /** Everything the routes use, created once per server. */
 export interface Services {
@@ -235,6 +236,11 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     oidc: config.auth.oidc,
   });
   const activity = new OwnerActivity(db.sql);
+  // Brotli only when pages are kept (a compressor without pages to compress would never start).
+  const pages = new PageCache(
+    config.pageCacheBytes,
+    config.pageCacheBytes > 0 ? new BrotliCompressor() : null,
+  );
   // Abandoned anonymous owners (and usage rows older than a week) go at start and every hour.
   const sweepOwners = async () => {
     try {
@@ -265,7 +271,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
     replies,
     accounts,
     activity,
-    pages: new PageCache(config.pageCacheBytes),
+    pages,
     shutdown,
     close: async () => {
       clearInterval(staleTimer);
@@ -273,6 +279,7 @@ export async function createServices(config: Config, shutdown: AbortSignal): Pro
       await replies.drain();
       await unlisten?.();
       await chat?.close?.();
+      pages.close();
       await db.close();
     },
   };

@@ -10,7 +10,7 @@
  * rendered without the cache.
  */
 import { type AppState } from "../../lib/services.ts";
-import { acceptsGzip } from "../../lib/web/page_cache.ts";
+import { acceptedCodings } from "../../lib/web/accept_encoding.ts";
 import { remembered } from "../../lib/remembered.ts";
 import type { RouteContext } from "../../lib/web/types.ts";
 import { loadChatPage, modelInfo } from "./page_data.ts";
@@ -22,7 +22,7 @@ export async function renderChatPage(
   ctx: RouteContext<AppState, ChatAppProps>,
   conversationId: string | null,
 ): Promise<Response> {
-  const gzip = acceptsGzip(req.headers.get("accept-encoding"));
+  const codings = acceptedCodings(req.headers.get("accept-encoding"));
   const state = ctx.state;
   const { db, pages } = state.services;
   const version = await db.ownerDataVersion(state.sessionId);
@@ -33,12 +33,12 @@ export async function renderChatPage(
     : `${state.sessionId}\n${version}\n${ctx.url.pathname}\n${ctx.url.search}\n${state.theme ?? ""}\n${
       state.user ? JSON.stringify([state.user.username, state.user.isAdmin]) : ""
     }\n${modelKey(model)}`;
-  const kept = key === null ? null : pages.get(key, gzip);
+  const kept = key === null ? null : pages.get(key, codings);
   if (kept) return kept;
   const data = await loadChatPage(state, ctx.url, conversationId, model);
   if (!data) return await ctx.renderNotFound();
   const res = await ctx.render(data);
-  return key === null ? res : await pages.put(key, res, gzip);
+  return key === null ? res : await pages.put(key, res, codings);
 }
 
 /**

@@ -5,57 +5,60 @@
  * the page in it (see `components/chat/cached_page.ts`). Bounded by total bytes; the least recently
  * used pages go first. Only 200 responses are kept.
  *
- * Each kept page is also gzipped once (`CompressionStream`), and sent gzipped to clients that accept
- * it: a 200-message conversation is about 330 KB of HTML and 10 times less gzipped, and `Deno.serve`
- * does not compress by itself.
+ * Each kept page is also gzipped once (`CompressionStream`) and, from its second request by a client
+ * that accepts Brotli, compressed with Brotli in a Worker (`brotli.ts`); each client gets the smallest
+ * encoding it accepts that is ready. A 200-message conversation is about 210 KB of HTML, 29.6 KB
+ * gzipped and 16.3 KB in Brotli; `Deno.serve` does not compress by itself, and the body's size is most
+ * of what such a page costs to send (docs/performance.md, round six). A page asked for once never
+ * costs a Brotli compression.
  *
  * A kept page's responses are built from ready `Headers` (one per encoding, made once per page)
  * holding its own headers, `Vary`, and the security headers ({@link SECURITY_HEADERS}): Deno copies
  * a `Headers` given to a response without checking each value again, and a response whose headers
  * are not touched after it is built is sent on Deno's fast path (docs/performance.md, round five).
  */
+import type { ContentCoding } from "./accept_encoding.ts";
+import type { BrotliCompressor } from "./brotli.ts";
 import { builtSecure, SECURITY_HEADERS } from "./middleware/security_headers.ts";
-import { remembered } from "../remembered.ts";
+import { log } from "../log.ts";
 
-/** A kept page: its body, gzipped and not, and the headers to send with each. */
-interface Entry {
+/** One encoding of a kept page: its bytes and the headers to send with them. */
+interface Variant {
   body: Uint8Array<ArrayBuffer>;
-  gzip: Uint8Array<ArrayBuffer>;
-  bodyHeaders: Headers;
-  gzipHeaders: Headers;
+  headers: Headers;
+}
+
+/** A kept page in each encoding it has. */
+interface Entry {
+  identity: Variant;
+  gzip: Variant;
+  /** Set once the Worker's Brotli encoding arrived (and was smaller than gzip). */
+  br?: Variant;
+  /** Headers for the Brotli encoding, made with the others. */
+  brHeaders: Headers;
+  /** Brotli: not asked for yet, in the Worker, or finished (kept, not smaller, or failed). */
+  brotli: "none" | "pending" | "finished";
 }
 
 /** Default bound of {@link PageCache}: 32 MiB of page bodies. */
 export const DEFAULT_PAGE_CACHE_BYTES = 32 * 1024 * 1024;
 
-/** True when an `Accept-Encoding` header value accepts gzip (a `q=0` refuses it). */
-export function acceptsGzip(header: string | null): boolean {
-  return header ? gzipAnswer(header) : false;
-}
-
-/** Remembered by header value: browsers send a handful of values, each on every request. */
-const gzipAnswer = remembered(parseAcceptsGzip, 256);
-
-function parseAcceptsGzip(header: string): boolean {
-  const weights = new Map<string, number>();
-  for (const part of header.toLowerCase().split(",")) {
-    const [coding, ...params] = part.split(";").map((p) => p.trim());
-    const q = params.find((p) => p.startsWith("q="));
-    weights.set(coding, q === undefined ? 1 : Number(q.slice(2)));
-  }
-  const weight = weights.get("gzip") ?? weights.get("*");
-  return weight !== undefined && weight > 0;
-}
-
 /** Least-recently-used cache of rendered pages, bounded by the bytes of their bodies. */
 export class PageCache {
   readonly #entries = new Map<string, Entry>();
+  readonly #pending = new Set<Promise<void>>();
   #bytes = 0;
   /** Answers given from the cache, and lookups that found nothing (since start). */
   readonly stats = { hits: 0, misses: 0 };
 
-  /** `maxBytes`: most body bytes kept, both encodings counted (0 disables the cache). */
-  constructor(readonly maxBytes = DEFAULT_PAGE_CACHE_BYTES) {}
+  /**
+   * `maxBytes`: most body bytes kept, every encoding counted (0 disables the cache). `brotli`: the
+   * compressor for Brotli encodings (none: pages are kept plain and gzipped only).
+   */
+  constructor(
+    readonly maxBytes = DEFAULT_PAGE_CACHE_BYTES,
+    readonly brotli: BrotliCompressor | null = null,
+  ) {}
 
   /** Bytes of the page bodies kept now. */
   get bytes(): number {
@@ -67,8 +70,12 @@ export class PageCache {
     return this.#entries.size;
   }
 
-  /** A new response for the page kept under `key` (gzipped when `gzip`), or null. */
-  get(key: string, gzip = false): Response | null {
+  /**
+   * A new response for the page kept under `key`, in the first of `codings` (most preferred first, as
+   * `acceptedCodings` gives them) that it has, else as it is; or null. Asking for Brotli that the page
+   * does not have yet starts its compression.
+   */
+  get(key: string, codings: readonly ContentCoding[] = []): Response | null {
     const entry = this.#entries.get(key);
     if (!entry) {
       this.stats.misses++;
@@ -77,14 +84,14 @@ export class PageCache {
     this.stats.hits++;
     this.#entries.delete(key); // most recently used last
     this.#entries.set(key, entry);
-    return respond(entry, gzip);
+    return respond(this.#variant(key, entry, codings, true));
   }
 
   /**
    * Keeps `res` under `key` when it is a 200 that fits, and returns a response to send in its
-   * place (gzipped when `gzip`; the body of `res` is read here).
+   * place (in the first of `codings` it has; the body of `res` is read here).
    */
-  async put(key: string, res: Response, gzip = false): Promise<Response> {
+  async put(key: string, res: Response, codings: readonly ContentCoding[] = []): Promise<Response> {
     if (res.status !== 200 || this.maxBytes === 0) return res;
     const body = new Uint8Array(await res.arrayBuffer());
     const zipped = new Response(new Blob([body]).stream().pipeThrough(new CompressionStream("gzip")));
@@ -94,33 +101,84 @@ export class PageCache {
       ["vary", "accept-encoding"],
     ] as [string, string][];
     const entry: Entry = {
-      body,
-      gzip: new Uint8Array(await zipped.arrayBuffer()),
-      bodyHeaders: new Headers(headers),
-      gzipHeaders: new Headers([...headers, ["content-encoding", "gzip"]]),
+      identity: { body, headers: new Headers(headers) },
+      gzip: {
+        body: new Uint8Array(await zipped.arrayBuffer()),
+        headers: new Headers([...headers, ["content-encoding", "gzip"]]),
+      },
+      brHeaders: new Headers([...headers, ["content-encoding", "br"]]),
+      brotli: "none",
     };
-    const size = entry.body.byteLength + entry.gzip.byteLength;
+    const size = sizeOf(entry);
     if (size <= this.maxBytes) {
       this.#remove(key);
       this.#entries.set(key, entry);
       this.#bytes += size;
-      while (this.#bytes > this.maxBytes) this.#remove(this.#entries.keys().next().value!);
+      this.#evict();
     }
-    return respond(entry, gzip);
+    return respond(this.#variant(key, entry, codings, false));
+  }
+
+  /** Settles when no Brotli compression is under way (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  /** Stops the Brotli compressor; kept pages are still answered, in the encodings they have. */
+  close(): void {
+    this.brotli?.close();
+  }
+
+  /** The encoding to send: the first of `codings` the page has (asking for Brotli when `ask`). */
+  #variant(key: string, entry: Entry, codings: readonly ContentCoding[], ask: boolean): Variant {
+    for (const coding of codings) {
+      if (coding === "gzip") return entry.gzip;
+      if (entry.br) return entry.br;
+      if (ask) this.#compress(key, entry);
+    }
+    return entry.identity;
+  }
+
+  /** Starts the Brotli encoding of a kept page, once; a full queue leaves it for a later request. */
+  #compress(key: string, entry: Entry): void {
+    if (entry.brotli !== "none" || !this.brotli) return;
+    const job = this.brotli.compress(entry.identity.body);
+    if (!job) return;
+    entry.brotli = "pending";
+    const done: Promise<void> = job.then((bytes) => {
+      entry.brotli = "finished";
+      // Kept only while the page is (it may have been replaced or dropped meanwhile), when smaller.
+      if (this.#entries.get(key) !== entry || bytes.byteLength >= entry.gzip.body.byteLength) return;
+      if (sizeOf(entry) + bytes.byteLength > this.maxBytes) return;
+      entry.br = { body: bytes, headers: entry.brHeaders };
+      this.#bytes += bytes.byteLength;
+      this.#evict();
+    }, (error) => {
+      entry.brotli = "finished";
+      log.warn("page not compressed with Brotli; gzip is sent instead", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }).finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
+  }
+
+  #evict(): void {
+    while (this.#bytes > this.maxBytes) this.#remove(this.#entries.keys().next().value!);
   }
 
   #remove(key: string): void {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#entries.delete(key);
-    this.#bytes -= entry.body.byteLength + entry.gzip.byteLength;
+    this.#bytes -= sizeOf(entry);
   }
 }
 
-function respond(entry: Entry, gzip: boolean): Response {
-  return builtSecure(
-    gzip
-      ? new Response(entry.gzip, { status: 200, headers: entry.gzipHeaders })
-      : new Response(entry.body, { status: 200, headers: entry.bodyHeaders }),
-  );
+/** Body bytes of every encoding a kept page has. */
+function sizeOf(entry: Entry): number {
+  return entry.identity.body.byteLength + entry.gzip.body.byteLength + (entry.br?.body.byteLength ?? 0);
+}
+
+function respond(variant: Variant): Response {
+  return builtSecure(new Response(variant.body, { status: 200, headers: variant.headers }));
 }

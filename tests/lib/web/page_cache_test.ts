@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { acceptsGzip, PageCache } from "../../../lib/web/page_cache.ts";
+import zlib from "node:zlib";
+import { acceptedCodings } from "../../../lib/web/accept_encoding.ts";
+import { BrotliCompressor } from "../../../lib/web/brotli.ts";
+import { PageCache } from "../../../lib/web/page_cache.ts";
+import { farRepeats } from "./_fixtures/far_repeats.ts";
 import { SECURITY_HEADERS, securityHeaders } from "../../../lib/web/middleware/security_headers.ts";
 import type { RouteContext } from "../../../lib/web/types.ts";
 
@@ -20,7 +24,7 @@ Deno.test("PageCache keeps 200 pages with their headers and answers them again, 
   assert.equal(again.headers.get("content-type"), "text/html; charset=utf-8");
   assert.equal(again.headers.get("vary"), "accept-encoding");
   assert.equal(await again.text(), html);
-  const zipped = cache.get("a", true)!;
+  const zipped = cache.get("a", ["gzip"])!;
   assert.equal(zipped.headers.get("content-encoding"), "gzip");
   const zippedBytes = (await zipped.clone().arrayBuffer()).byteLength;
   assert.ok(zippedBytes < html.length / 10, `gzip ${zippedBytes} bytes of ${html.length}`);
@@ -61,16 +65,19 @@ Deno.test("PageCache stays within its byte bound, dropping the least recently us
   assert.equal(cache.size, 3);
 });
 
-Deno.test("acceptsGzip reads Accept-Encoding, q=0 refuses", () => {
-  assert.equal(acceptsGzip("gzip, deflate, br, zstd"), true);
-  assert.equal(acceptsGzip("br;q=1.0, GZIP;q=0.5"), true);
-  assert.equal(acceptsGzip("*"), true);
-  assert.equal(acceptsGzip("gzip;q=0"), false);
-  assert.equal(acceptsGzip("gzip;q=0, *"), false);
-  assert.equal(acceptsGzip("*;q=0, gzip"), true);
-  assert.equal(acceptsGzip("identity"), false);
-  assert.equal(acceptsGzip("br"), false);
-  assert.equal(acceptsGzip(null), false);
+Deno.test("acceptedCodings reads Accept-Encoding: weights order, Brotli first on a tie, q=0 refuses", () => {
+  assert.deepEqual(acceptedCodings("gzip, deflate, br, zstd"), ["br", "gzip"]);
+  assert.deepEqual(acceptedCodings("br;q=1.0, GZIP;q=0.5"), ["br", "gzip"]);
+  assert.deepEqual(acceptedCodings("br;q=0.4, gzip;q=0.9"), ["gzip", "br"]);
+  assert.deepEqual(acceptedCodings("*"), ["br", "gzip"]);
+  assert.deepEqual(acceptedCodings("gzip;q=0"), []);
+  assert.deepEqual(acceptedCodings("gzip;q=0, *"), ["br"]);
+  assert.deepEqual(acceptedCodings("*;q=0, gzip"), ["gzip"]);
+  assert.deepEqual(acceptedCodings("gzip;q=nonsense, br"), ["br"]);
+  assert.deepEqual(acceptedCodings("gzip, deflate"), ["gzip"]);
+  assert.deepEqual(acceptedCodings("identity"), []);
+  assert.deepEqual(acceptedCodings("br"), ["br"]);
+  assert.deepEqual(acceptedCodings(null), []);
 });
 
 Deno.test("kept pages are built with the security headers, and the middleware sends them untouched", async () => {
@@ -84,7 +91,7 @@ Deno.test("kept pages are built with the security headers, and the middleware se
   await cache.put("a", page("<p>kept</p>"));
   const headersOf = Object.getOwnPropertyDescriptor(Response.prototype, "headers")!.get!;
   for (const gzip of [false, true]) {
-    const kept = cache.get("a", gzip)!;
+    const kept = cache.get("a", gzip ? ["gzip"] : [])!;
     let touched = 0;
     Object.defineProperty(kept, "headers", { get: () => (touched++, headersOf.call(kept)) });
     const sent = await through(kept);
@@ -105,4 +112,74 @@ Deno.test("kept pages are built with the security headers, and the middleware se
   const next = cache.get("a")!;
   assert.equal(next.headers.get("set-cookie"), null);
   assert.equal(next.headers.get("content-security-policy"), SECURITY_HEADERS[0][1]);
+});
+
+Deno.test("PageCache asks for Brotli on a page's second request, then sends it to clients that take it", async () => {
+  const cache = new PageCache(1_000_000, new BrotliCompressor());
+  try {
+    const html = farRepeats();
+    const browser = acceptedCodings("gzip, deflate, br, zstd");
+    const first = await cache.put("a", page(html), browser);
+    assert.equal(first.headers.get("content-encoding"), "gzip", "no Brotli yet: gzip");
+    await first.body?.cancel();
+    await cache.idle();
+    assert.equal(cache.brotli!.running, false, "a page asked for once costs no Brotli");
+    const bytesBefore = cache.bytes;
+
+    const second = cache.get("a", browser)!;
+    assert.equal(second.headers.get("content-encoding"), "gzip", "sent gzip while Brotli runs");
+    await second.body?.cancel();
+    await cache.idle();
+    const third = cache.get("a", browser)!;
+    assert.equal(third.headers.get("content-encoding"), "br");
+    assert.equal(third.headers.get("vary"), "accept-encoding");
+    for (const [name, value] of SECURITY_HEADERS) assert.equal(third.headers.get(name), value, name);
+    const br = new Uint8Array(await third.arrayBuffer());
+    assert.equal(new TextDecoder().decode(zlib.brotliDecompressSync(br)), html);
+    assert.equal(cache.bytes, bytesBefore + br.byteLength, "the Brotli bytes count against the bound");
+    const gzip = (await cache.get("a", ["gzip"])!.arrayBuffer()).byteLength;
+    assert.ok(br.byteLength < 0.7 * gzip, `brotli ${br.byteLength} bytes, gzip ${gzip}`);
+    // Clients that prefer gzip, or take neither, still get what they asked for.
+    assert.equal(cache.get("a", acceptedCodings("br;q=0.5, gzip"))!.headers.get("content-encoding"), "gzip");
+    const plain = cache.get("a")!;
+    assert.equal(plain.headers.get("content-encoding"), null);
+    assert.equal(await plain.text(), html);
+  } finally {
+    cache.close();
+  }
+});
+
+Deno.test("PageCache drops a Brotli encoding that arrives for a page replaced meanwhile", async () => {
+  const cache = new PageCache(1_000_000, new BrotliCompressor());
+  try {
+    await (await cache.put("a", page(farRepeats()))).body?.cancel();
+    await cache.get("a", ["br"])!.body?.cancel(); // starts Brotli of the old page
+    const newer = "<p>newer</p>".repeat(50);
+    await (await cache.put("a", page(newer))).body?.cancel();
+    const bytes = cache.bytes;
+    await cache.idle();
+    assert.equal(cache.bytes, bytes, "the old page's Brotli was not kept");
+    const res = cache.get("a", ["br"])!;
+    assert.equal(res.headers.get("content-encoding"), null, "the newer page has no Brotli yet");
+    assert.equal(await res.text(), newer);
+  } finally {
+    cache.close();
+  }
+});
+
+Deno.test("PageCache keeps sending gzip when Brotli fails, and asks only once per page", async () => {
+  const failing = new URL("./_fixtures/failing_brotli_worker.ts", import.meta.url);
+  const cache = new PageCache(1_000_000, new BrotliCompressor({ workerUrl: failing }));
+  try {
+    await (await cache.put("a", page(farRepeats()))).body?.cancel();
+    for (let i = 0; i < 3; i++) {
+      const res = cache.get("a", ["br", "gzip"])!;
+      assert.equal(res.headers.get("content-encoding"), "gzip");
+      await res.body?.cancel();
+      await cache.idle();
+      assert.equal(cache.brotli!.running, false, `request ${i}: no Worker asked for again`);
+    }
+  } finally {
+    cache.close();
+  }
 });
