@@ -293,7 +293,7 @@ try {
     `\n${seconds} s per row, taking turns with the bare Deno.serve hello (its rate in the same slices: ` +
       `"hello req/s"); servers and load generator share ${navigator.hardwareConcurrency} cores. ` +
       "`fetch`: closed loops in one Deno process, which inflates gzip and caps the bare server's measured rate; " +
-      "`wrk`: one wrk thread (asks for gzip, does not inflate), percentiles of the median slice. " +
+      "`wrk`: one wrk thread (asks for br and gzip as Chromium does, or gzip only where the row says so; does not inflate), percentiles of the median slice. " +
       (pinning
         ? "Servers pinned to CPU 0, wrk to CPU 1 (taskset; BENCH_PIN=0 to let the scheduler place them)."
         : "Nothing pinned."),
