@@ -14,13 +14,33 @@ import { jsonError } from "../lib/web/errors.ts";
 import { withHeaders } from "../lib/web/headers.ts";
 import type { Middleware, RouteContext } from "../lib/web/types.ts";
 
-export const handler: Middleware<AppState> = async (req, ctx) => {
-  const { signer, config } = ctx.state.services;
+/** A verified session cookie's content, or null for none or an invalid one. */
+type Verified = { id: string; stale: boolean } | null;
+
+// Plain calls returning promises rather than an `async` function: every request passes through here,
+// and a returning browser (a remembered cookie, open mode) needs no promise of its own (round six).
+export const handler: Middleware<AppState> = (req, ctx) => {
   const cookieHeader = req.headers.get("cookie");
   const raw = readCookie(cookieHeader, SESSION_COOKIE);
-  const verified = raw ? signer.known(raw) ?? await signer.verify(raw) : null;
-  ctx.state.sessionId = verified?.id ?? SessionSigner.newId();
-  ctx.state.anonymousOwnerId = ctx.state.sessionId;
+  if (!raw) return withSession(req, ctx, cookieHeader, null);
+  const signer = ctx.state.services.signer;
+  const known = signer.known(raw);
+  return known !== undefined
+    ? withSession(req, ctx, cookieHeader, known)
+    : signer.verify(raw).then((verified) => withSession(req, ctx, cookieHeader, verified));
+};
+
+/** The rest of the middleware once the browser session cookie was checked. */
+function withSession(
+  req: Request,
+  ctx: RouteContext<AppState>,
+  cookieHeader: string | null,
+  verified: Verified,
+): Promise<Response> {
+  const { signer, config } = ctx.state.services;
+  const anonymousOwnerId = verified?.id ?? SessionSigner.newId();
+  ctx.state.sessionId = anonymousOwnerId;
+  ctx.state.anonymousOwnerId = anonymousOwnerId;
   // Keeps a returning anonymous owner from expiring (throttled; never throws).
   if (verified) ctx.state.services.activity.touch(ctx.state.sessionId);
   ctx.state.clientIp = clientIp(req, ctx.remoteAddr, config.trustProxyHops);
@@ -29,19 +49,22 @@ export const handler: Middleware<AppState> = async (req, ctx) => {
   const secure = isHttps(req, ctx.url);
   const extraCookies: string[] = [];
 
-  let res: Response;
-  if (config.auth.mode === "accounts") {
-    res = await signedInOnly(req, ctx, secure, extraCookies);
-  } else {
-    res = isAccountsOnlyPath(ctx.url.pathname) ? await ctx.renderNotFound() : await ctx.next();
-  }
-  const cookies = [...extraCookies];
-  if (!verified || verified.stale) {
-    cookies.unshift(sessionCookie(await signer.sign(ctx.state.anonymousOwnerId), secure));
-  }
-  if (cookies.length === 0) return res;
-  return withHeaders(res, (h) => cookies.forEach((c) => h.append("set-cookie", c)));
-};
+  const accounts = config.auth.mode === "accounts";
+  const next = accounts
+    ? signedInOnly(req, ctx, secure, extraCookies)
+    : isAccountsOnlyPath(ctx.url.pathname)
+    ? ctx.renderNotFound()
+    : ctx.next();
+  if (!accounts && verified && !verified.stale) return next; // no cookie to set
+  return next.then(async (res) => {
+    const cookies = [...extraCookies];
+    if (!verified || verified.stale) {
+      cookies.unshift(sessionCookie(await signer.sign(anonymousOwnerId), secure));
+    }
+    if (cookies.length === 0) return res;
+    return withHeaders(res, (h) => cookies.forEach((c) => h.append("set-cookie", c)));
+  });
+}
 
 async function signedInOnly(
   req: Request,

@@ -55,11 +55,12 @@ export function builtSecure(res: Response): Response {
 
 /** Middleware adding the security headers to every response. */
 export function securityHeaders(): Middleware {
-  return async (_req, ctx) => {
-    const res = await ctx.next();
-    if ((res as Markable)[BUILT_SECURE]) return res;
-    return withHeaders(res, (h) => {
-      for (const [name, value] of SECURITY_HEADERS) h.set(name, value);
-    });
-  };
+  return (_req, ctx) => ctx.next().then(secured);
+}
+
+function secured(res: Response): Response {
+  if ((res as Markable)[BUILT_SECURE]) return res;
+  return withHeaders(res, (h) => {
+    for (const [name, value] of SECURITY_HEADERS) h.set(name, value);
+  });
 }
