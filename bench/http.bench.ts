@@ -164,6 +164,13 @@ const BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd";
 const SLICES = 6;
 /** Slices per wrk row (wrk runs whole seconds). */
 const WRK_SLICES = 3;
+/**
+ * Shortest wrk slice, and wrk's warm-up, in seconds. A 1 s wrk run is partly its 50 connections being
+ * opened, and the app's JIT is still tiering up for several seconds of load: 1 s runs back to back on a
+ * fresh app measured 20.9k, 31.1k, 30.2k ... 34.1k req/s on `GET /` (docs/performance.md, round six).
+ */
+const WRK_MIN_SLICE_SECONDS = 3;
+const WRK_WARMUP_SECONDS = 5;
 
 const hello = await spawnHello();
 const rows: (string | number)[][] = [];
@@ -181,12 +188,13 @@ async function paired(
   loader: Loader = "fetch",
 ) {
   const slices = loader === "wrk" ? WRK_SLICES : SLICES;
-  await run(loader === "wrk" ? 1 : 0.3); // warm-up
+  const slice = loader === "wrk" ? Math.max(WRK_MIN_SLICE_SECONDS, seconds / slices) : seconds / slices;
+  await run(loader === "wrk" ? WRK_WARMUP_SECONDS : 0.3); // warm-up
   const own: Slice[] = [];
   const ref: Slice[] = [];
   for (let i = 0; i < slices; i++) {
-    ref.push(await httpSlice(hello.url + "/", {}, concurrency, seconds / slices, loader));
-    own.push(await run(seconds / slices));
+    ref.push(await httpSlice(hello.url + "/", {}, concurrency, slice, loader));
+    own.push(await run(slice));
   }
   const rate = (xs: Slice[]) => xs.reduce((n, x) => n + x.count, 0) / xs.reduce((t, x) => t + x.seconds, 0);
   // wrk gives each slice's percentiles only: the row shows the median slice's.
@@ -290,7 +298,7 @@ try {
     ),
   );
   console.log(
-    `\n${seconds} s per row, taking turns with the bare Deno.serve hello (its rate in the same slices: ` +
+    `\n${seconds} s per row (wrk rows: ${WRK_SLICES} slices of at least ${WRK_MIN_SLICE_SECONDS} s after ${WRK_WARMUP_SECONDS} s of warm-up), taking turns with the bare Deno.serve hello (its rate in the same slices: ` +
       `"hello req/s"); servers and load generator share ${navigator.hardwareConcurrency} cores. ` +
       "`fetch`: closed loops in one Deno process, which inflates gzip and caps the bare server's measured rate; " +
       "`wrk`: one wrk thread (asks for br and gzip as Chromium does, or gzip only where the row says so; does not inflate), percentiles of the median slice. " +
