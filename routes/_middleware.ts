@@ -9,13 +9,19 @@ import { accessFor, isAccountsOnlyPath, isApiPath } from "../lib/accounts/gate.t
 import { lookupSession } from "../lib/accounts/sessions.ts";
 import type { AppState } from "../lib/services.ts";
 import { clientIp } from "../lib/security/client_ip.ts";
-import { readCookie, SESSION_COOKIE, sessionCookie, SessionSigner } from "../lib/security/session.ts";
+import {
+  readCookie,
+  SESSION_COOKIE,
+  sessionCookie,
+  SessionSigner,
+  type VerifiedSession,
+} from "../lib/security/session.ts";
 import { jsonError } from "../lib/web/errors.ts";
 import { withHeaders } from "../lib/web/headers.ts";
 import type { Middleware, RouteContext } from "../lib/web/types.ts";
 
 /** A verified session cookie's content, or null for none or an invalid one. */
-type Verified = { id: string; stale: boolean } | null;
+type Verified = VerifiedSession | null;
 
 // Plain calls returning promises rather than an `async` function: every request passes through here,
 // and a returning browser (a remembered cookie, open mode) needs no promise of its own (round six).

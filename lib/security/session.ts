@@ -14,13 +14,19 @@ const encoder = new TextEncoder();
 const VERIFIED_CACHE_SIZE = 10_000;
 
 /**
+ * A valid session cookie's owner id, and whether an older secret signed it. Frozen: the signer
+ * remembers it and hands the same object to every request with that cookie.
+ */
+export type VerifiedSession = Readonly<{ id: string; stale: boolean }>;
+
+/**
  * Signs and verifies session cookies with one or more secrets (newest first). Verification results of
  * valid cookies are remembered (bounded, least recently used evicted): the answer depends only on the
  * value and this signer's fixed keys, and the HMAC was 3 % of a `GET /`'s CPU (docs/performance.md).
  * Invalid values are never cached, so garbage cannot push valid sessions out.
  */
 export class SessionSigner {
-  readonly #verified = new Map<string, { id: string; stale: boolean }>();
+  readonly #verified = new Map<string, VerifiedSession>();
 
   private constructor(private readonly keys: CryptoKey[]) {}
 
@@ -50,17 +56,17 @@ export class SessionSigner {
   }
 
   /** The id if `value` is validly signed, and whether it was signed with an older secret. */
-  async verify(value: string): Promise<{ id: string; stale: boolean } | null> {
+  async verify(value: string): Promise<VerifiedSession | null> {
     const known = this.known(value);
     if (known !== undefined) return known;
-    const result = await this.#verifyHmac(value);
-    if (result !== null) {
-      if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
-        this.#verified.delete(this.#verified.keys().next().value!);
-      }
-      this.#verified.set(value, result);
+    const hmac = await this.#verifyHmac(value);
+    if (hmac === null) return null;
+    const result: VerifiedSession = Object.freeze(hmac);
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+      this.#verified.delete(this.#verified.keys().next().value!);
     }
-    return result === null ? null : { ...result };
+    this.#verified.set(value, result);
+    return result;
   }
 
   /**
@@ -68,12 +74,12 @@ export class SessionSigner {
    * remembered; undefined otherwise (then ask {@link verify}). Every returning browser's request
    * asks this, so it spares them a promise.
    */
-  known(value: string): { id: string; stale: boolean } | undefined {
+  known(value: string): VerifiedSession | undefined {
     const cached = this.#verified.get(value);
     if (cached === undefined) return undefined;
     this.#verified.delete(value); // move to the most recently used end
     this.#verified.set(value, cached);
-    return { ...cached };
+    return cached;
   }
 
   /** Number of remembered valid cookie values (for tests). */

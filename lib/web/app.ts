@@ -178,23 +178,63 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
       params,
       state: options.state(),
       remoteAddr,
-      render: () => Promise.reject(new Error("this route has no page component")),
+      render: noPageComponent,
       renderNotFound: () => renderNotFound(ctx),
-      next: () => Promise.reject(new Error("ctx.next() is only available in middleware")),
+      next: notInMiddleware,
     };
     return ctx;
   };
 
-  /** Each route's whole middleware chain, built once. */
-  const chains = new Map<LoadedRoute | null, Middleware<unknown>[]>([[null, [
-    ...builtin,
-    ...rootMiddleware,
-  ]]]);
-  for (const route of routes) chains.set(route, [...builtin, ...route.middleware]);
+  /**
+   * The end of a route's chain (`null`: no route matched): the handler for the request's method, or
+   * 405; its errors go to `renderError`.
+   */
+  const endpointOf = (route: LoadedRoute | null) => (c: RouteContext<unknown>): Promise<Response> => {
+    if (!route) return serveFallback(c);
+    if (route.page) {
+      c.render = (data, init) => renderPage(pageModule(route.page!, route.layouts), c, data, init);
+    }
+    const method = c.req.method as HttpMethod;
+    const handler = route.handlers[method] ??
+      (method === "HEAD" ? route.handlers.GET : undefined) ??
+      (route.page && (method === "GET" || method === "HEAD") ? () => c.render() : undefined);
+    if (!handler) {
+      const allowed = allowedMethods(route);
+      return Promise.resolve(
+        jsonError(405, "method_not_allowed", `${method} is not allowed here (allowed: ${allowed})`, {
+          allow: allowed,
+        }),
+      );
+    }
+    const res = Promise.resolve(handler(c.req, c));
+    return method === "HEAD" ? res.then((r) => new Response(null, r)) : res;
+  };
+  const lastOf = (route: LoadedRoute | null) => {
+    const endpoint = endpointOf(route);
+    return (c: RouteContext<unknown>): Promise<Response> => {
+      try {
+        return endpoint(c).catch((error) => renderError(c, error));
+      } catch (error) {
+        return renderError(c, error);
+      }
+    };
+  };
 
-  // The request path is plain calls returning promises, not `async` functions awaiting each other:
-  // every request passes through it, and each `async` layer costs promises and microtasks
-  // (docs/performance.md, round five). Errors still end in `renderError` as rejections.
+  /** Each route's whole middleware chain and its end, built once. */
+  const chains = new Map<
+    LoadedRoute | null,
+    { chain: Middleware<unknown>[]; last: ReturnType<typeof lastOf> }
+  >([
+    [null, { chain: [...builtin, ...rootMiddleware], last: lastOf(null) }],
+  ]);
+  for (const route of routes) {
+    chains.set(route, { chain: [...builtin, ...route.middleware], last: lastOf(route) });
+  }
+
+  // The request path is plain calls returning promises, not `async` functions awaiting each other, and
+  // what does not depend on the request is made once: every request passes through it, and each
+  // `async` layer or closure costs (docs/performance.md, rounds five and six). Errors still end in
+  // `renderError` as rejections.
   const dispatch = (
     req: Request,
     url: URL,
@@ -203,34 +243,8 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     remoteAddr?: string,
   ): Promise<Response> => {
     const ctx = makeContext(req, url, params, remoteAddr);
-    const endpoint = (c: RouteContext<unknown>): Promise<Response> => {
-      if (!route) return serveFallback(c);
-      if (route.page) {
-        c.render = (data, init) => renderPage(pageModule(route.page!, route.layouts), c, data, init);
-      }
-      const method = req.method as HttpMethod;
-      const handler = route.handlers[method] ??
-        (method === "HEAD" ? route.handlers.GET : undefined) ??
-        (route.page && (method === "GET" || method === "HEAD") ? () => c.render() : undefined);
-      if (!handler) {
-        const allowed = allowedMethods(route);
-        return Promise.resolve(
-          jsonError(405, "method_not_allowed", `${method} is not allowed here (allowed: ${allowed})`, {
-            allow: allowed,
-          }),
-        );
-      }
-      const res = Promise.resolve(handler(c.req, c));
-      return method === "HEAD" ? res.then((r) => new Response(null, r)) : res;
-    };
-    const last = (c: RouteContext<unknown>) => {
-      try {
-        return endpoint(c).catch((error) => renderError(c, error));
-      } catch (error) {
-        return renderError(c, error);
-      }
-    };
-    return runChain(chains.get(route)!, last, ctx).catch((error) => renderError(ctx, error));
+    const { chain, last } = chains.get(route)!;
+    return runChain(chain, last, ctx).catch((error) => renderError(ctx, error));
   };
 
   const serveFallback = async (ctx: RouteContext<unknown>): Promise<Response> => {
@@ -267,6 +281,16 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     routes: routes.map((r) => ({ path: toHonoPath(r.segments), file: r.file })),
     islands,
   };
+}
+
+/** `ctx.render` of a route without a page component. */
+function noPageComponent(): Promise<Response> {
+  return Promise.reject(new Error("this route has no page component"));
+}
+
+/** `ctx.next` outside middleware. */
+function notInMiddleware(): Promise<Response> {
+  return Promise.reject(new Error("ctx.next() is only available in middleware"));
 }
 
 function allowedMethods(route: LoadedRoute): string {
