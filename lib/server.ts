@@ -10,6 +10,7 @@ import { DEFAULT_VOICE_LIMITS } from "./voice/limits.ts";
 import { HttpError } from "./web/errors.ts";
 import { type AppState, createServices, type Services } from "./services.ts";
 import { createWebApp, type WebApp } from "./web/app.ts";
+import { RequestState } from "./request_state.ts";
 import { bodyLimit } from "./web/middleware/body_limit.ts";
 import { csrf } from "./web/middleware/csrf.ts";
 import { methodGuard } from "./web/middleware/method_guard.ts";
@@ -98,7 +99,7 @@ export async function createApp(services: Services, opts: { dev?: boolean } = {}
     islandsDir: webConfig.islandsDir,
     staticDir: webConfig.staticDir,
     dev: opts.dev,
-    state: () => ({ services, sessionId: "", clientIp: null }),
+    state: (ctx) => new RequestState(services, ctx),
     middleware,
     mapError,
   });

@@ -76,7 +76,7 @@ export interface AppState {
   user?: User;
   /** The id of the sign-in session the request came with (accounts mode only). */
   authSessionId?: string;
-  /** Client address for per-IP limits (IPv6 as its /64), null when unknown (set by `routes/_middleware.ts`). */
+  /** Client address for per-IP limits (IPv6 as its /64), null when unknown (`lib/request_state.ts`). */
   clientIp: string | null;
   /** The theme chosen with the toggle (cookie `mc_theme`); undefined follows the system. */
   theme?: "light" | "dark";

@@ -1,6 +1,6 @@
 /**
- * App-wide middleware: attaches the browser session (signed cookie), the client address and the
- * theme choice to every request. In `AUTH_MODE=accounts` it also resolves the sign-in session
+ * App-wide middleware: attaches the browser session (signed cookie) and the theme choice to every
+ * request (the client address is found when first read: `lib/request_state.ts`). In `AUTH_MODE=accounts` it also resolves the sign-in session
  * (lib/accounts) and refuses requests that need a user (pages redirect to /login, APIs 401) or an
  * admin (403); the signed-in user's owner id then replaces the browser's for every query.
  */
@@ -8,7 +8,6 @@ import { authCookie, clearAuthCookie, isHttps, readAuthCookie } from "../lib/acc
 import { accessFor, isAccountsOnlyPath, isApiPath } from "../lib/accounts/gate.ts";
 import { lookupSession } from "../lib/accounts/sessions.ts";
 import type { AppState } from "../lib/services.ts";
-import { clientIp } from "../lib/security/client_ip.ts";
 import {
   readCookie,
   SESSION_COOKIE,
@@ -49,7 +48,6 @@ function withSession(
   ctx.state.anonymousOwnerId = anonymousOwnerId;
   // Keeps a returning anonymous owner from expiring (throttled; never throws).
   if (verified) ctx.state.services.activity.touch(ctx.state.sessionId);
-  ctx.state.clientIp = clientIp(req, ctx.remoteAddr, config.trustProxyHops);
   const theme = readCookie(cookieHeader, "mc_theme");
   ctx.state.theme = theme === "light" || theme === "dark" ? theme : undefined;
   const secure = isHttps(req, ctx.url);

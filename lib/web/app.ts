@@ -1,13 +1,23 @@
 /**
  * The Fresh-convention web app on Hono: crawls `routes/` and `islands/`, builds island bundles,
- * and answers requests. Hono does the routing (method + path -> route file, params); everything
- * a route file sees is the small Fresh-like API in `types.ts`.
+ * and answers requests. Hono's router does the routing (method + path -> route file, params);
+ * everything a route file sees is the small Fresh-like API in `types.ts`.
  */
-import { Hono } from "hono";
+import {
+  METHOD_NAME_ALL as ALL_METHODS,
+  type ParamIndexMap,
+  type Params,
+  type ParamStash,
+} from "hono/router";
+import { RegExpRouter } from "hono/router/reg-exp-router";
+import { SmartRouter } from "hono/router/smart-router";
+import { TrieRouter } from "hono/router/trie-router";
+import { getPath, tryDecodeURIComponent } from "hono/utils/url";
 import type { ComponentType } from "preact";
 import { buildIslands, type IslandBundle } from "./bundle.ts";
 import { BUILD_DIR, BuildMissingError, loadSavedBuild } from "./build_output.ts";
 import { runChain } from "./compose.ts";
+import { type ContextPages, RequestContext } from "./context.ts";
 import { HttpError, jsonError } from "./errors.ts";
 import {
   classifyRouteFile,
@@ -33,8 +43,8 @@ export interface WebAppOptions<State> {
   staticDir?: string;
   /** Dev mode: unminified bundles with source maps, no long caching. */
   dev?: boolean;
-  /** Fresh state for each request (services, config...). */
-  state: () => State;
+  /** Fresh state for each request (services, config...), made for the request's context. */
+  state: (ctx: RouteContext<unknown>) => State;
   /** Built-in middleware run before any `_middleware.ts` (security headers, logging, body limit). */
   middleware?: Middleware<State>[];
   /** Turns domain errors (e.g. "database unavailable") into HTTP errors; null leaves them as 500s. */
@@ -171,29 +181,12 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     }
   };
 
-  const makeContext = (req: Request, url: URL, params: Record<string, string>, remoteAddr?: string) => {
-    const ctx: RouteContext<unknown> = {
-      req,
-      url,
-      params,
-      state: options.state(),
-      remoteAddr,
-      render: noPageComponent,
-      renderNotFound: () => renderNotFound(ctx),
-      next: notInMiddleware,
-    };
-    return ctx;
-  };
-
   /**
    * The end of a route's chain (`null`: no route matched): the handler for the request's method, or
    * 405; its errors go to `renderError`.
    */
   const endpointOf = (route: LoadedRoute | null) => (c: RouteContext<unknown>): Promise<Response> => {
     if (!route) return serveFallback(c);
-    if (route.page) {
-      c.render = (data, init) => renderPage(pageModule(route.page!, route.layouts), c, data, init);
-    }
     const method = c.req.method as HttpMethod;
     const handler = route.handlers[method] ??
       (method === "HEAD" ? route.handlers.GET : undefined) ??
@@ -220,16 +213,24 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     };
   };
 
-  /** Each route's whole middleware chain and its end, built once. */
-  const chains = new Map<
-    LoadedRoute | null,
-    { chain: Middleware<unknown>[]; last: ReturnType<typeof lastOf> }
-  >([
-    [null, { chain: [...builtin, ...rootMiddleware], last: lastOf(null) }],
-  ]);
-  for (const route of routes) {
-    chains.set(route, { chain: [...builtin, ...route.middleware], last: lastOf(route) });
+  /** What the request path needs of a route (`null`: no route matched), made once per route. */
+  interface Served {
+    chain: Middleware<unknown>[];
+    last: ReturnType<typeof lastOf>;
+    pages: ContextPages;
   }
+  const servedOf = (route: LoadedRoute | null): Served => {
+    const module = route?.page ? pageModule(route.page, route.layouts) : null;
+    return {
+      chain: [...builtin, ...(route ? route.middleware : rootMiddleware)],
+      last: lastOf(route),
+      pages: {
+        page: module ? (ctx, data, init) => renderPage(module, ctx, data, init) : null,
+        notFound: renderNotFound,
+      },
+    };
+  };
+  const fallback = servedOf(null);
 
   // The request path is plain calls returning promises, not `async` functions awaiting each other, and
   // what does not depend on the request is made once: every request passes through it, and each
@@ -239,12 +240,12 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     req: Request,
     url: URL,
     params: Record<string, string>,
-    route: LoadedRoute | null,
-    remoteAddr?: string,
+    served: Served,
+    info?: Deno.ServeHandlerInfo,
   ): Promise<Response> => {
-    const ctx = makeContext(req, url, params, remoteAddr);
-    const { chain, last } = chains.get(route)!;
-    return runChain(chain, last, ctx).catch((error) => renderError(ctx, error));
+    const ctx = new RequestContext(req, url, params, info, served.pages);
+    ctx.state = options.state(ctx);
+    return runChain(served.chain, served.last, ctx).catch((error) => renderError(ctx, error));
   };
 
   const serveFallback = async (ctx: RouteContext<unknown>): Promise<Response> => {
@@ -257,40 +258,41 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     return await renderNotFound(ctx);
   };
 
-  // The request's URL is parsed once, here, and handed through Hono to the context.
-  const hono = new Hono<{ Bindings: { remoteAddr?: string; url: URL } }>();
-  for (const route of routes) {
-    hono.all(
-      toHonoPath(route.segments),
-      (c) => dispatch(c.req.raw, c.env.url, c.req.param(), route, c.env.remoteAddr),
-    );
-  }
-  hono.notFound((c) => dispatch(c.req.raw, c.env.url, {}, null, c.env.remoteAddr));
+  // The request's URL is parsed once, in `fetch`, and handed to the context. Hono's router (the one `new Hono()` uses) and its path and parameter decoding, called directly:
+  // the `Hono` app around them adds a context object, a request wrapper and two promises to every
+  // request, which the page rate measured (docs/performance.md, round seven).
+  const router = new SmartRouter<Served>({ routers: [new RegExpRouter(), new TrieRouter()] });
+  for (const route of routes) router.add(ALL_METHODS, toHonoPath(route.segments), servedOf(route));
 
   return {
     fetch: (req, info) => {
-      const addr = (info?.remoteAddr as Deno.NetAddr | undefined)?.hostname;
       const url = new URL(req.url);
       if (req.method === "GET" || req.method === "HEAD") {
         // Like Fresh, static files and island bundles win over routes.
         const path = url.pathname;
-        if (staticPaths.has(path) || islands.files.has(path)) return dispatch(req, url, {}, null, addr);
+        if (staticPaths.has(path) || islands.files.has(path)) return dispatch(req, url, {}, fallback, info);
       }
-      return Promise.resolve(hono.fetch(req, { remoteAddr: addr, url }));
+      const [matches, stash] = router.match(req.method, getPath(req));
+      if (matches.length === 0) return dispatch(req, url, {}, fallback, info);
+      const [served, found] = matches[0];
+      return dispatch(req, url, paramsOf(found, stash), served, info);
     },
     routes: routes.map((r) => ({ path: toHonoPath(r.segments), file: r.file })),
     islands,
   };
 }
 
-/** `ctx.render` of a route without a page component. */
-function noPageComponent(): Promise<Response> {
-  return Promise.reject(new Error("this route has no page component"));
-}
-
-/** `ctx.next` outside middleware. */
-function notInMiddleware(): Promise<Response> {
-  return Promise.reject(new Error("ctx.next() is only available in middleware"));
+/**
+ * A match's path parameters, decoded as Hono decodes them: the router gives either the values or,
+ * with `stash`, their places in it.
+ */
+function paramsOf(found: ParamIndexMap | Params, stash: ParamStash | undefined): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const name in found) {
+    const value = stash ? stash[(found as ParamIndexMap)[name]] : (found as Params)[name];
+    if (value !== undefined) params[name] = tryDecodeURIComponent(value);
+  }
+  return params;
 }
 
 function allowedMethods(route: LoadedRoute): string {

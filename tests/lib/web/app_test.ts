@@ -122,3 +122,49 @@ Deno.test("static files have an ETag and answer 304 to If-None-Match", async () 
     assert.equal(await serve(new Request("http://x/"), path), null, path);
   }
 });
+
+Deno.test("path parameters are decoded as Hono decodes them, with the route found on the decoded path", async () => {
+  assert.match(await (await get("/caf%C3%A9")).text(), /slug=café/);
+  assert.match(await (await get("/docs/a%2Fb/c")).text(), /path=a\/b\/c/);
+  assert.match(await (await get("/100%25")).text(), /slug=100%/);
+  // A run of escapes that is not UTF-8 is kept as it came.
+  assert.match(await (await get("/a%E9%C3%A9")).text(), /slug=a%E9%C3%A9</);
+  assert.match(await (await get("/a%E9-%C3%A9")).text(), /slug=a%E9-é</);
+  assert.deepEqual(await (await get("/api/items/%34%32")).json(), { id: "42" });
+});
+
+Deno.test("the state factory gets the request's context; Deno's peer address is read only when asked", async () => {
+  let reads = 0;
+  const info = {
+    get remoteAddr() {
+      reads++;
+      return { transport: "tcp", hostname: "192.0.2.7", port: 4000 } as Deno.NetAddr;
+    },
+    completed: Promise.resolve(),
+  } as Deno.ServeHandlerInfo;
+  const seen: { path: string; addr?: string }[] = [];
+  const withState = await createWebApp<{ trail: string[] }>({
+    root,
+    state: (ctx) => {
+      seen.push({ path: ctx.url.pathname });
+      return { trail: [] };
+    },
+  });
+  assert.equal((await withState.fetch(new Request("http://x/hello-world"), info)).status, 200);
+  assert.deepEqual(seen, [{ path: "/hello-world" }]);
+  assert.equal(reads, 0, "nothing read the address");
+  const asking = await createWebApp<{ trail: string[] }>({
+    root,
+    state: (ctx) => {
+      seen.push({ path: ctx.url.pathname, addr: ctx.remoteAddr });
+      seen.push({ path: ctx.url.pathname, addr: ctx.remoteAddr });
+      return { trail: [] };
+    },
+  });
+  assert.equal((await asking.fetch(new Request("http://x/about"), info)).status, 200);
+  assert.deepEqual(seen.slice(1), [{ path: "/about", addr: "192.0.2.7" }, {
+    path: "/about",
+    addr: "192.0.2.7",
+  }]);
+  assert.equal(reads, 1, "read once, then remembered");
+});
