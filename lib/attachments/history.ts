@@ -15,7 +15,7 @@ import { attachmentKind } from "./sniff.ts";
 export async function turnsWithAttachments(
   sql: Queryable,
   ownerId: string,
-  messages: readonly Message[],
+  messages: readonly Pick<Message, "id" | "role" | "content" | "status">[],
   model: ListedModel | null,
 ): Promise<ChatTurn[]> {
   const userIds = messages.filter((m) => m.role === "user").map((m) => m.id);

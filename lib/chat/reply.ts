@@ -34,8 +34,11 @@ export interface ReplyInput {
   model?: string;
   /** The conversation so far (complete turns), ending with the user message to answer. */
   history: ChatTurn[];
-  /** The row the reply streams into (already `streaming`); created under the leaf when omitted. */
-  assistant?: Message;
+  /**
+   * The row the reply streams into (already `streaming`, or being written by the transaction that
+   * `committed` settles); created under the leaf when omitted.
+   */
+  assistant?: Pick<Message, "id">;
   /** Text the reply already has (continue of a stopped reply); new text is appended to it. */
   prefix?: string;
   /** Aborted when the server shuts down: the reply ends `stopped`. */
@@ -60,7 +63,7 @@ export interface ReplyInput {
 }
 
 /** Conversation messages as model turns: user turns and assistant turns that have text. */
-export function toTurns(messages: readonly Message[]): ChatTurn[] {
+export function toTurns(messages: readonly Pick<Message, "role" | "content" | "status">[]): ChatTurn[] {
   return messages
     .filter((m) => m.role === "user" || (m.content.length > 0 && m.status !== "streaming"))
     .map((m) => ({ role: m.role, content: m.content }));

@@ -38,8 +38,8 @@ export interface StartReply {
   systemPrompt: string;
   model?: string;
   history: ChatTurn[];
-  /** The row to write into (already `streaming`); created when omitted. */
-  assistant?: Message;
+  /** The row to write into (already `streaming`, or being written in `committed`'s transaction); created when omitted. */
+  assistant?: Pick<Message, "id">;
   /** Text the reply already has (continue); new text is appended. */
   prefix?: string;
   onSettled?: (message: Message | null) => void | Promise<void>;

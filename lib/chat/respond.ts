@@ -52,20 +52,28 @@ export interface StartedReply {
 }
 
 /**
- * A message the model reads; `hasFiles: false` says no file is attached to it (so the attachment
- * lookup can be skipped when no message of the history has any), absent means unknown.
+ * A message of the conversation's path; `hasFiles: false` says no file is attached to it (so the
+ * attachment lookup can be skipped when no message of the history has any), absent means unknown.
  */
 export type HistoryMessage = Message & { hasFiles?: boolean };
+
+/**
+ * What the model reads of a message: a stored one, or one whose insert is still under way (the new
+ * user message, sent in the same flight as the commit). `hasFiles` as in {@link HistoryMessage}.
+ */
+export type TurnMessage = Pick<Message, "id" | "role" | "content" | "status"> & { hasFiles?: boolean };
 
 /** Where a reply goes, decided under the conversation's lock. */
 export type ReplyTarget =
   /**
    * A new assistant message under `parentId`; the model reads `history` (root → parent). `reply` is
-   * the `streaming` row when the plan already created it (in the same round trip as its own write).
+   * the `streaming` row when the plan creates it itself, in the same statement as its own write.
+   * With `written`, that statement was sent but not yet answered (it must be the plan's last):
+   * `written` rejects when it failed or stored nothing, and the commit follows it in one flight.
    */
-  | { kind: "new"; parentId: string; history: HistoryMessage[]; reply?: Message }
+  | { kind: "new"; parentId: string; history: TurnMessage[]; reply?: { id: string; written?: Promise<void> } }
   /** More text appended to a stopped reply; the model reads `history`, ending with that reply. */
-  | { kind: "continue"; message: Message; history: HistoryMessage[] };
+  | { kind: "continue"; message: Message; history: TurnMessage[] };
 
 /** What a plan may use: the locked conversation's current path and a store in the transaction. */
 export interface TurnContext {
@@ -105,48 +113,61 @@ export async function respond(
   const ownerId = state.sessionId;
   const models = await modelSnapshot(chat);
   // Round trips before the model is called (docs/performance.md): begin, the lock, the path read
-  // (path + files + reply in progress) and the admission check in one flight; the plan's write and
-  // the reply row (one statement for a new message); then the commit, overlapped with the model
-  // request: no text is taken from the model, and nothing is returned, before the commit succeeded.
-  const { value: started, committed } = await db.pipelinedTransaction(async (store, sql) => {
-    const [, lock] = await Promise.all([
-      // PGlite plans in WebAssembly, on the app's thread: the reply start's statements reuse their
-      // generic plans instead of planning each time (-0.3 ms; docs/performance.md). Same flight.
-      db.engine === "pglite" ? sql`set local plan_cache_mode = force_generic_plan` : null,
-      store.lockReplyPath(ownerId, conversationId),
-      options.admit?.(sql),
-    ]);
-    if (!lock) throw conversationNotFound();
-    const model = chat ? pickAllowed(models, lock.conversation.model) : null;
-    if (lock.replyInProgress) {
-      throw new HttpError(
-        409,
-        "reply_in_progress",
-        "A reply in this conversation is still being written; wait for it or stop it first.",
-      );
-    }
-    const target = await plan({
-      store,
-      ownerId,
-      conversationId,
-      path: lock.path,
-      sql,
-      model,
-      replyRow: chat !== null,
-    });
-    if (!chat) return { lock, target, assistant: null, model };
-    const assistant = target.kind === "continue"
-      ? await store.updateMessage(target.message.id, { status: "streaming" })
-      : target.reply ?? await store.appendUnderLock(conversationId, {
-        id: crypto.randomUUID(),
-        role: "assistant",
-        content: "",
-        status: "streaming",
-        parentId: target.parentId,
+  // (path + files + reply in progress) and the admission check in one flight; then the last write
+  // (the user message and its reply row in one statement for a new message) and the commit in a
+  // second flight, overlapped with the model request: no text is taken from the model, and nothing
+  // is returned, before both succeeded.
+  const { value: started, committed: plainCommit } = await db.pipelinedTransaction(
+    async (store, sql, end) => {
+      const [, lock] = await Promise.all([
+        // PGlite plans in WebAssembly, on the app's thread: the reply start's statements reuse their
+        // generic plans instead of planning each time (-0.3 ms; docs/performance.md). Same flight.
+        db.engine === "pglite" ? sql`set local plan_cache_mode = force_generic_plan` : null,
+        store.lockReplyPath(ownerId, conversationId),
+        options.admit?.(sql),
+      ]);
+      if (!lock) throw conversationNotFound();
+      const model = chat ? pickAllowed(models, lock.conversation.model) : null;
+      if (lock.replyInProgress) {
+        throw new HttpError(
+          409,
+          "reply_in_progress",
+          "A reply in this conversation is still being written; wait for it or stop it first.",
+        );
+      }
+      const target = await plan({
+        store,
+        ownerId,
+        conversationId,
+        path: lock.path,
+        sql,
+        model,
+        replyRow: chat !== null,
       });
-    if (!assistant) throw conversationNotFound();
-    return { lock, target, assistant, model };
-  });
+      if (!chat) return { lock, target, assistant: null, model, stored: null };
+      // The reply's row: the plan's own write (maybe still under way), or one statement here. Every
+      // check that could refuse has passed, so the commit goes out right behind it, unanswered.
+      const assistant = target.kind === "continue"
+        ? { id: target.message.id, written: store.updateMessage(target.message.id, { status: "streaming" }) }
+        : target.reply ?? rowWrite(crypto.randomUUID(), (id) =>
+          store.appendUnderLock(conversationId, {
+            id,
+            role: "assistant",
+            content: "",
+            status: "streaming",
+            parentId: target.parentId,
+          }));
+      const written = assistant.written?.then((row) => {
+        if (row === null) throw conversationNotFound();
+      });
+      const commit = end.commit();
+      // A failed write makes the commit answer ROLLBACK: report the write's own error, the cause.
+      const stored = written ? written.then(() => commit) : commit;
+      stored.catch(() => {}); // awaited after the transaction (the reply's `committed`)
+      return { lock, target, assistant: { id: assistant.id }, model, stored };
+    },
+  );
+  const committed = started.stored ?? plainCommit;
   if (!chat || !started.assistant) {
     await committed;
     options.onSettled?.();
@@ -212,6 +233,19 @@ export function appendUserMessage(
       content,
       parentId: history.at(-1)?.id ?? null,
     };
+    if (replyRow && files.length === 0) {
+      // The last statement of the transaction: started, not awaited (respond commits behind it).
+      const reply = { id: crypto.randomUUID() };
+      const written = store.appendExchange(conversationId, user, reply).then((stored) => {
+        if (!stored) throw conversationNotFound();
+      });
+      return {
+        kind: "new",
+        parentId: user.id,
+        history: [...history, { ...user, status: "complete", hasFiles: false }],
+        reply: { ...reply, written },
+      };
+    }
     let message: Message | null;
     let reply: Message | undefined;
     if (replyRow) {
@@ -297,6 +331,11 @@ export function continueReply(messageId?: string): PlanReply {
     }
     return Promise.resolve({ kind: "continue", message: leaf, history: path });
   };
+}
+
+/** A row write sent now and not awaited, with the id it writes. */
+function rowWrite<R>(id: string, write: (id: string) => Promise<R>): { id: string; written: Promise<R> } {
+  return { id, written: write(id) };
 }
 
 /** The path root → `messageId`; 404 when it is not a message of the conversation. */

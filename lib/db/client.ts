@@ -13,7 +13,7 @@ import { isOwnerId } from "./ids.ts";
 import { migrate } from "./migrate.ts";
 import { OwnerVersions } from "./owner_versions.ts";
 import { ownerDataVersions } from "./owners.ts";
-import { type PipelinedCommit, pipelinedTransaction } from "./pipelined_transaction.ts";
+import { type PipelinedCommit, pipelinedTransaction, type TransactionEnd } from "./pipelined_transaction.ts";
 import { createStore, type Store } from "./store.ts";
 
 /** Where the embedded session tells of changed owner data versions (migration 0013). */
@@ -58,7 +58,7 @@ export interface Database extends Store {
    * anything that depends on the rows being stored (lib/db/pipelined_transaction.ts).
    */
   pipelinedTransaction<T>(
-    fn: (store: Store, sql: postgres.TransactionSql) => Promise<T>,
+    fn: (store: Store, sql: postgres.TransactionSql, end: TransactionEnd) => Promise<T>,
   ): Promise<PipelinedCommit<T>>;
   /** Applies pending migrations now (also done at open and lazily after an outage). */
   migrate(): Promise<string[]>;
@@ -196,16 +196,19 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     async transaction<T>(fn: (store: Store, sql: postgres.TransactionSql) => Promise<T>): Promise<T> {
       await ready().catch((error) => Promise.reject(toDatabaseError(error)));
       try {
-        return await sql.begin((tx) => fn(createStore(tx, () => Promise.resolve()), tx)) as T;
+        return await sql.begin((tx) => fn(createStore(tx, null), tx)) as T;
       } catch (error) {
         throw toDatabaseError(error);
       }
     },
     async pipelinedTransaction<T>(
-      fn: (store: Store, sql: postgres.TransactionSql) => Promise<T>,
+      fn: (store: Store, sql: postgres.TransactionSql, end: TransactionEnd) => Promise<T>,
     ): Promise<PipelinedCommit<T>> {
       await ready().catch((error) => Promise.reject(toDatabaseError(error)));
-      return await pipelinedTransaction(sql, (tx) => fn(createStore(tx, () => Promise.resolve()), tx));
+      return await pipelinedTransaction(
+        sql,
+        (tx, end) => fn(createStore(tx, null), tx, end),
+      );
     },
     migrate: runMigrations,
     async close() {

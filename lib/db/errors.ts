@@ -100,9 +100,15 @@ export type Guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => 
 
 /**
  * What every repository call goes through: `ready` first (pending migrations), then the call, with
- * connection failures mapped by {@link toDatabaseError}.
+ * connection failures mapped by {@link toDatabaseError}. With `ready` null (a transaction's store,
+ * opened after the migrations) the call starts at once, so a method whose statement is its first
+ * await has started that statement when it returns, before anything the caller does next.
  */
-export function guardedBy(ready: () => Promise<unknown>): Guard {
+export function guardedBy(ready: (() => Promise<unknown>) | null): Guard {
+  if (ready === null) {
+    return <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
+      fn(...args).catch((error) => Promise.reject(toDatabaseError(error)));
+  }
   return <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
     try {
       await ready();

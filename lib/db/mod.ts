@@ -6,7 +6,12 @@ export {
   openDatabase,
   type OpenDatabaseOptions,
 } from "./client.ts";
-export { type PipelinedCommit, TransactionEndedError } from "./pipelined_transaction.ts";
+export {
+  type PipelinedCommit,
+  type TransactionEnd,
+  TransactionEndedError,
+  TransactionRolledBackError,
+} from "./pipelined_transaction.ts";
 export {
   type ConnectionOptions,
   deriveConnectionOptions,

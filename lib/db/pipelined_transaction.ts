@@ -12,7 +12,14 @@
  * connection to the pool); `commit` releases once it has answered. Statements the callback starts
  * after the transaction ended are refused without being sent, so a stray one can never run outside
  * the transaction or on a connection someone else holds.
+ *
+ * The callback may also send `commit` itself, right behind its last statements and before their
+ * answers ({@link TransactionEnd.commit}): the last write and the commit then share one round trip.
+ * That is safe because PostgreSQL decides: after a failed statement the transaction is aborted and
+ * its `commit` answers `ROLLBACK`, which rejects the commit's promise here, so nothing is reported
+ * stored that was not.
  */
+import { setImmediate } from "node:timers";
 import type postgres from "postgres";
 import { CodedError } from "../../ml/errors.ts";
 import { isConnectionError, toDatabaseError } from "./errors.ts";
@@ -26,6 +33,33 @@ export interface PipelinedCommit<T> {
    * connection) when it failed, in which case nothing `fn` wrote is stored.
    */
   committed: Promise<void>;
+}
+
+/** How a callback of {@link pipelinedTransaction} may end its transaction early. */
+export interface TransactionEnd {
+  /**
+   * Sends `commit` behind every statement already created, without waiting for their answers.
+   * postgres.js hands a statement to the connection a few microtasks after it is awaited (or
+   * executed) and writes what it holds in a `setImmediate`; the commit is handed in an immediate
+   * scheduled now, so after every statement created before this call whose start waits on nothing
+   * but resolved promises, and in the same write when the last of them was handed after this call
+   * (the usual case: the write was started just before). Statements created after this call are
+   * refused, so the last write must be one statement already created, not one that waits on
+   * another's answer. Resolves once the
+   * transaction committed; rejects when it did not (a statement before it failed, so the server
+   * rolled back: {@link TransactionRolledBackError}; or the commit itself failed). After this call
+   * a throw of the callback no longer rolls back: what the transaction wrote stays committed unless
+   * one of its statements failed, so call it only when every check that could refuse has passed.
+   */
+  commit(): Promise<void>;
+}
+
+/** The server answered `commit` with `ROLLBACK`: a statement of the transaction had failed. */
+export class TransactionRolledBackError extends CodedError<"transaction_rolled_back"> {
+  constructor() {
+    super("transaction_rolled_back", "the transaction was rolled back: one of its statements failed");
+    this.name = "TransactionRolledBackError";
+  }
 }
 
 /** A statement was started on a transaction that had already ended (rolled back or committing). */
@@ -44,7 +78,7 @@ export class TransactionEndedError extends CodedError<"transaction_ended"> {
  */
 export async function pipelinedTransaction<T>(
   pool: postgres.Sql,
-  fn: (tx: postgres.TransactionSql) => Promise<T>,
+  fn: (tx: postgres.TransactionSql, end: TransactionEnd) => Promise<T>,
 ): Promise<PipelinedCommit<T>> {
   let reserved: postgres.ReservedSql;
   try {
@@ -65,30 +99,52 @@ export async function pipelinedTransaction<T>(
   const begun = reserved.unsafe("begin").execute();
   // Observed here so a failed `begin` is never an unhandled rejection; `fn`'s statements fail too.
   begun.catch(noteLoss);
+  const sendCommit = (): Promise<void> => {
+    ended = true;
+    const committed = reserved.unsafe("commit").execute().then(
+      (result) => {
+        finish();
+        // `commit` of a transaction aborted by a failed statement answers ROLLBACK, not an error.
+        if (result.command !== "COMMIT") throw new TransactionRolledBackError();
+      },
+      (error) => {
+        noteLoss(error);
+        // A failed commit (a deferred constraint) leaves the connection idle: usable again.
+        finish();
+        throw toDatabaseError(error);
+      },
+    );
+    // Never an unhandled rejection, even when the caller failed before looking at the commit.
+    committed.catch(() => {});
+    return committed;
+  };
+  let early: Promise<void> | null = null;
+  const end: TransactionEnd = {
+    commit() {
+      if (ended) return Promise.reject(new TransactionEndedError());
+      ended = true;
+      early = new Promise<void>((resolve) => setImmediate(resolve)).then(sendCommit);
+      early.catch(() => {});
+      return early;
+    },
+  };
   let value: T;
   try {
-    value = await fn(tx);
+    value = await fn(tx, end);
     await begun;
   } catch (error) {
     noteLoss(error);
+    if (early) {
+      // Committed or not, the server decides; the connection is released once it has answered.
+      await (early as Promise<void>).catch(() => {});
+      throw toDatabaseError(error);
+    }
     ended = true;
     if (!lost) await reserved.unsafe("rollback").execute().catch(noteLoss);
     finish();
     throw toDatabaseError(error);
   }
-  ended = true;
-  const committed = reserved.unsafe("commit").execute().then(
-    () => finish(),
-    (error) => {
-      noteLoss(error);
-      // A failed commit (a deferred constraint) leaves the connection idle: usable again.
-      finish();
-      throw toDatabaseError(error);
-    },
-  );
-  // Never an unhandled rejection, even when the caller failed before looking at the commit.
-  committed.catch(() => {});
-  return { value, committed };
+  return { value, committed: early ?? sendCommit() };
 }
 
 /**

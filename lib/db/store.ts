@@ -87,8 +87,14 @@ export interface Store {
   ): Promise<search.SearchHit[]>;
 }
 
-/** Binds the repositories to `sql`; `ready` runs before each call (pending migrations). */
-export function createStore(sql: postgres.Sql | postgres.TransactionSql, ready: () => Promise<void>): Store {
+/**
+ * Binds the repositories to `sql`; `ready` runs before each call (pending migrations), null for a
+ * transaction's store (each call's statement starts at once: {@link guardedBy}).
+ */
+export function createStore(
+  sql: postgres.Sql | postgres.TransactionSql,
+  ready: (() => Promise<void>) | null,
+): Store {
   const guard = guardedBy(ready);
   return {
     ensureOwner: guard((ownerId) => owners.ensureOwner(sql, ownerId)),

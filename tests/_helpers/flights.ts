@@ -32,6 +32,15 @@ export class FlightRecorder {
     this.sent.push({ statement: statement.trim(), flight: this.#flight });
   };
 
+  /**
+   * Where the recorder is now: the number of statements recorded, and the current flight while it is
+   * still open (its statements are being sent in this turn of the event loop, so none has been
+   * answered yet), else null.
+   */
+  now(): { sent: number; openFlight: number | null } {
+    return { sent: this.sent.length, openFlight: this.#open ? this.#flight : null };
+  }
+
   /** Statements sent from index `from` on, each with its flight counted from 1 at `from`. */
   since(from: number): SentStatement[] {
     const part = this.sent.slice(from);

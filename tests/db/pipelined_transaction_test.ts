@@ -2,11 +2,17 @@
  * `Database.pipelinedTransaction` (lib/db/pipelined_transaction.ts) on both engines: `begin` goes
  * out with the first statements, every failure rolls back and gives the connection back (one
  * connection, so a later statement only runs if it was released), a statement started after the
- * end is refused unsent, a failed commit leaves nothing, savepoints nest, and (PostgreSQL) a lost
+ * end is refused unsent, a failed commit leaves nothing, an early commit (`end.commit()`) shares the
+ * last write's flight and rejects when a statement before it failed, savepoints nest, and (PostgreSQL) a lost
  * connection is a `database_unavailable` error after which the pool works.
  */
 import assert from "node:assert/strict";
-import { type Database, openDatabase, TransactionEndedError } from "../../lib/db/mod.ts";
+import {
+  type Database,
+  openDatabase,
+  TransactionEndedError,
+  TransactionRolledBackError,
+} from "../../lib/db/mod.ts";
 import { inTransaction } from "../../lib/db/sql.ts";
 import { FlightRecorder } from "../_helpers/flights.ts";
 import { freshDataDir } from "../_helpers/pglite_template.ts";
@@ -116,6 +122,67 @@ async function suite(t: Deno.TestContext, db: Database, flights: FlightRecorder,
     });
     await assert.rejects(committed, /refused at commit/);
     assert.deepEqual(await rows(db), ["kept", "kept"]);
+  });
+
+  await t.step("an early commit goes out with the last write, unanswered, and stores it", async () => {
+    // Twice: the second time every statement is prepared, so nothing waits for a description.
+    for (const id of [21, 22]) {
+      const before = flights.sent.length;
+      const { value, committed } = await db.pipelinedTransaction(async (store, tx, end) => {
+        const [[{ n }]] = await Promise.all([
+          tx`select count(*)::int as n from pipelined_probe where id > ${0}`,
+        ]);
+        // A store method starts its statement when called: the commit follows it.
+        const written = store.ownerDataVersion(`pipelined-${id}`);
+        const inserted = tx`insert into pipelined_probe (id, v) values (${id}, ${"early"}) returning id`
+          .execute();
+        const commit = end.commit();
+        await Promise.all([written, inserted, commit]);
+        return n;
+      });
+      await committed;
+      assert.equal(value, id === 21 ? 2 : 3);
+      if (id === 22) {
+        assert.deepEqual(
+          flights.since(before).map((s) => [s.statement.split(/\s/)[0], s.flight]),
+          [["begin", 1], ["select", 1], ["insert", 2], ["select", 2], ["commit", 2]],
+        );
+      }
+    }
+    assert.deepEqual(await rows(db), ["kept", "kept", "early", "early"]);
+    await db.sql`delete from pipelined_probe where v = 'early'`;
+  });
+
+  await t.step("an early commit behind a failed statement rejects: the server rolled back", async () => {
+    const { committed } = await db.pipelinedTransaction(async (_store, tx, end) => {
+      const first = tx`insert into pipelined_probe (id, v) values (${23}, ${"lost"})`.execute();
+      const failing = tx`insert into pipelined_probe (id, v) values (${1}, ${"duplicate key"})`.execute();
+      const commit = end.commit();
+      await assert.rejects(failing, (error: { code?: string }) => error.code === "23505");
+      await first;
+      // The statement is refused once the commit was sent.
+      assert.throws(() => tx`select 1`, TransactionEndedError);
+      await assert.rejects(end.commit(), TransactionEndedError);
+      await assert.rejects(commit, TransactionRolledBackError);
+    });
+    await assert.rejects(committed, TransactionRolledBackError);
+    // The connection was given back (one connection) and nothing of the transaction is stored.
+    assert.deepEqual(await rows(db), ["kept", "kept"]);
+  });
+
+  await t.step("after an early commit a throw no longer rolls back what was written", async () => {
+    const failure = new Error("too late to refuse");
+    await assert.rejects(
+      db.pipelinedTransaction(async (_store, tx, end) => {
+        const inserted = tx`insert into pipelined_probe (id, v) values (${24}, ${"committed"})`.execute();
+        const commit = end.commit();
+        await Promise.all([inserted, commit]);
+        throw failure;
+      }),
+      (error) => error === failure,
+    );
+    assert.deepEqual(await rows(db), ["kept", "kept", "committed"]);
+    await db.sql`delete from pipelined_probe where v = 'committed'`;
   });
 
   await t.step("savepoints nest: an inner failure keeps the outer work", async () => {
