@@ -258,9 +258,10 @@ export async function createWebApp<State extends object>(options: WebAppOptions<
     return await renderNotFound(ctx);
   };
 
-  // The request's URL is parsed once, in `fetch`, and handed to the context. Hono's router (the one `new Hono()` uses) and its path and parameter decoding, called directly:
-  // the `Hono` app around them adds a context object, a request wrapper and two promises to every
-  // request, which the page rate measured (docs/performance.md, round seven).
+  // The request's URL is parsed once, in `fetch`, and handed to the context. Hono's router (the one
+  // `new Hono()` uses) and its path and parameter decoding are called directly: the `Hono` app around
+  // them adds a context object, a request wrapper and two promises to every request, which the page
+  // rate measured (docs/performance.md, round seven).
   const router = new SmartRouter<Served>({ routers: [new RegExpRouter(), new TrieRouter()] });
   for (const route of routes) router.add(ALL_METHODS, toHonoPath(route.segments), servedOf(route));
 
