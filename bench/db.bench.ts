@@ -186,7 +186,7 @@ const databases = new BenchDatabases();
 let results: Result[] = [];
 try {
   const embedded = await databases.embedded("mini-claude-bench-pglite-");
-  targets.push({ engine: "PGlite (embedded, Unix socket)", db: embedded, ...await seedTimed(embedded) });
+  targets.push({ engine: "PGlite (embedded, in process)", db: embedded, ...await seedTimed(embedded) });
 
   const pg = await databases.postgres();
   if (pg !== null) {

@@ -1,13 +1,14 @@
 /**
  * Opens the conversation store: a real PostgreSQL (or Neon) server when `databaseUrl` is given,
- * otherwise embedded PGlite in `<dataDir>/pglite` served over loopback. Both are driven by the same
+ * otherwise embedded PGlite in `<dataDir>/pglite`, run in this process. Both are driven by the same
  * postgres.js code. Migrations run at open; when the server is unreachable the store still opens,
  * every call fails with `database_unavailable` (HTTP 503) and the first call after the server
  * returns migrates and succeeds.
  */
 import postgres from "postgres";
 import { deriveConnectionOptions, type PoolSettings } from "./connection_options.ts";
-import { type EmbeddedTransport, startEmbedded } from "./embedded.ts";
+import { startEmbedded } from "./embedded.ts";
+import type { PGliteWire } from "./pglite_wire.ts";
 import { DatabaseError, guardedBy, isConnectionError, toDatabaseError } from "./errors.ts";
 import { isOwnerId } from "./ids.ts";
 import { migrate } from "./migrate.ts";
@@ -28,8 +29,6 @@ export interface OpenDatabaseOptions extends PoolSettings {
   databaseUrl?: string;
   /** Base directory for embedded data (`<dataDir>/pglite`). Required even with a URL (unused then). */
   dataDir: string;
-  /** How postgres.js reaches embedded PGlite: private Unix socket (default) or loopback TCP. */
-  embeddedTransport?: EmbeddedTransport;
   /** Told the text of each statement as it is sent (postgres.js `debug`): tests count round trips. */
   onQuery?: (statement: string) => void;
 }
@@ -94,7 +93,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       ...(options.onQuery ? { debug: onQuery(options.onQuery) } : {}),
     });
   } else {
-    const server = await startEmbedded(options.dataDir, options.embeddedTransport);
+    const server = await startEmbedded(options.dataDir);
     engine = "pglite";
     closeEngine = server.close;
     // The embedded session tells of changed owner versions (migration 0013): the kept ones are
@@ -105,9 +104,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         if (channel === VERSION_CHANNEL) kept.versions?.forget(payload);
       },
     };
+    // postgres.js's `socket` option (in its README; its types do not name it) takes the connection.
+    const wire: { socket: () => PGliteWire } = { socket: server.connect };
     // PGlite executes one query at a time: a single connection keeps transactions unambiguous.
     sql = postgres({
-      ...server.address,
+      ...wire,
       user: "postgres",
       database: "postgres",
       max: 1,

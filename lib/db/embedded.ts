@@ -1,36 +1,27 @@
 /**
- * Embedded PostgreSQL: PGlite (Postgres compiled to WASM) persisted under `<dataDir>/pglite`,
- * served by `@electric-sql/pglite-socket` so the app talks to it with the same postgres.js code it
- * uses for a real server. PGlite accepts any user and password, so by default it listens on a Unix
- * socket inside a fresh 0700 directory (only this OS user can connect); `transport: "tcp"` listens
- * on 127.0.0.1 with an OS-chosen port instead (the default on Windows). PGlite runs one query at a
- * time: clients should use a single connection (`max: 1`). An exclusive lock on
+ * Embedded PostgreSQL: PGlite (Postgres compiled to WASM) persisted under `<dataDir>/pglite`, run
+ * in this process and reached by postgres.js through {@link PGliteWires} (its `socket` option), so
+ * the app talks to it with the same code it uses for a real server. Nothing listens: no other
+ * process can connect (PGlite would accept any user and password). PGlite runs one query at a time
+ * in one session: clients use a single connection (`max: 1`). An exclusive lock on
  * `<dataDir>/pglite.lock` stops a second process (or a second open in this one) from sharing the files.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { DatabaseError } from "./errors.ts";
+import { type PGliteWire, PGliteWires } from "./pglite_wire.ts";
 
-/** How the embedded server is reached. */
-export type EmbeddedTransport = "unix" | "tcp";
-
-/** Where postgres.js connects: a Unix socket path, or a loopback host and port. */
-export type EmbeddedAddress = { path: string } | { host: string; port: number };
-
-/** A running embedded server. */
+/** A running embedded database. */
 export interface EmbeddedServer {
-  readonly address: EmbeddedAddress;
+  /** A new connection to it, for postgres.js's `socket` option. */
+  connect(): PGliteWire;
   /** Directory holding the PGlite data files. */
   readonly dataDir: string;
-  /** Stops the socket server, closes PGlite (flushing its data) and releases the lock. */
+  /** Closes every connection, then PGlite (flushing its data), and releases the lock. */
   close(): Promise<void>;
 }
 
-/** Opens (creating on first use) the PGlite database in `<dataDir>/pglite` and serves it locally. */
-export async function startEmbedded(
-  dataDir: string,
-  transport: EmbeddedTransport = Deno.build.os === "windows" ? "tcp" : "unix",
-): Promise<EmbeddedServer> {
+/** Opens (creating on first use) the PGlite database in `<dataDir>/pglite`. */
+export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
   const base = dataDir.replace(/\/+$/, "") || ".";
   const dir = `${base}/pglite`;
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -53,25 +44,11 @@ export async function startEmbedded(
     await makePrivate(dir);
     cleanups.push(() => makePrivate(dir).catch(() => {}));
     cleanups.push(() => db.close());
-    let address: EmbeddedAddress;
-    let server: PGLiteSocketServer;
-    if (transport === "unix") {
-      const socketDir = await Deno.makeTempDir({ prefix: "mini-claude-pglite-" });
-      await Deno.chmod(socketDir, 0o700);
-      cleanups.push(() => Deno.remove(socketDir, { recursive: true }).catch(() => {}));
-      // libpq naming, and short enough for the ~107-byte limit on socket paths.
-      address = { path: `${socketDir}/.s.PGSQL.5432` };
-      server = new PGLiteSocketServer({ db, path: address.path });
-      await server.start();
-    } else {
-      server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
-      await server.start();
-      address = splitHostPort(server.getServerConn());
-    }
-    cleanups.push(() => server.stop());
+    const wires = new PGliteWires(db);
+    cleanups.push(() => wires.closeAll());
     let closed = false;
     return {
-      address,
+      connect: () => wires.connect(),
       dataDir: dir,
       async close() {
         if (closed) return;
@@ -99,13 +76,4 @@ export async function makePrivate(path: string): Promise<void> {
   } else if (info.isFile && (info.mode! & 0o777) !== 0o600) {
     await Deno.chmod(path, 0o600);
   }
-}
-
-function splitHostPort(conn: string): { host: string; port: number } {
-  const i = conn.lastIndexOf(":");
-  const port = Number(conn.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port <= 0) {
-    throw new Error(`unexpected PGlite server address ${conn}`);
-  }
-  return { host: conn.slice(0, i), port };
 }

@@ -28,7 +28,6 @@ export {
   type NewConversation,
   type TitleSource,
 } from "./conversations.ts";
-export { type EmbeddedTransport } from "./embedded.ts";
 export {
   DatabaseError,
   type DatabaseErrorCode,

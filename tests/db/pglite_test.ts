@@ -1,7 +1,7 @@
 /**
- * The store suite on embedded PGlite, then persistence across a close and reopen (switching the
- * transport), the data-dir lock and the private socket directory. One data directory for all of it:
- * creating a PGlite cluster (initdb in WASM) is the slow part.
+ * The store suite on embedded PGlite, then persistence across a close and reopen, the data-dir lock
+ * and private files. One data directory for all of it: creating a PGlite cluster (initdb in WASM) is
+ * the slow part. The connection itself (lib/db/pglite_wire.ts) has its own tests.
  */
 import assert from "node:assert/strict";
 import { type Database, openDatabase } from "../../lib/db/mod.ts";
@@ -13,7 +13,7 @@ Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: fals
   const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-pglite-" });
   let db: Database | undefined;
   try {
-    db = await openDatabase({ dataDir, embeddedTransport: "tcp" });
+    db = await openDatabase({ dataDir });
     assert.equal(db.engine, "pglite");
     await runStoreSuite(t, db);
     await runBudgetSuite(t, db);
@@ -27,7 +27,7 @@ Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: fals
     });
     await t.step("a second open of the same data directory is refused while it is in use", async () => {
       await assert.rejects(openDatabase({ dataDir }), { code: "data_dir_locked" });
-      await assert.rejects(startEmbedded(dataDir, "tcp"), { code: "data_dir_locked" });
+      await assert.rejects(startEmbedded(dataDir), { code: "data_dir_locked" });
       assert.equal((await open.ping()).ok, true, "the refused open did not disturb the running one");
     });
 
@@ -39,7 +39,7 @@ Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: fals
       assert.ok(Deno.statSync(`${dataDir}/pglite/PG_VERSION`).isFile);
 
       assert.deepEqual((await collectModes(`${dataDir}/pglite`)).wrong, [], "still private after close");
-      db = await openDatabase({ dataDir, embeddedTransport: "unix" });
+      db = await openDatabase({ dataDir });
       const got = await db.getConversation("owner-persist", conv.id);
       assert.equal(got?.title, "kept across restarts");
       assert.deepEqual(got?.messages.map((m) => m.content), ["still here 🎉"]);
@@ -51,20 +51,6 @@ Deno.test({ name: "store on PGlite", sanitizeOps: false, sanitizeResources: fals
       assert.deepEqual(await db.migrate(), []);
       await db.close();
       db = undefined;
-    });
-
-    await t.step("the Unix socket lives in a private directory removed on close", async () => {
-      const server = await startEmbedded(dataDir, "unix");
-      let socketDir = "";
-      try {
-        assert.ok("path" in server.address);
-        socketDir = server.address.path.slice(0, server.address.path.lastIndexOf("/"));
-        assert.equal(Deno.statSync(socketDir).mode! & 0o777, 0o700);
-        assert.ok(Deno.statSync(server.address.path).isSocket);
-      } finally {
-        await server.close();
-      }
-      assert.throws(() => Deno.statSync(socketDir), Deno.errors.NotFound);
     });
   } finally {
     await db?.close();

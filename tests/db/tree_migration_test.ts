@@ -86,9 +86,10 @@ Deno.test({
   sanitizeResources: false,
 }, async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "mini-claude-tree-mig-" });
-  const server = await startEmbedded(dataDir, "tcp");
+  const server = await startEmbedded(dataDir);
+  const wire = { socket: server.connect };
   const sql = postgres({
-    ...server.address,
+    ...wire,
     user: "postgres",
     database: "postgres",
     max: 1,
