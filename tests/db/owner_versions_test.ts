@@ -300,6 +300,63 @@ async function onEngine(databaseUrl?: string) {
     });
     assert.ok(BigInt((await db.ownerDataVersion(owners[0]))!) > BigInt(v0!));
     assert.ok(BigInt((await db.ownerDataVersion(owners[1]))!) > start + 3n);
+
+    // Migration 0014 (one function per kind of table): the same outcomes, table by table.
+    /** How many versions `write` used, and the owners whose version it changed. */
+    const bumps = async (write: () => Promise<unknown>) => {
+      const versions = () => Promise.all(owners.map((o) => db.ownerDataVersion(o)));
+      const [s0, v] = [await seq(), await versions()];
+      await write();
+      const after = await versions();
+      return { used: Number((await seq()) - s0), changed: owners.filter((_, i) => after[i] !== v[i]) };
+    };
+    const fresh = await db.createConversation(owners[1], { title: "reply start" });
+    assert.deepEqual(
+      await bumps(() =>
+        db.transaction((store) =>
+          store.appendExchange(fresh.id, { id: crypto.randomUUID(), content: "hi", parentId: null }, {
+            id: crypto.randomUUID(),
+          })
+        )
+      ),
+      { used: 1, changed: [owners[1]] },
+      "a reply start (the conversation's row, then two messages in one statement): one new version",
+    );
+    assert.deepEqual(
+      await bumps(() =>
+        db.transaction(async (_store, tx) => {
+          await tx`insert into messages (id, conversation_id, role, content, seq)
+            values (${crypto.randomUUID()}, ${fresh.id}, 'user', 'c', 10)`;
+          await tx`insert into messages (id, conversation_id, role, content, seq)
+            values (${crypto.randomUUID()}, ${fresh.id}, 'user', 'd', 11)`;
+        })
+      ),
+      { used: 1, changed: [owners[1]] },
+      "two messages alone (the owner looked up through the conversation): one new version",
+    );
+    assert.deepEqual(
+      await bumps(() =>
+        db.sql`insert into attachments (owner_id, name, mime_type, size_bytes, data)
+          values (${owners[2]}, 'a.png', 'image/png', 1, '\\x00')`
+      ),
+      { used: 1, changed: [owners[2]] },
+      "an attachment",
+    );
+    assert.deepEqual(
+      await bumps(() => db.sql`insert into folders (owner_id, name) values (${owners[0]}, 'f')`),
+      { used: 1, changed: [owners[0]] },
+      "a folder",
+    );
+    assert.deepEqual(
+      await bumps(() => db.sql`update conversations set owner_id = ${owners[2]} where id = ${fresh.id}`),
+      { used: 2, changed: [owners[1], owners[2]] },
+      "a conversation moved to another owner (a claim): both owners",
+    );
+    assert.deepEqual(
+      await bumps(() => db.deleteConversation(owners[2], fresh.id)),
+      { used: 1, changed: [owners[2]] },
+      "a conversation deleted with its four messages: one new version",
+    );
   } finally {
     await db.close();
     if (databaseUrl) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
