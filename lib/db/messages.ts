@@ -5,6 +5,7 @@
  * positions and order never depends on timestamps. Nothing here deletes a message: regenerate and
  * edit add siblings (see `tree.ts` for paths, siblings and branch switching).
  */
+import type postgres from "postgres";
 import { InvalidInputError } from "./errors.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
 import { inTransaction, iso, type Queryable, type Transactional } from "./sql.ts";
@@ -175,7 +176,7 @@ export async function appendExchange(
     union all
     select ${reply.id}::uuid, ${conversationId}::uuid, ${user.id}::uuid, c.last_seq, 'assistant', '', 'streaming'
     from c
-    returning *`;
+    returning ${messageColumns(tx)}`;
   if (rows.length !== 2) return null;
   const [first, second] = rows.map(messageFromRow);
   return first.role === "user" ? { user: first, reply: second } : { user: second, reply: first };
@@ -225,7 +226,7 @@ function insertMessage(
     message.usage?.completionTokens ?? null
   }::integer
     from c
-    returning *`;
+    returning ${messageColumns(tx)}`;
 }
 
 /**
@@ -255,8 +256,19 @@ export async function updateMessage(
         else completion_tokens end,
       updated_at = now()
     where id = ${messageId}
-    returning *`;
+    returning ${messageColumns(sql)}`;
   return rows.length === 0 ? null : messageFromRow(rows[0]);
+}
+
+/**
+ * The `messages` columns {@link messageFromRow} reads, unqualified, for `select` and `returning` lists.
+ * Never `*`: that would also send `search`, a tsvector about as long as the text itself, which nobody
+ * reads back (reading a 200-message path: 1.4 → 1.0 ms on PGlite). A fragment with the names written
+ * out, not postgres.js's identifier helper (`sql(names)`), which costs ~30 µs per statement more.
+ */
+export function messageColumns(sql: Queryable): postgres.PendingQuery<postgres.Row[]> {
+  return sql`id, conversation_id, seq, parent_id, role, content, status, prompt_tokens, completion_tokens,
+    created_at, updated_at`;
 }
 
 /** Maps a `messages` row to the API shape. */

@@ -8,7 +8,13 @@
  */
 import { guardedBy } from "./errors.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
-import { type Message, messageFromRow, type MessageStatus, type TokenUsage } from "./messages.ts";
+import {
+  type Message,
+  messageColumns,
+  messageFromRow,
+  type MessageStatus,
+  type TokenUsage,
+} from "./messages.ts";
 import type { Queryable } from "./sql.ts";
 import { checkText } from "./text.ts";
 
@@ -93,7 +99,7 @@ export function createReplyStore(sql: Queryable, ready: () => Promise<unknown>):
             stop_requested = false,
             updated_at = now()
           where id = ${messageId}
-          returning *
+          returning ${messageColumns(sql)}
         )
         select u.*, pg_notify(${REPLY_PROGRESS_CHANNEL}, u.id::text) from u`;
       return rows.length === 0 ? null : messageFromRow(rows[0]);

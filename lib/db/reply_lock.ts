@@ -6,7 +6,7 @@
  */
 import { type Conversation, conversationFromRow } from "./conversations.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
-import { type Message, messageFromRow } from "./messages.ts";
+import { type Message, messageColumns, messageFromRow } from "./messages.ts";
 import type { Queryable } from "./sql.ts";
 import { STALE_REPLY_SECONDS } from "./stale_replies.ts";
 
@@ -84,7 +84,9 @@ export async function lockReplyPath(
         where m.conversation_id = ${conversationId}
           and p.depth < (select count(*) from messages where conversation_id = ${conversationId})
       )
-      select path.*, exists (select 1 from attachments a where a.message_id = path.id) as has_files,
+      select ${
+      messageColumns(tx)
+    }, exists (select 1 from attachments a where a.message_id = path.id) as has_files,
         (${liveReplyQuery(tx, conversationId)}) as live_reply_id
       from path order by depth desc`,
   ]);

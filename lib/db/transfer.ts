@@ -8,6 +8,7 @@ import type { ExportedConversation, ExportedFolder, ExportedMessage } from "../t
 import type { ImportConversation } from "../transfer/import/types.ts";
 import { InvalidInputError } from "./errors.ts";
 import { isOwnerId, isUuid } from "./ids.ts";
+import { messageColumns } from "./messages.ts";
 import { iso, type Queryable } from "./sql.ts";
 
 /** The owner's folders in export form, oldest first. */
@@ -51,7 +52,9 @@ export async function exportConversations(
     limit ${limit}`;
   if (conversations.length === 0) return [];
   const messages = await sql`
-    select * from messages where conversation_id in ${sql(conversations.map((c) => c.id as string))}
+    select ${messageColumns(sql)} from messages where conversation_id in ${
+    sql(conversations.map((c) => c.id as string))
+  }
     order by conversation_id, seq`;
   const byConversation = new Map<string, ExportedMessage[]>();
   for (const m of messages) {

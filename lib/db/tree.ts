@@ -5,7 +5,7 @@
  * the same branch. All lookups are owner-scoped: another owner's or an unknown id reads as null.
  */
 import { isOwnerId, isUuid } from "./ids.ts";
-import { type Message, messageFromRow } from "./messages.ts";
+import { type Message, messageColumns, messageFromRow } from "./messages.ts";
 import type { Queryable, Transactional } from "./sql.ts";
 import { inTransaction } from "./sql.ts";
 
@@ -83,7 +83,7 @@ export async function pathTo(
     at = parentOf.get(at) ?? null;
   }
   ids.reverse();
-  const rows = await sql`select * from messages where id in ${sql(ids)}`;
+  const rows = await sql`select ${messageColumns(sql)} from messages where id in ${sql(ids)}`;
   const byId = new Map(rows.map((row) => [row.id as string, row]));
   return ids.map((id) => ({
     ...messageFromRow(byId.get(id)!),
@@ -103,12 +103,14 @@ export async function listSiblings(
 ): Promise<Message[] | null> {
   if (!isOwnerId(ownerId) || !isUuid(conversationId) || !isUuid(messageId)) return null;
   const rows = await sql`
-    select s.* from conversations c
-      join messages m on m.conversation_id = c.id and m.id = ${messageId}
-      join messages s on s.conversation_id = c.id
-        and (s.parent_id = m.parent_id or (m.parent_id is null and s.parent_id is null))
-    where c.id = ${conversationId} and c.owner_id = ${ownerId}
-    order by s.seq`;
+    select ${messageColumns(sql)} from (
+      select s.* from conversations c
+        join messages m on m.conversation_id = c.id and m.id = ${messageId}
+        join messages s on s.conversation_id = c.id
+          and (s.parent_id = m.parent_id or (m.parent_id is null and s.parent_id is null))
+      where c.id = ${conversationId} and c.owner_id = ${ownerId}
+    ) siblings
+    order by seq`;
   return rows.length === 0 ? null : rows.map(messageFromRow);
 }
 
