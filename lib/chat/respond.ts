@@ -119,10 +119,7 @@ export async function respond(
   // is returned, before both succeeded.
   const { value: started, committed: plainCommit } = await db.pipelinedTransaction(
     async (store, sql, end) => {
-      const [, lock] = await Promise.all([
-        // PGlite plans in WebAssembly, on the app's thread: the reply start's statements reuse their
-        // generic plans instead of planning each time (-0.3 ms; docs/performance.md). Same flight.
-        db.engine === "pglite" ? sql`set local plan_cache_mode = force_generic_plan` : null,
+      const [lock] = await Promise.all([
         store.lockReplyPath(ownerId, conversationId),
         options.admit?.(sql),
       ]);
