@@ -1,7 +1,7 @@
 /**
  * postgres.js's connection to PGlite inside this process: an object shaped like the `net.Socket`
- * postgres.js expects (its `socket` option) that hands each write, as it is, to PGlite's protocol
- * entry (`execProtocolRaw`) and emits PGlite's answer as the socket's data. A pipelined flight
+ * postgres.js expects (its `socket` option) that hands each write, as it is, to PGlite's raw
+ * protocol entry (`execProtocolRawStream`) and emits PGlite's answer as the socket's data. A pipelined flight
  * (postgres.js writes every statement it holds in one write) is one call into WebAssembly with one
  * answer, instead of a Unix socket's two system calls and event-loop turns per direction and
  * `pglite-socket`'s one call per protocol message: ~30 µs per statement against ~75 µs
