@@ -37,13 +37,15 @@ export function unexpectedExit(log: string, lastLines = 40): string | null {
 
 /**
  * Waits for the wrapper to record Chromium's exit (the connection closes a moment before it does;
- * at most `waitMs`), then deletes the log after a clean exit or prints `unexpectedExit`'s report.
+ * at most `waitMs`); a clean exit removes the log (the wrapper does, so no log outlives a test
+ * that ends first), anything else prints `unexpectedExit`'s report.
  * Resolves to that report (null after a clean exit).
  */
 async function reportExit(log: string, waitMs = 5_000): Promise<string | null> {
   const deadline = performance.now() + waitMs;
   for (;;) {
-    const text = await Deno.readTextFile(log).catch(() => "");
+    const text = await Deno.readTextFile(log).catch(() => null);
+    if (text === null) return null; // the wrapper removes the log after a clean exit
     if (/^chromium exited with status \d+$/m.test(text) || performance.now() > deadline) {
       const report = unexpectedExit(text);
       if (report === null) await Deno.remove(log).catch(() => {});
@@ -74,7 +76,7 @@ export function browserExit(browser: Browser): Promise<string | null> {
 /**
  * Launches Chromium; `extraArgs` e.g. fake media devices. Chromium runs through a wrapper that
  * keeps its stderr and exit status in a log file; when the browser disconnects, a clean exit
- * deletes the log and anything else prints `unexpectedExit`'s report, so a browser lost mid-test
+ * leaves no log and anything else prints `unexpectedExit`'s report, so a browser lost mid-test
  * says why. A failed launch carries the log's last lines in its error.
  */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
