@@ -16,13 +16,16 @@ export function browserAvailable(suite: string): boolean {
 /** The wrapper that keeps Chromium's stderr and exit status in a log file per browser. */
 const WRAPPER = new URL("./chromium_logged.sh", import.meta.url).pathname;
 
+/** The line the wrapper ends a browser's log with. */
+const EXIT_LINE = /^chromium exited with status (\d+)$/m;
+
 /**
  * What a browser's log says about how it ended: null after a clean exit (status 0), else a
  * report with the exit status (or that Chromium was still running when Playwright lost it) and
  * the log's last lines (without the D-Bus errors every launch prints).
  */
 export function unexpectedExit(log: string, lastLines = 40): string | null {
-  const status = /^chromium exited with status (\d+)$/m.exec(log)?.[1];
+  const status = EXIT_LINE.exec(log)?.[1];
   if (status === "0") return null;
   const how = status === undefined
     ? "the connection closed while Chromium was still running (no exit recorded)"
@@ -46,10 +49,9 @@ async function reportExit(log: string, waitMs = 5_000): Promise<string | null> {
   for (;;) {
     const text = await Deno.readTextFile(log).catch(() => null);
     if (text === null) return null; // the wrapper removes the log after a clean exit
-    if (/^chromium exited with status \d+$/m.test(text) || performance.now() > deadline) {
+    if (EXIT_LINE.test(text) || performance.now() > deadline) {
       const report = unexpectedExit(text);
-      if (report === null) await Deno.remove(log).catch(() => {});
-      else console.error(`${report}\n(full log: ${log})`);
+      if (report !== null) console.error(`${report}\n(full log: ${log})`);
       return report;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -59,18 +61,20 @@ async function reportExit(log: string, waitMs = 5_000): Promise<string | null> {
 /** Each launched browser's log file and the report made once it disconnects. */
 const exits = new WeakMap<Browser, { log: string; report: Promise<string | null> }>();
 
-/** The log file of a browser from `launchBrowser` (its first line names the wrapper's pid). */
-export function browserLog(browser: Browser): string {
+function exitOf(browser: Browser): { log: string; report: Promise<string | null> } {
   const exit = exits.get(browser);
   if (!exit) throw new Error("not a browser from launchBrowser");
-  return exit.log;
+  return exit;
+}
+
+/** The log file of a browser from `launchBrowser` (its first line names the wrapper's pid). */
+export function browserLog(browser: Browser): string {
+  return exitOf(browser).log;
 }
 
 /** Resolves once `browser` has disconnected: null after a clean exit, else the printed report. */
 export function browserExit(browser: Browser): Promise<string | null> {
-  const exit = exits.get(browser);
-  if (!exit) throw new Error("not a browser from launchBrowser");
-  return exit.report;
+  return exitOf(browser).report;
 }
 
 /**
@@ -105,9 +109,7 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
       cause: e,
     });
   }
-  let disconnected!: () => void;
-  const gone = new Promise<void>((resolve) => disconnected = resolve);
-  browser.on("disconnected", disconnected);
+  const gone = new Promise<void>((resolve) => browser.on("disconnected", () => resolve()));
   exits.set(browser, { log, report: gone.then(() => reportExit(log)) });
   return browser;
 }
